@@ -1,0 +1,112 @@
+"""hbtheory: the convergence theory of heavy-ball (Polyak) momentum, as software.
+
+The public surface is listed in ``__all__`` below. Layers (see ``docs/``):
+
+* :mod:`hbtheory.methods` - heavy ball, Nesterov and gradient descent as characteristic
+  polynomials, and the maps from framework conventions (PyTorch, Keras, ...) to them;
+* :mod:`hbtheory.symbolic` - exact derivations with sympy (imported on first use);
+* :mod:`hbtheory.spectral` - broadcasting spectral radii, exact matrix powers, Theorem-1
+  constants, worst cases over a spectrum, noise;
+* :mod:`hbtheory.tuning` - optimal parameters for a condition number or a spectrum interval.
+
+``import hbtheory`` loads numpy only; sympy, scipy, matplotlib and torch are imported by the
+functions that need them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from hbtheory.methods import (
+    METHODS,
+    Canonical,
+    Method,
+    from_chapter,
+    from_d2l,
+    from_ema,
+    from_keras,
+    from_torch,
+    get_method,
+)
+
+__version__ = "0.1.0"
+
+# Public name -> module that defines it. Resolved on first access so that importing the package
+# stays cheap and a heavy layer is only loaded when used.
+_LAZY = {
+    "spectral_radius": "hbtheory.spectral",
+    "iteration_matrix": "hbtheory.spectral",
+    "power_norm": "hbtheory.spectral",
+    "theorem1_constant": "hbtheory.spectral",
+    "worst_case_rate": "hbtheory.spectral",
+    "worst_case": "hbtheory.spectral",
+    "amplification": "hbtheory.spectral",
+    "velocity_transient": "hbtheory.spectral",
+    "stationary_variance": "hbtheory.spectral",
+    "optimal_parameters": "hbtheory.tuning",
+    "optimal_beta": "hbtheory.tuning",
+    "optimal_alpha": "hbtheory.tuning",
+    "Tuning": "hbtheory.tuning",
+}
+_SUBMODULES = {"methods", "symbolic", "spectral", "tuning", "cli"}
+
+if TYPE_CHECKING:
+    from hbtheory import methods, spectral, symbolic, tuning
+    from hbtheory.spectral import (
+        amplification,
+        iteration_matrix,
+        power_norm,
+        spectral_radius,
+        stationary_variance,
+        theorem1_constant,
+        velocity_transient,
+        worst_case,
+        worst_case_rate,
+    )
+    from hbtheory.tuning import Tuning, optimal_alpha, optimal_beta, optimal_parameters
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"hbtheory.{name}")
+    raise AttributeError(f"module 'hbtheory' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)
+
+
+__all__ = [
+    "METHODS",
+    "Canonical",
+    "Method",
+    "Tuning",
+    "__version__",
+    "amplification",
+    "from_chapter",
+    "from_d2l",
+    "from_ema",
+    "from_keras",
+    "from_torch",
+    "get_method",
+    "iteration_matrix",
+    "methods",
+    "optimal_alpha",
+    "optimal_beta",
+    "optimal_parameters",
+    "power_norm",
+    "spectral",
+    "spectral_radius",
+    "stationary_variance",
+    "symbolic",
+    "theorem1_constant",
+    "tuning",
+    "velocity_transient",
+    "worst_case",
+    "worst_case_rate",
+]

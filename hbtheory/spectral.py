@@ -1,0 +1,135 @@
+r"""Numeric spectral theory of the method family (numpy, float64, broadcasting).
+
+For a quadratic with Hessian eigenvalue :math:`h`, the error of a method of
+:mod:`hbtheory.methods` on that eigen-direction evolves by the iteration matrix
+
+.. math::
+
+    A(\alpha, \beta, h) = \begin{pmatrix} c_1 & -c_0 \\ 1 & 0 \end{pmatrix},
+    \qquad z^2 - c_1 z + c_0 = \det(z I - A),
+
+(for heavy ball :math:`c_1 = 1 + \beta - \alpha h`, :math:`c_0 = \beta`). Everything here is a
+function of :math:`(c_1, c_0)` evaluated by :mod:`hbtheory._kernel`, accurate to a few ulps at
+the given float64 inputs including on the critical-damping curves.
+
+Public functions (also re-exported from :mod:`hbtheory`):
+
+* :func:`spectral_radius`, :func:`iteration_matrix`;
+* :func:`power_norm`, :func:`theorem1_constant` (Theorem 1 made concrete);
+* :func:`worst_case_rate`, :func:`worst_case` (over a spectrum interval ``[mu, L]``);
+* :func:`amplification`, :func:`velocity_transient`, :func:`stationary_variance`.
+
+Parameter ranges, for every function: ``alpha > 0``; ``beta`` in ``[0, 1]`` (exactly ``0`` for
+``method="gradient_descent"``); ``h`` any finite real (negative values are directions of negative
+curvature); all finite. Bad input raises ``ValueError``/``TypeError`` naming the parameter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from hbtheory import _kernel
+from hbtheory._noise import amplification, stationary_variance, velocity_transient
+from hbtheory._params import check_method_params
+from hbtheory._powers import power_norm, theorem1_constant
+from hbtheory._validation import finish
+from hbtheory._worst import worst_case, worst_case_rate
+from hbtheory.methods import Method
+
+__all__ = [
+    "amplification",
+    "iteration_matrix",
+    "power_norm",
+    "spectral_radius",
+    "stationary_variance",
+    "theorem1_constant",
+    "velocity_transient",
+    "worst_case",
+    "worst_case_rate",
+]
+
+
+def spectral_radius(alpha: Any, beta: Any, h: Any, method: str | Method = "heavy_ball") -> Any:
+    r"""Spectral radius :math:`\rho(A(\alpha, \beta, h))`: the asymptotic rate of the method.
+
+    Parameters
+    ----------
+    alpha : float or array_like
+        Step size, ``> 0``.
+    beta : float or array_like
+        Momentum in ``[0, 1]``; must be ``0`` for ``method="gradient_descent"``.
+    h : float or array_like
+        Curvature (Hessian eigenvalue), any finite real.
+    method : str, optional
+        ``"heavy_ball"`` (default), ``"nesterov"`` or ``"gradient_descent"``.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        :math:`\max |z|` over the roots of :math:`z^2 - c_1 z + c_0`, broadcast over the inputs.
+        The method converges on that direction iff the value is ``< 1``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For a parameter outside the ranges above, NaN, infinity or non-numeric input.
+
+    Notes
+    -----
+    With :math:`D = c_1^2 - 4 c_0`: :math:`\rho = (|c_1| + \sqrt{D})/2` when :math:`D \ge 0` and
+    :math:`\rho = \sqrt{c_0}` (for heavy ball :math:`\sqrt{\beta}`) when :math:`D < 0`. Near the
+    critical-damping curves :math:`D = 0` the points whose float64 error bound is too large are
+    recomputed with :math:`c_1`, :math:`c_0` and :math:`D` in double-double arithmetic; the result is
+    accurate to a few ulps everywhere (``benchmarks/accuracy_spectral_radius.py`` measures it
+    against 50-digit mpmath and shows ``np.linalg.eigvals`` losing half the digits there).
+
+    Examples
+    --------
+    >>> from hbtheory import spectral_radius
+    >>> float(spectral_radius(0.5, 0.25, 1.0))   # between the curves: sqrt(beta)
+    0.5
+    >>> spectral_radius(1.0, 0.0, [0.5, 1.0, 1.5], method="gradient_descent")
+    array([0.5, 0. , 0.5])
+    >>> spectral_radius([[0.1], [0.2]], [0.0, 0.5, 0.9], 1.0).shape
+    (2, 3)
+    """
+    m, a, b, hh = check_method_params(method, alpha, beta, h)
+    return finish(_kernel.radius(_kernel.characteristic(m, a, b, hh)))
+
+
+def iteration_matrix(alpha: Any, beta: Any, h: Any, method: str | Method = "heavy_ball") -> Any:
+    r"""The iteration matrix :math:`A = \begin{pmatrix} c_1 & -c_0 \\ 1 & 0 \end{pmatrix}`.
+
+    It maps the state :math:`(x_t - x^*, x_{t-1} - x^*)` on one eigen-direction to
+    :math:`(x_{t+1} - x^*, x_t - x^*)`.
+
+    Parameters
+    ----------
+    alpha, beta, h : float or array_like
+        As in :func:`spectral_radius`; broadcast together to a shape ``S``.
+    method : str, optional
+        ``"heavy_ball"`` (default), ``"nesterov"`` or ``"gradient_descent"``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``S + (2, 2)``, float64.
+
+    Examples
+    --------
+    >>> from hbtheory import iteration_matrix
+    >>> iteration_matrix(0.5, 0.25, 1.0)
+    array([[ 0.75, -0.25],
+           [ 1.  ,  0.  ]])
+    >>> iteration_matrix([0.1, 0.2], 0.9, 1.0, method="nesterov").shape
+    (2, 2, 2)
+    """
+    m, a, b, hh = check_method_params(method, alpha, beta, h)
+    a, b, hh = np.broadcast_arrays(a, b, hh)
+    out = np.zeros(a.shape + (2, 2), dtype=np.float64)
+    out[..., 0, 0] = m.c1(a, b, hh)
+    out[..., 0, 1] = -np.asarray(m.c0(a, b, hh), dtype=np.float64)
+    out[..., 1, 0] = 1.0
+    return out
