@@ -37,6 +37,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "spectral_radius": "hbtheory.spectral",
     "iteration_matrix": "hbtheory.spectral",
+    "eigenvalues": "hbtheory.spectral",
     "power_norm": "hbtheory.spectral",
     "theorem1_constant": "hbtheory.spectral",
     "worst_case_rate": "hbtheory.spectral",
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from hbtheory import methods, spectral, symbolic, tuning
     from hbtheory.spectral import (
         amplification,
+        eigenvalues,
         iteration_matrix,
         power_norm,
         spectral_radius,
@@ -88,6 +90,7 @@ __all__ = [
     "Tuning",
     "__version__",
     "amplification",
+    "eigenvalues",
     "from_chapter",
     "from_d2l",
     "from_ema",

@@ -9,7 +9,7 @@ import numpy as np
 from hbtheory._validation import FloatArray, as_real
 from hbtheory.methods import Method, get_method
 
-__all__ = ["check_method_params", "check_alpha_beta"]
+__all__ = ["check_alpha_beta", "check_method_params"]
 
 
 def check_alpha_beta(method: str | Method, alpha: Any, beta: Any) -> tuple[Method, FloatArray, FloatArray]:
@@ -26,7 +26,9 @@ def check_alpha_beta(method: str | Method, alpha: Any, beta: Any) -> tuple[Metho
     return m, a, b
 
 
-def check_method_params(method: str | Method, alpha: Any, beta: Any, h: Any) -> tuple[Method, FloatArray, FloatArray, FloatArray]:
+def check_method_params(
+    method: str | Method, alpha: Any, beta: Any, h: Any
+) -> tuple[Method, FloatArray, FloatArray, FloatArray]:
     """Validate ``(method, alpha, beta, h)``: ``h`` is any finite real (negative = concave direction)."""
     m, a, b = check_alpha_beta(method, alpha, beta)
     hh = as_real(h, "h")

@@ -8,7 +8,6 @@ computes mathematics; it only guards it.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
@@ -18,8 +17,8 @@ FloatArray = NDArray[np.float64]
 
 __all__ = [
     "FloatArray",
-    "as_real",
     "as_int",
+    "as_real",
     "as_scalar",
     "check_interval",
     "finish",
@@ -123,7 +122,10 @@ def check_interval(mu: Any, L: Any) -> tuple[FloatArray, FloatArray]:
     mu_b, L_b = np.broadcast_arrays(mu_arr, L_arr)
     bad = mu_b > L_b
     if bad.any():
-        raise ValueError(f"`mu` must be <= `L` (the spectrum is [mu, L]), {_first_bad(bad, mu_b)} with L = {_first_value(bad, L_b)!r}")
+        raise ValueError(
+            f"`mu` must be <= `L` (the spectrum is [mu, L]), {_first_bad(bad, mu_b)} "
+            f"with L = {_first_value(bad, L_b)!r}"
+        )
     return mu_arr, L_arr
 
 

@@ -29,15 +29,15 @@ from typing import Any
 from hbtheory._validation import as_scalar
 
 __all__ = [
-    "Method",
     "METHODS",
-    "get_method",
     "Canonical",
-    "from_torch",
+    "Method",
     "from_chapter",
-    "from_keras",
     "from_d2l",
     "from_ema",
+    "from_keras",
+    "from_torch",
+    "get_method",
 ]
 
 Coefficient = Callable[[Any, Any, Any], Any]

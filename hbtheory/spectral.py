@@ -40,6 +40,7 @@ from hbtheory.methods import Method
 
 __all__ = [
     "amplification",
+    "eigenvalues",
     "iteration_matrix",
     "power_norm",
     "spectral_radius",
@@ -128,8 +129,48 @@ def iteration_matrix(alpha: Any, beta: Any, h: Any, method: str | Method = "heav
     """
     m, a, b, hh = check_method_params(method, alpha, beta, h)
     a, b, hh = np.broadcast_arrays(a, b, hh)
-    out = np.zeros(a.shape + (2, 2), dtype=np.float64)
+    out = np.zeros((*a.shape, 2, 2), dtype=np.float64)
     out[..., 0, 0] = m.c1(a, b, hh)
     out[..., 0, 1] = -np.asarray(m.c0(a, b, hh), dtype=np.float64)
     out[..., 1, 0] = 1.0
+    return out
+
+
+def eigenvalues(alpha: Any, beta: Any, h: Any, method: str | Method = "heavy_ball") -> Any:
+    r"""The two eigenvalues of :math:`A(\alpha, \beta, h)`, as complex numbers.
+
+    Parameters
+    ----------
+    alpha, beta, h : float or array_like
+        As in :func:`spectral_radius`; broadcast together to a shape ``S``.
+    method : str, optional
+        ``"heavy_ball"`` (default), ``"nesterov"`` or ``"gradient_descent"``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Complex array of shape ``S + (2,)``: the root of larger modulus first (for complex roots,
+        the one with positive imaginary part first). Computed from the accurate characteristic
+        coefficients: the larger real root as :math:`(c_1 + \operatorname{sign}(c_1)\sqrt{D})/2`
+        and the other as :math:`c_0` divided by it (no cancellation), complex roots as
+        :math:`(c_1 \pm i\sqrt{-D})/2`.
+
+    Examples
+    --------
+    >>> from hbtheory.spectral import eigenvalues
+    >>> eigenvalues(0.5, 0.25, 1.0)      # between the critical curves: complex, modulus sqrt(beta)
+    array([0.375+0.33071891j, 0.375-0.33071891j])
+    >>> eigenvalues(1.5, 0.0, 1.0, method="gradient_descent")
+    array([-0.5+0.j,  0. +0.j])
+    """
+    m, a, b, hh = check_method_params(method, alpha, beta, h)
+    c1, c0, disc = _kernel.characteristic(m, a, b, hh)
+    out = np.empty((*c1.shape, 2), dtype=np.complex128)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sq = np.sqrt(np.abs(disc))
+        big = 0.5 * (c1 + np.copysign(sq, c1))
+        small = np.where(big != 0.0, c0 / np.where(big != 0.0, big, 1.0), 0.0)
+    real = disc >= 0.0
+    out[..., 0] = np.where(real, big, 0.5 * c1 + 0.5j * sq)
+    out[..., 1] = np.where(real, small + 0.0, 0.5 * c1 - 0.5j * sq)  # + 0.0 turns -0.0 into 0.0
     return out

@@ -1,0 +1,201 @@
+"""The ``hbtheory`` command line (also ``python -m hbtheory``).
+
+Subcommands are thin wrappers over the library; every one takes ``--json``. Bad input prints one
+line to stderr and exits with status 2, without a traceback.
+
+Examples
+--------
+::
+
+    hbtheory optimal --kappa 100
+    hbtheory optimal --mu 0.1 --L 10 --method nesterov --json
+    hbtheory rho --alpha 0.1 --beta 0.9 --h 1
+    hbtheory worst-case --n 20 --alpha 0.33 --beta 0.67 --mu 0.1 --L 1
+    hbtheory report --out hbtheory-report
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from hbtheory.methods import METHODS
+
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported as one line on stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+def _finite_or_str(x: float) -> float | str:
+    # JSON has no inf/nan; say it in words rather than emit invalid JSON.
+    return x if math.isfinite(x) else ("inf" if x > 0 else "-inf" if x < 0 else "nan")
+
+
+def _emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
+    if args.json:
+        clean = {k: _finite_or_str(v) if isinstance(v, float) else v for k, v in payload.items()}
+        print(json.dumps(clean, indent=2, default=_json_default))
+    else:
+        print(text)
+
+
+def _cmd_optimal(args: argparse.Namespace) -> int:
+    from hbtheory.tuning import optimal_parameters
+
+    if args.kappa is not None and (args.mu is not None or args.L is not None):
+        raise UsageError("hbtheory optimal: give either --kappa or --mu and --L, not both")
+    if args.kappa is None and (args.mu is None or args.L is None):
+        raise UsageError("hbtheory optimal: give --kappa, or both --mu and --L")
+    if args.kappa is not None:
+        res = optimal_parameters(kappa=args.kappa, method=args.method)
+    else:
+        res = optimal_parameters(mu=args.mu, L=args.L, method=args.method)
+    payload = dict(res.as_dict())
+    payload["iterations"] = res.iterations(args.tol)
+    payload["tol"] = args.tol
+    text = (
+        f"{METHODS[res.method].title} on [mu, L] = [{res.mu:g}, {res.L:g}] (kappa = {res.kappa:g})\n"
+        f"  alpha = {res.alpha:.17g}\n  beta  = {res.beta:.17g}\n  rate  = {res.rate:.17g}\n"
+        f"  iterations to {args.tol:g}: {payload['iterations']}\n"
+        f"  torch.optim.SGD(lr={res.alpha:.6g}, momentum={res.beta:.6g}"
+        f"{', nesterov=True' if res.method == 'nesterov' else ''})"
+    )
+    _emit(args, payload, text)
+    return 0
+
+
+def _cmd_rho(args: argparse.Namespace) -> int:
+    from hbtheory.spectral import spectral_radius
+
+    rho = float(spectral_radius(args.alpha, args.beta, args.h, method=args.method))
+    payload = {"method": args.method, "alpha": args.alpha, "beta": args.beta, "h": args.h, "rho": rho,
+               "converges": rho < 1.0}
+    text = f"rho = {rho:.17g} ({'converges' if rho < 1 else 'does not converge'})"
+    _emit(args, payload, text)
+    return 0
+
+
+def _cmd_worst_case(args: argparse.Namespace) -> int:
+    from hbtheory.spectral import worst_case, worst_case_rate
+
+    value = float(worst_case(args.n, args.alpha, args.beta, args.mu, args.L, method=args.method))
+    rate = float(worst_case_rate(args.alpha, args.beta, args.mu, args.L, method=args.method))
+    payload = {"method": args.method, "n": args.n, "alpha": args.alpha, "beta": args.beta, "mu": args.mu,
+               "L": args.L, "worst_case": value, "rate": rate}
+    text = (f"max ||x_n - x*||^2 / ||x_0 - x*||^2 over quadratics with spectrum in [{args.mu:g}, {args.L:g}], "
+            f"n = {args.n}: {value:.17g}\nasymptotic worst-case rate: {rate:.17g}")
+    _emit(args, payload, text)
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from hbtheory.report import write_report
+
+    summary = write_report(args.out, quick=args.quick, progress=not args.json)
+    _emit(args, summary, f"report written to {summary['out']}: {summary['passed']} checks passed, "
+                         f"{summary['failed']} failed")
+    return 0 if summary["failed"] == 0 else 1
+
+
+def _add_method(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--method", default="heavy_ball", choices=sorted(METHODS), help="method (default: heavy_ball)")
+
+
+def _add_json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="machine-readable JSON output")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``hbtheory`` command (exposed for the docs and tests)."""
+    parser = _Parser(
+        prog="hbtheory",
+        description="Convergence theory of heavy-ball momentum: derive, compute, verify.",
+        epilog="example: hbtheory optimal --kappa 100",
+    )
+    parser.add_argument("--version", action="version", version=f"hbtheory {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("optimal", help="optimal (alpha, beta) for a condition number or [mu, L]",
+                       epilog="example: hbtheory optimal --kappa 100 --method nesterov --json")
+    p.add_argument("--kappa", type=float, help="condition number L/mu (spectrum [1/kappa, 1])")
+    p.add_argument("--mu", type=float, help="smallest Hessian eigenvalue")
+    p.add_argument("--L", type=float, help="largest Hessian eigenvalue")
+    p.add_argument("--tol", type=float, default=1e-6, help="tolerance for the iteration count (default 1e-6)")
+    _add_method(p)
+    _add_json(p)
+    p.set_defaults(func=_cmd_optimal)
+
+    p = sub.add_parser("rho", help="spectral radius at one point",
+                       epilog="example: hbtheory rho --alpha 0.1 --beta 0.9 --h 1")
+    p.add_argument("--alpha", type=float, required=True)
+    p.add_argument("--beta", type=float, required=True)
+    p.add_argument("--h", type=float, required=True, help="curvature (Hessian eigenvalue)")
+    _add_method(p)
+    _add_json(p)
+    p.set_defaults(func=_cmd_rho)
+
+    p = sub.add_parser("worst-case", help="exact n-step worst case over quadratics with spectrum in [mu, L]",
+                       epilog="example: hbtheory worst-case --n 20 --alpha 0.33 --beta 0.67 --mu 0.1 --L 1")
+    p.add_argument("--n", type=int, required=True)
+    p.add_argument("--alpha", type=float, required=True)
+    p.add_argument("--beta", type=float, required=True)
+    p.add_argument("--mu", type=float, required=True)
+    p.add_argument("--L", type=float, required=True)
+    _add_method(p)
+    _add_json(p)
+    p.set_defaults(func=_cmd_worst_case)
+
+    p = sub.add_parser("report", help="run the verification and write the report (the main job)",
+                       epilog="example: hbtheory report --out hbtheory-report")
+    p.add_argument("--out", default="hbtheory-report", help="output directory (default: hbtheory-report)")
+    p.add_argument("--quick", action="store_true", help="smaller sizes, for smoke tests")
+    _add_json(p)
+    p.set_defaults(func=_cmd_report)
+    return parser
+
+
+def _version() -> str:
+    from hbtheory import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 a check failed, 2 bad input)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_BAD_INPUT
+        func: Callable[[argparse.Namespace], int] = args.func
+        return func(args)
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (ValueError, TypeError) as exc:
+        print(f"hbtheory: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,371 @@
+"""``hbtheory report``: run the verification of the theory on the defaults and write a report.
+
+The report is a directory with ``report.md`` (for people) and ``results.json`` (for machines). It
+is written into a temporary sibling directory and moved into place at the end, so an interrupted
+run leaves nothing half-written; an existing directory is only replaced if it is an earlier
+report (it carries the marker file :data:`MARKER`).
+
+Every verification row is a :class:`Check`: the claim, how it was checked, the measured value,
+the tolerance and the verdict. The command exits non-zero when any check fails.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hbtheory import methods as _methods
+
+MARKER = ".hbtheory-report"
+EPS = float(np.finfo(np.float64).eps)
+KAPPAS = (10.0, 1e2, 1e3, 1e4)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verification row: ``measured <= tolerance`` (or a boolean claim) decides ``passed``."""
+
+    claim: str
+    how: str
+    measured: float
+    tolerance: float
+    passed: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON (infinities as strings)."""
+        d = asdict(self)
+        for k in ("measured", "tolerance"):
+            if not math.isfinite(d[k]):
+                d[k] = str(d[k])
+        return d
+
+
+def _check(claim: str, how: str, measured: float, tolerance: float) -> Check:
+    return Check(claim, how, float(measured), float(tolerance), bool(measured <= tolerance))
+
+
+def _rel(a: Any, b: Any) -> float:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), np.finfo(np.float64).tiny)))
+
+
+# ------------------------------------------------------------------------------------------ checks
+
+
+def _check_region(rng: np.random.Generator, quick: bool) -> Iterator[Check]:
+    import sympy as sp
+
+    from hbtheory import symbolic
+    from hbtheory.spectral import spectral_radius
+
+    n = 500 if quick else 3000
+    for name in ("heavy_ball", "nesterov"):
+        region = symbolic.convergence_region(name)
+        f = sp.lambdify((symbolic.alpha, symbolic.beta, symbolic.h), region, "numpy")
+        a = rng.uniform(0.01, 5.0, n)
+        b = rng.uniform(0.0, 1.0, n)
+        hh = rng.uniform(0.01, 2.0, n)
+        inside = np.asarray(f(a, b, hh), dtype=bool)
+        rho = spectral_radius(a, b, hh, method=name)
+        margin = np.abs(rho - 1.0) > 1e-9  # exclude points on the boundary itself
+        disagree = int(np.sum((inside != (rho < 1.0)) & margin))
+        yield _check(
+            f"{name}: the Jury-derived region is exactly where rho < 1",
+            f"sympy region vs spectral_radius at {n} random points",
+            disagree, 0,
+        )
+
+
+def _check_optimum() -> Iterator[Check]:
+    import sympy as sp
+
+    from hbtheory import symbolic
+    from hbtheory.spectral import worst_case_rate
+    from hbtheory.tuning import optimal_parameters
+
+    for name in ("heavy_ball", "nesterov", "gradient_descent"):
+        sym = symbolic.optimal_parameters(name)
+        worst = 0.0
+        worst_rate = 0.0
+        for kappa in KAPPAS:
+            t = optimal_parameters(kappa=kappa, method=name)
+            subs = {symbolic.mu: sp.Rational(1) / sp.Integer(int(kappa)), symbolic.L: 1}
+            for key in ("alpha", "beta", "rate"):
+                exact = float(sp.N(sym[key].subs(subs), 30))
+                worst = max(worst, abs(getattr(t, key) - exact) / max(abs(exact), 1e-300))
+            worst_rate = max(worst_rate, _rel(worst_case_rate(t.alpha, t.beta, t.mu, t.L, method=name), t.rate))
+        yield _check(f"{name}: closed-form optimum equals the sympy equal-ripple derivation",
+                     "relative difference over kappa in {10, 1e2, 1e3, 1e4}", worst, 16 * EPS)
+        yield _check(f"{name}: worst_case_rate at the optimum equals the optimal rate",
+                     "max over h in [mu, L] of rho, relative difference", worst_rate, 16 * EPS)
+
+
+def _check_accuracy(rng: np.random.Generator, quick: bool) -> Iterator[Check]:
+    import mpmath
+
+    from hbtheory.spectral import spectral_radius
+
+    n = 300 if quick else 2000
+    beta = rng.uniform(0.0, 1.0, n)
+    sb = np.sqrt(beta)
+    h = 1.0
+    # within 1e-10 (relative) of the lower or the upper critical curve alpha h = (1 -/+ sqrt(beta))^2
+    curve = np.where(rng.random(n) < 0.5, (1 - sb) ** 2, (1 + sb) ** 2)
+    alpha = curve * (1 + rng.uniform(-1e-10, 1e-10, n))
+    alpha = np.maximum(alpha, 1e-12)
+    mpmath.mp.dps = 50
+    ref = np.empty(n)
+    for i in range(n):
+        a, b = mpmath.mpf(float(alpha[i])), mpmath.mpf(float(beta[i]))
+        c1 = 1 + b - a * h
+        d = c1 * c1 - 4 * b
+        ref[i] = float((abs(c1) + mpmath.sqrt(d)) / 2 if d >= 0 else mpmath.sqrt(b))
+    got = spectral_radius(alpha, beta, h)
+    mats = np.zeros((n, 2, 2))
+    mats[:, 0, 0] = 1 + beta - alpha * h
+    mats[:, 0, 1] = -beta
+    mats[:, 1, 0] = 1
+    eig = np.max(np.abs(np.linalg.eigvals(mats)), axis=-1)
+    yield _check(
+        "spectral_radius is accurate within 1e-10 of the critical-damping curves",
+        f"max relative error vs 50-digit mpmath at {n} points (np.linalg.eigvals: {_rel(eig, ref):.1e})",
+        _rel(got, ref), 1e-13,
+    )
+
+
+def _check_theorem1(rng: np.random.Generator) -> Iterator[Check]:
+    from hbtheory.spectral import power_norm, spectral_radius, theorem1_constant
+
+    t = np.arange(0, 2001)
+    worst = 0.0
+    for _ in range(20):
+        a, b, h = rng.uniform(0.05, 2.0), rng.uniform(0.0, 0.99), 1.0
+        rho = float(spectral_radius(a, b, h))
+        if rho >= 1:
+            continue
+        eps = 0.01
+        c = float(theorem1_constant(a, b, h, eps=eps))
+        ratio = power_norm(a, b, h, t) / (rho + eps) ** t
+        worst = max(worst, float(np.max(ratio)) / c - 1.0)
+    yield _check("Theorem 1: ||A^t|| <= C (rho + eps)^t for every t, with C = theorem1_constant",
+                 "max_t ||A^t|| / (C (rho+eps)^t) - 1 over t <= 2000 at 20 random points, eps = 0.01",
+                 worst, 64 * EPS)
+    # critical damping: heavy ball with beta = (1 - sqrt(alpha h))^2 exactly representable
+    a, h = 0.25, 1.0
+    b = 0.25  # (1 - sqrt(0.25))^2: a double root at z = 0.5
+    growth = float(power_norm(a, b, h, 1000) / (1000 * 0.5**999))
+    c0 = float(theorem1_constant(a, b, h))
+    yield Check("At critical damping A is defective: ||A^t|| ~ t rho^(t-1), so no C works for eps = 0",
+                f"theorem1_constant(eps=0) = {c0}; ||A^1000|| / (1000 rho^999) = {growth:.4f}",
+                float(c0), math.inf, bool(math.isinf(c0) and 0.5 < growth < 2.0))
+
+
+def _check_worst_case() -> Iterator[Check]:
+    from hbtheory.spectral import worst_case
+    from hbtheory.tuning import optimal_parameters
+
+    t = optimal_parameters(kappa=100.0)
+    worst = 0.0
+    for n in (1, 5, 20):
+        grid = np.linspace(t.mu, t.L, 200001)
+        x_prev = np.ones_like(grid)
+        x = np.ones_like(grid)
+        for _ in range(n):  # the heavy-ball recurrence itself on each eigenvalue, x_{-1} = x_0
+            x, x_prev = x - t.alpha * grid * x + t.beta * (x - x_prev), x
+        brute = float(np.max(x**2))
+        exact = float(worst_case(n, t.alpha, t.beta, t.mu, t.L))
+        worst = max(worst, (brute - exact) / exact)
+    yield _check("worst_case(n) is the maximum over the spectrum of the n-step contraction",
+                 "dense-grid brute force never exceeds it (relative excess, n = 1, 5, 20)", worst, 1e-12)
+
+
+def _check_noise(rng: np.random.Generator) -> Iterator[Check]:
+    from scipy.linalg import solve_discrete_lyapunov
+
+    from hbtheory.spectral import iteration_matrix, stationary_variance
+
+    worst = 0.0
+    for _ in range(20):
+        a, b, h, s = rng.uniform(0.01, 1.0), rng.uniform(0.0, 0.95), rng.uniform(0.1, 1.5), rng.uniform(0.1, 2)
+        A = iteration_matrix(a, b, h)
+        if np.max(np.abs(np.linalg.eigvals(A))) >= 0.999:
+            continue
+        q = np.array([[a * a * s * s, 0.0], [0.0, 0.0]])
+        ref = solve_discrete_lyapunov(A, q)[0, 0]
+        worst = max(worst, abs(float(stationary_variance(a, b, h, s)) - ref) / ref)
+    yield _check("stationary variance under gradient noise solves the discrete Lyapunov equation",
+                 "closed form vs scipy.linalg.solve_discrete_lyapunov at 20 random stable points", worst, 1e-9)
+
+
+def _check_amplification() -> Iterator[Check]:
+    from hbtheory.spectral import amplification, velocity_transient
+
+    worst = 0.0
+    for beta in (0.0, 0.5, 0.9, 0.99):
+        limit = float(velocity_transient(1.0, beta, 1.0, 100000))
+        worst = max(worst, abs(limit - float(amplification(beta))) / float(amplification(beta)))
+    yield _check("under a constant gradient the step tends to alpha g / (1 - beta)",
+                 "velocity_transient at t = 1e5 vs amplification, beta in {0, .5, .9, .99}", worst, 16 * EPS)
+
+
+# ------------------------------------------------------------------------------------------ tables
+
+
+def optimal_table() -> list[dict[str, Any]]:
+    """Rows of the optimal-parameter table: each method at each kappa in :data:`KAPPAS`."""
+    from hbtheory.tuning import optimal_parameters
+
+    rows = []
+    for kappa in KAPPAS:
+        for name in ("gradient_descent", "heavy_ball", "nesterov"):
+            t = optimal_parameters(kappa=kappa, method=name)
+            rows.append({"kappa": kappa, "method": name, "alpha": t.alpha, "beta": t.beta, "rate": t.rate,
+                         "iterations_1e-6": t.iterations(1e-6)})
+    return rows
+
+
+def _markdown(rows: list[dict[str, Any]], checks: list[Check], derivation: dict[str, str], seconds: float) -> str:
+    out = ["# hbtheory report", "",
+           "The convergence theory of heavy-ball momentum, derived, computed and checked by "
+           "`hbtheory report`.", "",
+           "## Derivation (heavy ball)", ""]
+    for name, tex in derivation.items():
+        out.append(f"- **{name}**: $${tex}$$")
+    out += ["", "## Optimal parameters on the spectrum [1/kappa, 1]", "",
+            "| kappa | method | alpha | beta | rate | iterations to 1e-6 |",
+            "| ---: | --- | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        out.append(f"| {r['kappa']:g} | {_methods.METHODS[r['method']].title} | {r['alpha']:.6g} | {r['beta']:.6g} | "
+                   f"{r['rate']:.6g} | {r['iterations_1e-6']} |")
+    out += ["", "## Verification", "", "| claim | how | measured | tolerance | verdict |",
+            "| --- | --- | ---: | ---: | --- |"]
+    for c in checks:
+        out.append(f"| {c.claim} | {c.how} | {c.measured:.3g} | {c.tolerance:.3g} | "
+                   f"{'PASS' if c.passed else '**FAIL**'} |")
+    out += ["", f"{sum(c.passed for c in checks)} of {len(checks)} checks passed in {seconds:.1f} s.", ""]
+    return "\n".join(out)
+
+
+def run_checks(*, quick: bool = False, progress: Callable[[str], None] | None = None) -> list[Check]:
+    """Run every verification check and return the rows (seeded: the same numbers every run).
+
+    Parameters
+    ----------
+    quick : bool, optional
+        Smaller sample sizes.
+    progress : callable, optional
+        Called with the name of each group of checks before it runs.
+
+    Returns
+    -------
+    list of Check
+
+    Examples
+    --------
+    >>> rows = run_checks(quick=True)
+    >>> all(r.passed for r in rows)
+    True
+    """
+    rng = np.random.default_rng(20261122)
+    groups: list[tuple[str, Callable[[], Iterator[Check]]]] = [
+        ("convergence region", lambda: _check_region(rng, quick)),
+        ("optimal parameters", _check_optimum),
+        ("accuracy near the critical curves", lambda: _check_accuracy(rng, quick)),
+        ("Theorem 1", lambda: _check_theorem1(rng)),
+        ("exact worst case", _check_worst_case),
+        ("noise", lambda: _check_noise(rng)),
+        ("amplification", _check_amplification),
+    ]
+    checks: list[Check] = []
+    for i, (name, group) in enumerate(groups, 1):
+        if progress is not None:
+            progress(f"[{i}/{len(groups)}] {name}")
+        checks.extend(group())
+    return checks
+
+
+def write_report(out: str | os.PathLike[str], *, quick: bool = False, progress: bool = True) -> dict[str, Any]:
+    """Run the checks and write ``out/report.md`` and ``out/results.json`` atomically.
+
+    Parameters
+    ----------
+    out : path
+        Output directory. If it exists it must be an earlier report (it contains :data:`MARKER`)
+        and is then replaced; anything else is refused.
+    quick : bool, optional
+        Smaller sample sizes.
+    progress : bool, optional
+        Print progress lines to stderr.
+
+    Returns
+    -------
+    dict
+        ``{"out", "passed", "failed", "seconds"}``.
+
+    Raises
+    ------
+    ValueError
+        If ``out`` exists and is not an earlier report.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()) / "r"
+    >>> write_report(d, quick=True, progress=False)["failed"]
+    0
+    >>> sorted(p.name for p in d.iterdir())
+    ['.hbtheory-report', 'report.md', 'results.json']
+    """
+    from hbtheory import symbolic
+
+    target = Path(out)
+    if target.exists() and not (target.is_dir() and (target / MARKER).exists()):
+        raise ValueError(f"`out` {str(target)!r} exists and is not an earlier hbtheory report; choose another path")
+    start = time.perf_counter()
+
+    def say(msg: str) -> None:
+        if progress:
+            print(f"hbtheory report: {msg}", file=sys.stderr, flush=True)
+
+    checks = run_checks(quick=quick, progress=say)
+    rows = optimal_table()
+    derivation = symbolic.derivation("heavy_ball")
+    seconds = time.perf_counter() - start
+    results = {
+        "optimal": rows,
+        "checks": [c.as_dict() for c in checks],
+        "derivation": derivation,
+        "seconds": seconds,
+        "quick": quick,
+    }
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        (tmp / MARKER).write_text("written by hbtheory report\n")
+        (tmp / "report.md").write_text(_markdown(rows, checks, derivation, seconds))
+        (tmp / "results.json").write_text(json.dumps(results, indent=2))
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            target.rename(old)
+            tmp.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    failed = sum(not c.passed for c in checks)
+    say(f"{len(checks) - failed} of {len(checks)} checks passed in {seconds:.1f} s -> {target}")
+    return {"out": str(target), "passed": len(checks) - failed, "failed": failed, "seconds": seconds}

@@ -1,0 +1,79 @@
+"""The shared input validation: every kind of bad input gets a clear error naming the parameter."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hbtheory._validation import as_int, as_real, as_scalar, check_interval, finish
+
+
+def test_as_real_accepts_numbers_and_arrays() -> None:
+    assert as_real(3, "x").dtype == np.float64
+    np.testing.assert_array_equal(as_real([1, 2.5], "x"), [1.0, 2.5])
+    assert as_real(np.float32(0.5), "x") == 0.5
+
+
+@pytest.mark.parametrize("value", ["1.0", None, b"x", {"a": 1}])
+def test_as_real_rejects_non_numeric(value: object) -> None:
+    with pytest.raises(TypeError, match="`alpha`"):
+        as_real(value, "alpha")
+
+
+def test_as_real_rejects_bool_and_complex() -> None:
+    with pytest.raises(TypeError, match="boolean"):
+        as_real(True, "beta")
+    with pytest.raises(TypeError, match="complex"):
+        as_real(1 + 2j, "beta")
+    with pytest.raises(TypeError, match="`beta`"):
+        as_real([1.0, "a"], "beta")
+
+
+def test_nan_and_inf_are_located() -> None:
+    with pytest.raises(ValueError, match=r"`h` must be finite, got nan at index \(1,\)"):
+        as_real([1.0, np.nan, 2.0], "h")
+    with pytest.raises(ValueError, match="`h` must be finite, got inf"):
+        as_real(np.inf, "h")
+
+
+def test_ranges_name_the_interval_and_the_offender() -> None:
+    with pytest.raises(ValueError, match=r"`alpha` must be in \(0.0, inf\), got 0.0"):
+        as_real(0.0, "alpha", low=0.0, low_open=True)
+    with pytest.raises(ValueError, match=r"`beta` must be in \[0.0, 1.0\], got 1.5 at index \(1, 0\)"):
+        as_real([[0.1], [1.5]], "beta", low=0.0, high=1.0)
+
+
+def test_as_int() -> None:
+    np.testing.assert_array_equal(as_int([0, 3.0], "t"), [0, 3])
+    with pytest.raises(ValueError, match="`t` must be a whole number"):
+        as_int(2.5, "t")
+    with pytest.raises(ValueError, match="`n` must be an integer >= 0, got -1"):
+        as_int(-1, "n")
+    with pytest.raises(TypeError, match="`n`"):
+        as_int("3", "n")
+    with pytest.raises(TypeError, match="boolean"):
+        as_int(True, "n")
+    with pytest.raises(ValueError, match="finite"):
+        as_int(np.nan, "n")
+
+
+def test_as_scalar_rejects_arrays() -> None:
+    assert as_scalar(2, "kappa") == 2.0
+    with pytest.raises(TypeError, match="`kappa` must be a single real number"):
+        as_scalar([1.0, 2.0], "kappa")
+
+
+def test_check_interval() -> None:
+    mu, L = check_interval([0.1, 0.2], 1.0)
+    assert mu.shape == (2,) and L.shape == ()
+    with pytest.raises(ValueError, match="`mu` must be <= `L`"):
+        check_interval(2.0, 1.0)
+    with pytest.raises(ValueError, match="`mu` must be in"):
+        check_interval(0.0, 1.0)
+    with pytest.raises(ValueError, match="`L` must be finite"):
+        check_interval(0.1, np.inf)
+
+
+def test_finish_returns_scalars_for_0d() -> None:
+    assert isinstance(finish(np.array(1.5)), np.float64)
+    assert finish(np.array([1.5])).shape == (1,)
