@@ -64,15 +64,13 @@ def _rel(a: Any, b: Any) -> float:
 
 
 def _check_region(rng: np.random.Generator, quick: bool) -> Iterator[Check]:
-    import sympy as sp
-
     from hbtheory import symbolic
     from hbtheory.spectral import spectral_radius
 
     n = 500 if quick else 3000
     for name in ("heavy_ball", "nesterov"):
         region = symbolic.convergence_region(name)
-        f = sp.lambdify((symbolic.alpha, symbolic.beta, symbolic.h), region, "numpy")
+        f = symbolic.to_numpy(region, (symbolic.alpha, symbolic.beta, symbolic.h))
         a = rng.uniform(0.01, 5.0, n)
         b = rng.uniform(0.0, 1.0, n)
         hh = rng.uniform(0.01, 2.0, n)
@@ -101,8 +99,8 @@ def _check_optimum() -> Iterator[Check]:
         for kappa in KAPPAS:
             t = optimal_parameters(kappa=kappa, method=name)
             subs = {symbolic.mu: sp.Rational(1) / sp.Integer(int(kappa)), symbolic.L: 1}
-            for key in ("alpha", "beta", "rate"):
-                exact = float(sp.N(sym[key].subs(subs), 30))
+            for key, expr in (("alpha", sym.alpha), ("beta", sym.beta), ("rate", sym.rho)):
+                exact = float(sp.N(expr.subs(subs), 30))
                 worst = max(worst, abs(getattr(t, key) - exact) / max(abs(exact), 1e-300))
             worst_rate = max(worst_rate, _rel(worst_case_rate(t.alpha, t.beta, t.mu, t.L, method=name), t.rate))
         yield _check(f"{name}: closed-form optimum equals the sympy equal-ripple derivation",
