@@ -1,0 +1,544 @@
+"""Tests of hbtheory.tuning: closed forms, float64-level optimality, brute force, validation.
+
+Tolerances are in machine epsilons. "Brute force" minimises :func:`hbtheory.worst_case_rate`
+with scipy from the best points of a dense grid; the theory must never lose to it by more than a
+few eps, and brute force must never beat the theory by more than a few eps.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import hbtheory
+from hbtheory import Tuning, optimal_alpha, optimal_beta, optimal_parameters, worst_case_rate
+from hbtheory.tuning import _nesterov_beta_closed_form
+
+EPS = float(np.finfo(np.float64).eps)
+METHODS = ("heavy_ball", "nesterov", "gradient_descent")
+MOMENTUM = ("heavy_ball", "nesterov")
+
+mpmath.mp.dps = 50
+
+
+def wcr(t: Tuning) -> float:
+    return float(worst_case_rate(t.alpha, t.beta, t.mu, t.L, t.method))
+
+
+# --------------------------------------------------------------------------------------------
+# Brute force (scipy)
+# --------------------------------------------------------------------------------------------
+
+
+def _nelder_mead(f: Callable[[Any], float], x0: list[float], step: list[float]) -> float:
+    from scipy.optimize import minimize
+
+    simplex = [x0] + [[x + (s if i == j else 0.0) for j, x in enumerate(x0)] for i, s in enumerate(step)]
+    res = minimize(
+        f, x0, method="Nelder-Mead",
+        options={"xatol": 1e-15, "fatol": 1e-17, "maxfev": 2500, "initial_simplex": simplex},
+    )
+    return float(res.fun)
+
+
+def brute_joint(method: str, mu: float, L: float) -> float:
+    """min over (alpha, beta) of worst_case_rate: a 500 x 500 grid, then Nelder-Mead from its
+    two best points in (log alpha, beta)."""
+    uses_beta = method != "gradient_descent"
+    a = np.geomspace(1e-3 / L, 4.0 / L, 500)[:, None]
+    b = np.linspace(0.0, 0.999, 500)[None, :] if uses_beta else np.zeros((1, 1))
+    grid = worst_case_rate(a, b, mu, L, method)
+
+    def f(p: Any) -> float:
+        beta = float(p[1]) if uses_beta else 0.0
+        if not 0.0 <= beta < 1.0:
+            return 2.0
+        return float(worst_case_rate(math.exp(p[0]), beta, mu, L, method))
+
+    best = float(grid.min())
+    for flat in np.argsort(grid, axis=None)[:2]:
+        i, j = np.unravel_index(flat, grid.shape)
+        x0 = [math.log(a[i, 0]), float(b[0, j])]
+        best = min(best, _nelder_mead(f, x0, [0.01, 0.01]))
+    return best
+
+
+def brute_beta(alpha: float, mu: float, L: float, method: str) -> float:
+    """min over beta in [0, 1) at fixed alpha: a 20001-point grid, then bounded Brent between
+    the grid neighbours of its minimum."""
+    from scipy.optimize import minimize_scalar
+
+    b = np.linspace(0.0, 1.0, 20001)[:-1]
+    grid = worst_case_rate(alpha, b, mu, L, method)
+    j = int(np.argmin(grid))
+    lo, hi = b[max(j - 1, 0)], b[min(j + 1, b.size - 1)]
+    res = minimize_scalar(
+        lambda x: float(worst_case_rate(alpha, x, mu, L, method)),
+        bounds=(lo, hi), method="bounded", options={"xatol": 1e-15},
+    )
+    return min(float(grid[j]), float(res.fun))
+
+
+def brute_alpha(beta: float, mu: float, L: float, method: str) -> float:
+    """min over alpha in (0, 4(1 + beta)/L) at fixed beta: log grid then bounded Brent."""
+    from scipy.optimize import minimize_scalar
+
+    a = np.geomspace(1e-4 / L, 4.0 * (1.0 + beta) / L, 20001)
+    grid = worst_case_rate(a, beta, mu, L, method)
+    j = int(np.argmin(grid))
+    lo, hi = a[max(j - 1, 0)], a[min(j + 1, a.size - 1)]
+    res = minimize_scalar(
+        lambda x: float(worst_case_rate(x, beta, mu, L, method)),
+        bounds=(lo, hi), method="bounded", options={"xatol": 1e-15},
+    )
+    return min(float(grid[j]), float(res.fun))
+
+
+# --------------------------------------------------------------------------------------------
+# Tuning
+# --------------------------------------------------------------------------------------------
+
+
+class TestTuning:
+    def test_fields_kappa_and_frozen(self) -> None:
+        t = Tuning("heavy_ball", 0.5, 0.25, 0.5, 0.25, 1.0)
+        assert (t.method, t.alpha, t.beta, t.rate, t.mu, t.L, t.note) == ("heavy_ball", 0.5, 0.25, 0.5, 0.25, 1.0, "")
+        assert t.kappa == 4.0
+        with pytest.raises(AttributeError):
+            t.alpha = 1.0  # type: ignore[misc]
+
+    @pytest.mark.parametrize("rate", [0.5, 0.9, 0.99, 0.818181, 1e-3, 0.999999])
+    @pytest.mark.parametrize("tol", [1e-1, 1e-6, 1e-12, 0.5])
+    def test_iterations_is_the_smallest_t(self, rate: float, tol: float) -> None:
+        n = Tuning("heavy_ball", 1.0, 0.5, rate, 0.1, 1.0).iterations(tol)
+        assert isinstance(n, int)
+        assert rate**n <= tol
+        assert n == 1 or rate ** (n - 1) > tol
+
+    def test_iterations_boundary_cases(self) -> None:
+        assert Tuning("gradient_descent", 1.0, 0.0, 0.5, 1.0, 1.0).iterations(0.5) == 1
+        assert Tuning("gradient_descent", 1.0, 0.0, 0.5, 1.0, 1.0).iterations(0.25) == 2
+        assert Tuning("gradient_descent", 1.0, 0.0, 0.0, 1.0, 1.0).iterations(1e-300) == 1
+        assert Tuning("heavy_ball", 1.0, 0.5, 1.0, 0.1, 1.0).iterations() == math.inf
+        assert Tuning("heavy_ball", 1.0, 0.5, 1.5, 0.1, 1.0).iterations() == math.inf
+
+    @pytest.mark.parametrize("tol", [0.0, 1.0, -1e-3, 2.0, math.nan, math.inf])
+    def test_iterations_rejects_bad_tol(self, tol: float) -> None:
+        with pytest.raises(ValueError, match="`tol`"):
+            Tuning("heavy_ball", 1.0, 0.5, 0.5, 0.1, 1.0).iterations(tol)
+
+    def test_iterations_rejects_non_numeric_tol(self) -> None:
+        with pytest.raises(TypeError, match="`tol`"):
+            Tuning("heavy_ball", 1.0, 0.5, 0.5, 0.1, 1.0).iterations("1e-6")  # type: ignore[arg-type]
+
+    def test_as_dict_is_json(self) -> None:
+        t = optimal_parameters(kappa=10.0, method="nesterov")
+        d = t.as_dict()
+        assert json.loads(json.dumps(d)) == d
+        assert d["kappa"] == t.kappa and d["method"] == "nesterov" and d["rate"] == t.rate
+
+    def test_str_is_one_readable_line(self) -> None:
+        s = str(optimal_parameters(mu=0.5, L=2.0, method="gradient_descent"))
+        assert s == "Tuning(gradient_descent, kappa=4): alpha=0.8, beta=0, rate=0.6"
+
+
+# --------------------------------------------------------------------------------------------
+# optimal_parameters: closed forms
+# --------------------------------------------------------------------------------------------
+
+
+def textbook(method: str, kappa: Any) -> tuple[Any, Any, Any]:
+    """(alpha, beta, rate) on [1/kappa, 1] in 50-digit arithmetic, from the published formulas."""
+    k = mpmath.mpf(kappa)
+    if method == "heavy_ball":
+        s = (mpmath.sqrt(k) - 1) / (mpmath.sqrt(k) + 1)
+        return 4 / (1 + 1 / mpmath.sqrt(k)) ** 2, s**2, s
+    if method == "nesterov":
+        r = mpmath.sqrt(3 * k + 1)
+        return 4 / (3 + 1 / k), (r - 2) / (r + 2), 1 - 2 / r
+    return 2 / (1 + 1 / k), mpmath.mpf(0), (k - 1) / (k + 1)
+
+
+KAPPAS = [1.0, 1.0 + 2**-40, 1.0 + 1e-8, 1.001, 1.5, 2.0, 10.0, 100.0, 12345.678, 1e8, 1e12, 1e16]
+
+
+class TestOptimalParameters:
+    @pytest.mark.parametrize("method", METHODS)
+    @pytest.mark.parametrize("kappa", KAPPAS)
+    def test_matches_the_published_formulas(self, method: str, kappa: float) -> None:
+        t = optimal_parameters(kappa=kappa, method=method)
+        alpha, beta, rate = textbook(method, kappa)
+        # The rate is a closed form in kappa, computed without cancellation: relative accuracy
+        # of a few eps even at kappa = 1 + 2**-40 (rate ~ 2**-42) and kappa = 1e16 (1 - rate ~ 1e-8).
+        assert abs(t.rate - rate) <= 4 * EPS * rate
+        assert abs(t.alpha - alpha) <= 4 * EPS * alpha
+        # beta is tuned to the float64 spectrum [fl(1/kappa), 1] (near kappa = 1 the optimal beta
+        # is as ill-conditioned as 1 - mu): compare with the exact beta of that spectrum.
+        _, beta_float_spectrum, _ = textbook(method, 1 / mpmath.mpf(t.mu))
+        if method == "heavy_ball":  # beta ~ rate**2: compare on the scale of the rate
+            assert abs(math.sqrt(t.beta) - mpmath.sqrt(beta_float_spectrum)) <= 4 * EPS
+        else:
+            assert abs(t.beta - beta_float_spectrum) <= 4 * EPS
+        assert abs(t.beta - beta) <= 4 * EPS + 4 * abs(beta_float_spectrum - beta)
+        assert t.mu == 1.0 / kappa and t.L == 1.0
+
+    @pytest.mark.parametrize("method", METHODS)
+    @pytest.mark.parametrize("kappa", KAPPAS)
+    def test_worst_case_rate_agrees(self, method: str, kappa: float) -> None:
+        # At the optimum mu (and for heavy ball also L) is critically damped: rounding beta down
+        # by one ulp would put it on the real side, where rho has a square-root singularity.
+        t = optimal_parameters(kappa=kappa, method=method)
+        assert abs(wcr(t) - t.rate) <= 4 * EPS
+
+    @given(
+        log_kappa=st.floats(0.0, 16.0),
+        log_scale=st.floats(-200.0, 200.0),
+        method=st.sampled_from(METHODS),
+    )
+    def test_worst_case_rate_agrees_everywhere(self, log_kappa: float, log_scale: float, method: str) -> None:
+        kappa = 10.0**log_kappa
+        mu = 10.0**log_scale
+        t = optimal_parameters(mu=mu, L=mu * kappa, method=method)
+        assert abs(wcr(t) - t.rate) <= 6 * EPS
+        assert 0.0 <= t.beta < 1.0 and 0.0 <= t.rate < 1.0
+
+    @pytest.mark.parametrize("method", MOMENTUM)
+    @pytest.mark.parametrize("kappa", [2.0, 100.0, 1e8])
+    def test_beta_is_the_smallest_float_that_attains_the_rate(self, method: str, kappa: float) -> None:
+        t = optimal_parameters(kappa=kappa, method=method)
+        below = math.nextafter(t.beta, 0.0)
+        assert float(worst_case_rate(t.alpha, below, t.mu, t.L, method)) > wcr(t)
+
+    @pytest.mark.parametrize("method", METHODS)
+    def test_kappa_one(self, method: str) -> None:
+        t = optimal_parameters(kappa=1.0, method=method)
+        assert (t.alpha, t.beta, t.rate) == (1.0, 0.0, 0.0)
+        assert wcr(t) == 0.0
+        assert t.iterations(1e-6) == 1
+        t = optimal_parameters(mu=4.0, L=4.0, method=method)
+        assert (t.alpha, t.beta, t.rate) == (0.25, 0.0, 0.0)
+
+    @pytest.mark.parametrize("method", METHODS)
+    @pytest.mark.parametrize("kappa", [1.5, 100.0, 1e10])
+    def test_kappa_and_interval_agree_and_scale(self, method: str, kappa: float) -> None:
+        a = optimal_parameters(kappa=kappa, method=method)
+        b = optimal_parameters(mu=1.0 / kappa, L=1.0, method=method)
+        assert (a.alpha, a.beta) == (b.alpha, b.beta)
+        assert abs(a.rate - b.rate) <= 2 * EPS
+        c = optimal_parameters(mu=2.0**-30 / kappa, L=2.0**-30, method=method)  # exact rescaling
+        assert (c.alpha, c.beta, c.rate) == (b.alpha * 2.0**30, b.beta, b.rate)
+
+    def test_classic_ordering(self) -> None:
+        for kappa in (2.0, 10.0, 1e4):
+            hb, nag, gd = (optimal_parameters(kappa=kappa, method=m).rate for m in METHODS)
+            assert hb < nag < gd
+
+    @pytest.mark.parametrize("method", METHODS)
+    @pytest.mark.parametrize("kappa", [2.0, 10.0, 100.0, 1000.0])
+    def test_no_better_than_brute_force_finds(self, method: str, kappa: float) -> None:
+        t = optimal_parameters(kappa=kappa, method=method)
+        brute = brute_joint(method, t.mu, t.L)
+        assert brute >= t.rate - 4 * EPS  # nothing beats the theory
+        assert t.rate <= brute + 4 * EPS  # and the theory is no worse than the search
+
+    @pytest.mark.parametrize("method", METHODS)
+    def test_extreme_scales(self, method: str) -> None:
+        for mu, L in ((1e-307, 1e-306), (1e300, 1e301), (1e-20, 1e-10)):
+            t = optimal_parameters(mu=mu, L=L, method=method)
+            assert abs(wcr(t) - t.rate) <= 4 * EPS
+        with pytest.raises(ValueError, match=r"`L` must be >= 4.5e-308"):
+            optimal_parameters(mu=1e-310, L=2e-310, method=method)
+        with pytest.raises(ValueError, match=r"`L` must be >= 4.5e-308"):
+            optimal_alpha(0.0, 1e-310, 2e-310, method=method)
+
+    def test_huge_kappa_is_rejected_not_rounded(self) -> None:
+        assert optimal_parameters(kappa=1e30).beta < 1.0
+        with pytest.raises(ValueError, match=r"`kappa`.*too large"):
+            optimal_parameters(kappa=1e40)
+        with pytest.raises(ValueError, match=r"`kappa`.*too large"):
+            optimal_parameters(kappa=1e17, method="gradient_descent")
+        with pytest.raises(ValueError, match=r"`L`/`mu`.*too large"):
+            optimal_parameters(mu=1e-300, L=1e300, method="nesterov")
+
+
+# --------------------------------------------------------------------------------------------
+# optimal_beta
+# --------------------------------------------------------------------------------------------
+
+
+class TestOptimalBeta:
+    @pytest.mark.parametrize("alpha", [1e-3, 0.3, 1.0, 2.0, 3.3, 3.99])
+    @pytest.mark.parametrize("mu", [1e-3, 0.1, 0.7, 1.0])
+    def test_heavy_ball_closed_form(self, alpha: float, mu: float) -> None:
+        t = optimal_beta(alpha, mu, 1.0)
+        rate = max(abs(1 - mpmath.sqrt(alpha * mpmath.mpf(mu))), abs(1 - mpmath.sqrt(alpha)))
+        assert abs(t.rate - rate) <= 4 * EPS
+        assert abs(math.sqrt(t.beta) - rate) <= 4 * EPS
+        assert t.rate == wcr(t)
+
+    @pytest.mark.parametrize("kappa", [1.0, 4.0, 100.0, 1e6])
+    def test_nesterov_at_one_over_L_is_the_classical_tuning(self, kappa: float) -> None:
+        # alpha = 1/L: beta = (sqrt(kappa) - 1)/(sqrt(kappa) + 1), rate 1 - 1/sqrt(kappa)
+        t = optimal_beta(1.0, 1.0 / kappa, 1.0, method="nesterov")
+        k = mpmath.mpf(kappa)
+        assert abs(t.beta - (mpmath.sqrt(k) - 1) / (mpmath.sqrt(k) + 1)) <= 4 * EPS
+        assert abs(t.rate - (1 - 1 / mpmath.sqrt(k))) <= 4 * EPS
+
+    def test_gradient_descent_only_evaluates(self) -> None:
+        t = optimal_beta(1.5, 0.1, 1.0, method="gradient_descent")
+        assert t.beta == 0.0 and t.rate == pytest.approx(0.85, abs=2 * EPS)
+
+    @given(
+        x=st.floats(1e-4, 0.9999),
+        log_kappa=st.floats(0.0, 6.0),
+        method=st.sampled_from(METHODS),
+    )
+    def test_no_beta_on_a_grid_is_better(self, x: float, log_kappa: float, method: str) -> None:
+        limit = 4.0 if method == "heavy_ball" else 2.0
+        mu, L, alpha = 10.0**-log_kappa, 1.0, x * limit
+        t = optimal_beta(alpha, mu, L, method)
+        assert t.rate == wcr(t) and 0.0 <= t.beta < 1.0
+        grid = np.linspace(0.0, 1.0, 2001)[:-1] if method != "gradient_descent" else 0.0
+        assert t.rate <= float(np.min(worst_case_rate(alpha, grid, mu, L, method))) + 2 * EPS
+
+    @given(xm=st.floats(1e-4, 1.9), ratio=st.floats(1.0, 1e4))
+    def test_nesterov_closed_form_matches_the_float_search(self, xm: float, ratio: float) -> None:
+        # The derivation (cases x_L <= 1, x_mu + x_L >= 2, crossing K(1+b)^2 = b, or beta_-(x_mu))
+        # against the bisection on the float64 grid, which only assumes quasi-convexity.
+        alpha, mu, L = 1.0, xm, min(xm * ratio, 1.999)
+        t = optimal_beta(alpha, mu, L, method="nesterov")
+        closed = _nesterov_beta_closed_form(alpha, mu, L)
+        rate_closed = float(worst_case_rate(alpha, closed, mu, L, "nesterov"))
+        # near critical damping rho has a sqrt singularity in beta; compare rates, and betas loosely
+        assert t.rate <= rate_closed + 2 * EPS
+        assert rate_closed - t.rate <= 1e-7
+        assert abs(closed - t.beta) <= 1e-6
+
+    @pytest.mark.parametrize("method", METHODS)
+    @pytest.mark.parametrize("kappa", [2.0, 100.0])
+    @pytest.mark.parametrize("frac", [0.05, 0.3, 0.6, 0.9])
+    def test_brute_force(self, method: str, kappa: float, frac: float) -> None:
+        limit = 4.0 if method == "heavy_ball" else 2.0
+        alpha = frac * limit
+        t = optimal_beta(alpha, 1.0 / kappa, 1.0, method)
+        brute = brute_beta(alpha, 1.0 / kappa, 1.0, method) if method != "gradient_descent" else wcr(t)
+        assert brute >= t.rate - 4 * EPS
+        assert t.rate <= brute + 4 * EPS
+
+    @pytest.mark.parametrize(("method", "limit"), [("heavy_ball", 4.0), ("nesterov", 2.0), ("gradient_descent", 2.0)])
+    def test_no_converging_beta_raises(self, method: str, limit: float) -> None:
+        with pytest.raises(ValueError, match=r"`alpha` must be < .*no momentum beta in \[0, 1\) converges"):
+            optimal_beta(limit / 2.0, 0.1, 2.0, method)
+        t = optimal_beta(limit * (1 - 1e-9) / 2.0, 0.1, 2.0, method)
+        assert t.rate < 1.0
+        edge = math.nextafter(limit, 0.0) / 2.0
+        if method == "heavy_ball":  # rate 1 - O(sqrt(4 - alpha L)) = 1 - 1e-8 * ulp: rounds to 1
+            with pytest.raises(ValueError, match=r"`alpha` = .* too close to 0 or to 4/L .*rounds to 1"):
+                optimal_beta(edge, 0.1, 2.0, method)
+        else:  # rate alpha L - 1 = 1 - ulp
+            assert optimal_beta(edge, 0.1, 2.0, method).rate < 1.0
+
+    def test_tiny_alpha_raises(self) -> None:
+        assert optimal_beta(1e-20, 1.0, 1.0).beta < 1.0
+        with pytest.raises(ValueError, match=r"`alpha` = 1e-40 is too close to 0 or to 4/L"):
+            optimal_beta(1e-40, 1.0, 1.0)
+
+    @pytest.mark.parametrize("method", MOMENTUM)
+    @pytest.mark.parametrize("kappa", [1.0, 3.0, 1e4])
+    def test_consistent_with_optimal_parameters(self, method: str, kappa: float) -> None:
+        t = optimal_parameters(kappa=kappa, method=method)
+        b = optimal_beta(t.alpha, t.mu, t.L, method)
+        assert b.beta == t.beta
+        assert abs(b.rate - t.rate) <= 4 * EPS
+
+
+# --------------------------------------------------------------------------------------------
+# optimal_alpha
+# --------------------------------------------------------------------------------------------
+
+
+class TestOptimalAlpha:
+    @pytest.mark.parametrize("beta", [0.7, 0.81, 0.95, 0.999])
+    def test_heavy_ball_band_regime(self, beta: float) -> None:
+        mu, L = 0.01, 1.0  # beta*(100) = 0.669...
+        t = optimal_alpha(beta, mu, L)
+        assert t.alpha == (1.0 - beta) / (math.sqrt(mu) * math.sqrt(L))
+        assert t.rate == math.sqrt(beta) == wcr(t)
+        # the documented interval of optimal steps: rate sqrt(beta) at both of its ends too
+        s = math.sqrt(beta)
+        lo, hi = (1 - s) ** 2 / mu * (1 + 4 * EPS), (1 + s) ** 2 / L * (1 - 4 * EPS)
+        assert float(worst_case_rate(lo, beta, mu, L)) == pytest.approx(s, abs=1e-7)
+        assert float(worst_case_rate(hi, beta, mu, L)) == pytest.approx(s, abs=1e-7)
+        assert "centre" in t.note
+
+    @pytest.mark.parametrize("beta", [0.0, 0.1, 0.5, 0.66])
+    def test_heavy_ball_equal_ripple_regime(self, beta: float) -> None:
+        mu, L = 0.01, 1.0
+        t = optimal_alpha(beta, mu, L)
+        assert abs(t.alpha - 2 * (1 + beta) / (mu + L)) <= 4 * EPS * t.alpha
+        b = mpmath.mpf(beta)
+        c = (1 + b) * (mpmath.mpf(L) - mu) / (L + mpmath.mpf(mu))
+        assert abs(t.rate - (c + mpmath.sqrt(c * c - 4 * b)) / 2) <= 1e-12
+        assert t.rate == wcr(t) and "ripple" in t.note
+
+    @pytest.mark.parametrize("beta", [0.0, 0.3, 0.8, 0.99])
+    @pytest.mark.parametrize("kappa", [1.5, 100.0, 1e6])
+    def test_nesterov_equal_ripple(self, beta: float, kappa: float) -> None:
+        mu, L = 1.0 / kappa, 1.0
+        t = optimal_alpha(beta, mu, L, method="nesterov")
+        assert 1.0 / L <= t.alpha <= 1.0 / mu
+        r_mu, r_L = hbtheory.spectral_radius(t.alpha, beta, [mu, L], method="nesterov")
+        assert abs(r_mu - r_L) <= 1e-7  # balanced to the grid (rho_mu may be sqrt-steep)
+        up, down = math.nextafter(t.alpha, math.inf), math.nextafter(t.alpha, 0.0)
+        assert t.rate <= float(worst_case_rate(up, beta, mu, L, "nesterov"))
+        assert t.rate <= float(worst_case_rate(down, beta, mu, L, "nesterov"))
+
+    def test_nesterov_beta_zero_is_gradient_descent(self) -> None:
+        t = optimal_alpha(0.0, 0.01, 1.0, method="nesterov")
+        g = optimal_alpha(0.0, 0.01, 1.0, method="gradient_descent")
+        assert abs(t.alpha - g.alpha) <= 2 * EPS * g.alpha and abs(t.rate - g.rate) <= 2 * EPS
+        assert abs(g.alpha - 2 / 1.01) <= 2 * EPS and abs(g.rate - 99 / 101) <= 2 * EPS
+
+    @pytest.mark.parametrize("method", METHODS)
+    def test_mu_equal_L(self, method: str) -> None:
+        beta = 0.0 if method == "gradient_descent" else 0.36
+        t = optimal_alpha(beta, 2.0, 2.0, method)
+        expected = (1 - beta) / 2.0 if method == "heavy_ball" else 0.5
+        assert t.alpha == expected
+        assert t.rate == (0.6 if method == "heavy_ball" else 0.0)
+
+    @pytest.mark.parametrize("method", MOMENTUM)
+    @pytest.mark.parametrize("kappa", [1.0, 10.0, 1e4])
+    def test_consistent_with_optimal_parameters(self, method: str, kappa: float) -> None:
+        t = optimal_parameters(kappa=kappa, method=method)
+        a = optimal_alpha(t.beta, t.mu, t.L, method)
+        assert abs(a.alpha - t.alpha) <= 1e-12 * t.alpha
+        assert abs(a.rate - t.rate) <= 4 * EPS
+
+    @pytest.mark.parametrize(
+        ("method", "beta"),
+        [(m, b) for m in MOMENTUM for b in (0.0, 0.4, 0.9)] + [("gradient_descent", 0.0)],
+    )
+    @pytest.mark.parametrize("kappa", [3.0, 100.0])
+    def test_brute_force(self, method: str, kappa: float, beta: float) -> None:
+        t = optimal_alpha(beta, 1.0 / kappa, 1.0, method)
+        brute = brute_alpha(beta, 1.0 / kappa, 1.0, method)
+        assert brute >= t.rate - 4 * EPS
+        assert t.rate <= brute + 4 * EPS
+
+    @given(beta=st.floats(0.0, 0.999), log_kappa=st.floats(0.0, 8.0), method=st.sampled_from(MOMENTUM))
+    def test_no_alpha_on_a_grid_is_better(self, beta: float, log_kappa: float, method: str) -> None:
+        mu, L = 10.0**-log_kappa, 1.0
+        t = optimal_alpha(beta, mu, L, method)
+        assert t.rate == wcr(t) and t.rate < 1.0
+        grid = np.geomspace(1e-3 * t.alpha, 1e3 * t.alpha, 2001)
+        assert t.rate <= float(np.min(worst_case_rate(grid, beta, mu, L, method))) + 2 * EPS
+
+    def test_gradient_descent_needs_beta_zero(self) -> None:
+        with pytest.raises(ValueError, match="`beta` must be 0"):
+            optimal_alpha(0.5, 0.1, 1.0, method="gradient_descent")
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+# --------------------------------------------------------------------------------------------
+
+
+class TestValidation:
+    @pytest.mark.parametrize(
+        ("kwargs", "match"),
+        [
+            ({"kappa": 10.0, "mu": 0.1, "L": 1.0}, "either `kappa` or both `mu` and `L`, not both"),
+            ({"kappa": 10.0, "L": 1.0}, "either `kappa` or both `mu` and `L`, not both"),
+            ({}, r"pass `kappa` \(>= 1\), or both `mu` and `L`"),
+            ({"mu": 0.1}, "`mu` and `L` must be given together .`L` is missing"),
+            ({"L": 1.0}, "`mu` and `L` must be given together .`mu` is missing"),
+            ({"kappa": 0.5}, r"`kappa` must be in \[1.0, inf\)"),
+            ({"kappa": math.nan}, "`kappa` must be finite"),
+            ({"kappa": math.inf}, "`kappa` must be finite"),
+            ({"mu": 0.0, "L": 1.0}, r"`mu` must be in \(0.0, inf\)"),
+            ({"mu": -1.0, "L": 1.0}, r"`mu` must be in \(0.0, inf\)"),
+            ({"mu": 0.1, "L": math.nan}, "`L` must be finite"),
+            ({"mu": 2.0, "L": 1.0}, "`mu` must be <= `L`"),
+            ({"kappa": 10.0, "method": "adam"}, "`method` must be one of"),
+        ],
+    )
+    def test_optimal_parameters_value_errors(self, kwargs: dict[str, Any], match: str) -> None:
+        with pytest.raises(ValueError, match=match):
+            optimal_parameters(**kwargs)
+
+    @pytest.mark.parametrize(
+        "kwargs",
+        [
+            {"kappa": "10"},
+            {"kappa": True},
+            {"kappa": 3 + 0j},
+            {"kappa": [10.0]},
+            {"kappa": np.array([10.0, 100.0])},
+            {"mu": "0.1", "L": 1.0},
+            {"mu": 0.1, "L": [1.0]},
+        ],
+    )
+    def test_optimal_parameters_type_errors(self, kwargs: dict[str, Any]) -> None:
+        with pytest.raises(TypeError, match=r"`(kappa|mu|L)`"):
+            optimal_parameters(**kwargs)
+
+    def test_positional_use_is_refused(self) -> None:
+        with pytest.raises(TypeError):
+            optimal_parameters(100.0)  # type: ignore[call-arg]
+
+    @pytest.mark.parametrize(
+        ("args", "match"),
+        [
+            ((0.0, 0.1, 1.0), r"`alpha` must be in \(0.0, inf\)"),
+            ((-1.0, 0.1, 1.0), r"`alpha` must be in \(0.0, inf\)"),
+            ((math.nan, 0.1, 1.0), "`alpha` must be finite"),
+            ((1.0, 0.0, 1.0), "`mu` must be in"),
+            ((1.0, 0.1, math.inf), "`L` must be finite"),
+            ((1.0, 2.0, 1.0), "`mu` must be <= `L`"),
+        ],
+    )
+    def test_optimal_beta_value_errors(self, args: tuple[float, float, float], match: str) -> None:
+        with pytest.raises(ValueError, match=match):
+            optimal_beta(*args)
+
+    @pytest.mark.parametrize(
+        ("args", "match"),
+        [
+            ((1.0, 0.1, 1.0), r"`beta` must be in \[0.0, 1.0\)"),
+            ((-0.1, 0.1, 1.0), r"`beta` must be in \[0.0, 1.0\)"),
+            ((math.nan, 0.1, 1.0), "`beta` must be finite"),
+            ((0.5, -0.1, 1.0), "`mu` must be in"),
+            ((0.5, 0.5, 0.1), "`mu` must be <= `L`"),
+        ],
+    )
+    def test_optimal_alpha_value_errors(self, args: tuple[float, float, float], match: str) -> None:
+        with pytest.raises(ValueError, match=match):
+            optimal_alpha(*args)
+
+    @pytest.mark.parametrize("func", [optimal_beta, optimal_alpha])
+    def test_scalars_only_and_numbers_only(self, func: Callable[..., Tuning]) -> None:
+        with pytest.raises(TypeError, match="single real number"):
+            func(np.array([0.5, 0.6]), 0.1, 1.0)
+        with pytest.raises(TypeError, match="`mu`"):
+            func(0.5, "0.1", 1.0)
+        with pytest.raises(TypeError, match="`L`"):
+            func(0.5, 0.1, None)
+        with pytest.raises(TypeError):
+            func(0.5, 0.1, 1.0, method=3)
+
+
+def test_tuning_does_not_import_scipy() -> None:
+    code = "import sys, hbtheory.tuning; print('scipy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
