@@ -1,16 +1,18 @@
 """Double-double arithmetic on numpy arrays (error-free transformations).
 
 A :class:`DD` number is an unevaluated sum ``hi + lo`` of two float64 arrays with
-``|lo| <= ulp(hi) / 2``, carrying about 106 bits. Only ``+``, ``-`` and ``*`` are provided: that is
-all the method coefficients in :mod:`hbtheory.methods` use, so evaluating the *same* coefficient
-functions on :class:`DD` inputs gives them (and the discriminant) to about 1e-32 relative.
+``|lo| <= ulp(hi) / 2``, carrying about 106 bits. ``+``, ``-`` and ``*`` are all the method
+coefficients in :mod:`hbtheory.methods` use, so evaluating the *same* coefficient functions on
+:class:`DD` inputs gives them (and the discriminant) to about 1e-32 relative. :func:`dd_sqrt`,
+``abs`` and :func:`dd_where` are what the spectral radius needs on top of that, so that it can be
+rounded to float64 once, at the end.
 
 References: T. J. Dekker, "A floating-point technique for extending the available precision",
 Numer. Math. 18 (1971); Y. Hida, X. S. Li, D. H. Bailey, "Algorithms for quad-double precision
 floating point arithmetic", ARITH-15 (2001), algorithms 4-7 and the "sloppy"/IEEE add and mul.
 
-The Veltkamp split used by :func:`two_prod` overflows for ``|a| > 2**996``; callers pass values
-of ordinary size (step sizes, momenta, curvatures).
+:func:`two_prod` is error-free for any float64 operands whose product and partial products
+neither overflow nor fall below the normal range (about ``|a b| > 2**-969``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from numpy.typing import NDArray
 
 Arr = NDArray[np.float64]
 _SPLITTER = 134217729.0  # 2**27 + 1
+_SPLIT_MAX = 2.0**995
 
 
 def two_sum(a: Arr, b: Arr) -> tuple[Arr, Arr]:
@@ -40,10 +43,19 @@ def quick_two_sum(a: Arr, b: Arr) -> tuple[Arr, Arr]:
 
 
 def split(a: Arr) -> tuple[Arr, Arr]:
-    """Veltkamp's split of ``a`` into two 26-bit halves with ``hi + lo == a``."""
-    c = _SPLITTER * a
-    hi = c - (c - a)
-    return hi, a - hi
+    """Veltkamp's split of ``a`` into two 26-bit halves with ``hi + lo == a``.
+
+    ``2**27 + 1`` times ``a`` overflows beyond ``2**996``; such values are split at ``a / 2**28``
+    and scaled back (exact: powers of two).
+    """
+    big = np.abs(a) > _SPLIT_MAX
+    scaled = np.where(big, a * 2.0**-28, a)
+    c = _SPLITTER * scaled
+    hi = c - (c - scaled)
+    lo = scaled - hi
+    if np.any(big):
+        hi, lo = np.where(big, hi * 2.0**28, hi), np.where(big, lo * 2.0**28, lo)
+    return hi, lo
 
 
 def two_prod(a: Arr, b: Arr) -> tuple[Arr, Arr]:
@@ -101,6 +113,35 @@ class DD:
 
     __rmul__ = __mul__
 
+    def __abs__(self) -> DD:
+        neg = self.hi < 0.0
+        return DD(np.where(neg, -self.hi, self.hi), np.where(neg, -self.lo, self.lo))
+
+    def __getitem__(self, index: Any) -> DD:
+        return DD(self.hi[index], self.lo[index])
+
     def to_float(self) -> Arr:
         """Round to the nearest float64 (``hi + lo`` in one rounding)."""
         return self.hi + self.lo
+
+
+def dd_where(mask: NDArray[np.bool_], x: DD, y: DD) -> DD:
+    """Elementwise ``x if mask else y``."""
+    return DD(np.where(mask, x.hi, y.hi), np.where(mask, x.lo, y.lo))
+
+
+def dd_sqrt(x: DD) -> DD:
+    """Square root of a non-negative :class:`DD` (negative values give 0).
+
+    One Newton step from the float64 root, with the residual ``x - s**2`` formed exactly by
+    :func:`two_prod`: the result is accurate to about ``2**-104`` relative (Hida, Li and Bailey's
+    ``sqrt``). Zero maps to zero without a division by zero.
+    """
+    hi = np.maximum(x.hi, 0.0)
+    lo = np.where(x.hi > 0.0, x.lo, 0.0)
+    s = np.sqrt(hi)
+    p, e = two_prod(s, s)
+    positive = s > 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(positive, (((hi - p) - e) + lo) / (2.0 * np.where(positive, s, 1.0)), 0.0)
+    return DD(*quick_two_sum(s, r))

@@ -1,0 +1,226 @@
+"""Tests of the numerical kernel: double-double arithmetic, accurate coefficients, Lucas sequences.
+
+Reference values are exact: Python fractions on the float64 inputs (every float is a rational),
+or mpmath at 50 digits where a square root is involved.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+
+from hbtheory import _kernel
+from hbtheory._dd import DD, dd_sqrt, two_prod, two_sum
+from hbtheory.methods import METHODS, get_method
+
+EPS = float(np.finfo(np.float64).eps)
+HB, NAG, GD = (get_method(n) for n in ("heavy_ball", "nesterov", "gradient_descent"))
+
+
+def _exact(method_name: str, a: float, b: float, h: float) -> tuple[Fraction, Fraction, Fraction]:
+    m = get_method(method_name)
+    fa, fb, fh = Fraction(a), Fraction(b), Fraction(h)
+    c1, c0 = Fraction(m.c1(fa, fb, fh)), Fraction(m.c0(fa, fb, fh))
+    return c1, c0, c1 * c1 - 4 * c0
+
+
+def _mp_radius(method_name: str, a: float, b: float, h: float) -> mpmath.mpf:
+    c1, c0, disc = _exact(method_name, a, b, h)
+    with mpmath.workdps(50):
+        c1m, c0m, dm = (mpmath.mpf(x.numerator) / x.denominator for x in (c1, c0, disc))
+        return (abs(c1m) + mpmath.sqrt(dm)) / 2 if dm >= 0 else mpmath.sqrt(c0m)
+
+
+def _wide_floats(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.choice([-1.0, 1.0], n) * rng.uniform(0.5, 1.0, n) * 2.0 ** rng.integers(-60, 60, n)
+
+
+# ----------------------------------------------------------------------------------------------
+# Double-double arithmetic
+# ----------------------------------------------------------------------------------------------
+
+
+def test_two_sum_and_two_prod_are_error_free(rng: np.random.Generator) -> None:
+    a, b = _wide_floats(rng, 2000), _wide_floats(rng, 2000)
+    s, e = two_sum(a, b)
+    p, f = two_prod(a, b)
+    for i in range(a.size):
+        assert Fraction(s[i]) + Fraction(e[i]) == Fraction(a[i]) + Fraction(b[i])
+        assert Fraction(p[i]) + Fraction(f[i]) == Fraction(a[i]) * Fraction(b[i])
+    assert np.array_equal(s, a + b) and np.array_equal(p, a * b)
+
+
+def test_dd_arithmetic_carries_about_104_bits(rng: np.random.Generator) -> None:
+    # 1 + beta - alpha * h, the heavy-ball c1, at wide magnitudes: relative error <= 2**-100
+    # of the largest term (the DD add and mul of Hida-Li-Bailey are accurate to ~2**-104).
+    a, b, h = (np.abs(_wide_floats(rng, 500)) for _ in range(3))
+    got = 1.0 + DD(b) - DD(a) * DD(h)
+    for i in range(a.size):
+        exact = 1 + Fraction(b[i]) - Fraction(a[i]) * Fraction(h[i])
+        scale = 1 + Fraction(b[i]) + Fraction(a[i]) * Fraction(h[i])
+        err = abs(Fraction(got.hi[i]) + Fraction(got.lo[i]) - exact)
+        assert err <= scale * Fraction(1, 2**100)
+
+
+def test_dd_sqrt_is_accurate_and_maps_zero_to_zero(rng: np.random.Generator) -> None:
+    x = DD(np.abs(_wide_floats(rng, 300)), 0.0) * DD(np.abs(_wide_floats(rng, 300)))  # non-trivial lo
+    r = dd_sqrt(x)
+    for i in range(x.hi.size):
+        xi = Fraction(x.hi[i]) + Fraction(x.lo[i])
+        ri = Fraction(r.hi[i]) + Fraction(r.lo[i])
+        assert abs(ri * ri - xi) <= xi * Fraction(1, 2**100)
+    zero = dd_sqrt(DD(np.array([0.0, -1.0])))
+    assert np.array_equal(zero.hi, [0.0, 0.0]) and np.array_equal(zero.lo, [0.0, 0.0])
+
+
+# ----------------------------------------------------------------------------------------------
+# characteristic / radius
+# ----------------------------------------------------------------------------------------------
+
+
+def _points(rng: np.random.Generator, method_name: str, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Random points, a third within 1e-10 (relative) of a critical curve, some exactly on it."""
+    b = rng.uniform(0.0, 1.0, n) if get_method(method_name).uses_beta else np.zeros(n)
+    h = rng.uniform(0.1, 3.0, n)
+    if method_name == "heavy_ball":
+        curve = (1.0 + rng.choice([-1.0, 1.0], n) * np.sqrt(b)) ** 2
+    elif method_name == "nesterov":
+        curve = np.where(rng.random(n) < 0.5, ((1.0 - b) / (1.0 + b)) ** 2, 1.0)
+    else:
+        curve = np.ones(n)
+    near = curve * (1.0 + rng.uniform(-1e-10, 1e-10, n) * 10.0 ** -rng.integers(0, 6, n))
+    near = np.where(rng.random(n) < 0.2, curve, near)  # exactly on, as far as float64 allows
+    kind = rng.integers(0, 3, n)
+    ah = np.where(kind == 0, near, rng.uniform(0.0, 5.0, n))
+    return ah / h, b, h
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_characteristic_matches_exact_rationals(rng: np.random.Generator, name: str) -> None:
+    a, b, h = _points(rng, name, 600)
+    m = get_method(name)
+    ch = _kernel.characteristic(m, a, b, h, exact_disc=True)
+    for i in range(a.size):
+        c1, c0, disc = _exact(name, float(a[i]), float(b[i]), float(h[i]))
+        scale = (1 + abs(Fraction(b[i]))) * (1 + abs(Fraction(a[i]) * Fraction(h[i])))
+        # c1, c0: absolute error a few ulps of the terms they are summed from.
+        assert abs(Fraction(ch.c1[i]) - c1) <= 4 * Fraction(EPS) * scale
+        assert abs(Fraction(ch.c0[i]) - c0) <= 4 * Fraction(EPS) * scale
+        # disc: relative error <= ROUTE_TOL (routing guarantees it), zero exactly when zero.
+        assert abs(Fraction(ch.disc[i]) - disc) <= Fraction(_kernel.ROUTE_TOL) * abs(disc)
+
+
+def test_exact_double_roots_give_disc_exactly_zero() -> None:
+    # beta = s^2, alpha h = (1 -+ s)^2 with s dyadic: exact double roots of heavy ball.
+    a = np.array([0.25, 2.25, 0.0625, 1.5625, 0.25 * 4.0])
+    b = np.array([0.25, 0.25, 0.5625, 0.0625, 0.25])
+    h = np.array([1.0, 1.0, 1.0, 1.0, 0.25])
+    ch = _kernel.characteristic(HB, a, b, h, exact_disc=True)
+    assert np.array_equal(ch.disc, np.zeros(5))
+    # Nesterov at alpha h = 1 (c1 = c0 = 0) and beta = 1, h = 0 (double root 1).
+    ch = _kernel.characteristic(NAG, np.array([0.5, 1.0]), np.array([0.9, 1.0]), np.array([2.0, 0.0]))
+    assert np.array_equal(ch.disc, [0.0, 0.0])
+    assert np.array_equal(_kernel.radius(ch), [0.0, 1.0])
+    # One ulp off the curve is not on it.
+    ch = _kernel.characteristic(HB, np.nextafter(0.25, 1.0), 0.25, 1.0, exact_disc=True)
+    assert ch.disc < 0.0
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_radius_is_faithful_on_routed_points(rng: np.random.Generator, name: str) -> None:
+    # Routed points are rounded once from double-double: within one ulp of the 50-digit value.
+    a, b, h = _points(rng, name, 600)
+    m = get_method(name)
+    _, _, route = _kernel._fast_path(m, *_kernel._broadcast(a, b, h), False)
+    rho = _kernel.radius(_kernel.characteristic(m, a, b, h))
+    for i in np.flatnonzero(route):
+        ref = _mp_radius(name, float(a[i]), float(b[i]), float(h[i]))
+        assert abs(mpmath.mpf(float(rho[i])) - ref) <= mpmath.mpf(np.spacing(rho[i]))
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_radius_is_exactly_one_at_zero_curvature(rng: np.random.Generator, name: str) -> None:
+    # h = 0: roots 1 and beta (all three methods); float64 c1 = fl(1 + beta) alone would miss it.
+    b = rng.uniform(0.0, 1.0, 5000) if get_method(name).uses_beta else np.zeros(5000)
+    rho = _kernel.radius(_kernel.characteristic(get_method(name), 1.0, b, 0.0))
+    assert np.array_equal(rho, np.ones_like(b))
+
+
+def test_float64_formula_is_what_double_double_fixes() -> None:
+    # At h = 0 the plain float64 formula misses rho = 1 for many beta; the kernel does not.
+    b = np.linspace(0.0, 0.999, 1000)
+    plain = _kernel.radius(_kernel.float64_characteristic(HB, 1.0, b, 0.0))
+    assert np.any(plain != 1.0)
+    assert 0.0 < _kernel.routed_fraction(HB, 1.0, b, 0.0) <= 1.0
+
+
+def test_routed_fraction_far_from_curves_is_zero() -> None:
+    # Deep inside the complex band and away from rho = 1 nothing needs double-double.
+    b = np.linspace(0.2, 0.8, 101)
+    assert _kernel.routed_fraction(HB, 1.0, b, 1.0) == 0.0
+    assert _kernel.routed_fraction(HB, 0.25, 0.25, 1.0) == 1.0  # on the curve
+
+
+def test_overflowing_alpha_h_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match=r"`alpha \* h` overflows"):
+        _kernel.characteristic(HB, np.array([1.0, 1e200]), 0.5, 1e200)
+
+
+def test_huge_but_finite_coefficients_give_finite_radius() -> None:
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        rho = _kernel.radius(_kernel.characteristic(HB, 1e200, 0.5, 1e100))
+    assert rho == pytest.approx(1e300, rel=4 * EPS)
+
+
+# ----------------------------------------------------------------------------------------------
+# Lucas sequence
+# ----------------------------------------------------------------------------------------------
+
+
+def _exact_lucas(name: str, a: float, b: float, h: float, t_max: int) -> list[Fraction]:
+    c1, c0, _ = _exact(name, a, b, h)
+    p = [Fraction(0), Fraction(1)]
+    for _ in range(t_max):
+        p.append(c1 * p[-1] - c0 * p[-2])
+    return p
+
+
+LUCAS_CASES = [
+    ("heavy_ball", 0.5, 0.25, 1.0),  # complex, c1 > 0
+    ("heavy_ball", 2.0, 0.5, 1.0),  # complex, c1 < 0
+    ("heavy_ball", (1 + 0.9**0.5) ** 2 * (1 - 1e-9), 0.81, 1.0),  # complex, c1 < 0, 1e-9 off the curve
+    ("heavy_ball", (1 - 0.9**0.5) ** 2 * (1 + 1e-11), 0.81, 1.0),  # real, 1e-11 off the curve
+    ("heavy_ball", 0.25, 0.25, 1.0),  # exact double root 1/2
+    ("heavy_ball", 2.25, 0.25, 1.0),  # exact double root -1/2
+    ("heavy_ball", 3.5, 0.5, 1.0),  # real, c1 < 0
+    ("heavy_ball", 1.0, 0.5, -0.3),  # negative curvature: rho > 1
+    ("nesterov", 0.5, 0.9, 3.0),  # c0 < 0: real roots of opposite signs
+    ("nesterov", 0.5, 0.9, 2.0),  # alpha h = 1: nilpotent
+    ("gradient_descent", 0.5, 0.0, 1.0),  # c0 = 0
+    ("gradient_descent", 1.5, 0.0, 1.0),  # c0 = 0, c1 < 0
+]
+
+
+@pytest.mark.parametrize(("name", "a", "b", "h"), LUCAS_CASES)
+def test_lucas_u_matches_the_exact_recurrence(name: str, a: float, b: float, h: float) -> None:
+    t = np.arange(0, 61)
+    ch = _kernel.characteristic(get_method(name), a, b, h, exact_disc=True)
+    got = _kernel.lucas_u(ch, t)
+    exact = _exact_lucas(name, a, b, h, 60)
+    rho = float(_kernel.radius(ch))
+    for k in t:
+        # |p_t| <= t rho^(t-1); the closed form's error is O(t eps) of that scale (phase t*theta).
+        scale = Fraction(max(int(k), 1)) * Fraction(rho) ** (int(k) - 1) if rho > 0 else Fraction(1)
+        assert abs(Fraction(got[k]) - exact[k]) <= 4 * (int(k) + 2) * Fraction(EPS) * scale, k
+    assert got[0] == 0.0 and got[1] == 1.0
+
+
+def test_lucas_u_broadcasts_and_overflows_to_inf() -> None:
+    ch = _kernel.characteristic(HB, np.array([[0.5], [3.9]]), 0.25, 1.0, exact_disc=True)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        p = _kernel.lucas_u(ch, np.array([0, 1, 2, 5000]))
+    assert p.shape == (2, 4)
+    assert np.isinf(p[1, 3]) and np.all(np.isfinite(p[:, :3]))
