@@ -98,11 +98,15 @@ def _cmd_worst_case(args: argparse.Namespace) -> int:
     from hbtheory.spectral import worst_case, worst_case_rate
 
     value = float(worst_case(args.n, args.alpha, args.beta, args.mu, args.L, method=args.method))
+    # the value itself under/overflows float64 for long horizons; its logarithm does not
+    log_value = float(worst_case(args.n, args.alpha, args.beta, args.mu, args.L, method=args.method, log=True))
+    log10_value = log_value / math.log(10.0)
     rate = float(worst_case_rate(args.alpha, args.beta, args.mu, args.L, method=args.method))
     payload = {"method": args.method, "n": args.n, "alpha": args.alpha, "beta": args.beta, "mu": args.mu,
-               "L": args.L, "worst_case": value, "rate": rate}
+               "L": args.L, "worst_case": value, "log10_worst_case": log10_value, "rate": rate}
+    shown = f"{value:.17g}" if value not in (0.0, math.inf) else f"10^{log10_value:.6f}"
     text = (f"max ||x_n - x*||^2 / ||x_0 - x*||^2 over quadratics with spectrum in [{args.mu:g}, {args.L:g}], "
-            f"n = {args.n}: {value:.17g}\nasymptotic worst-case rate: {rate:.17g}")
+            f"n = {args.n}: {shown}\nasymptotic worst-case rate: {rate:.17g}")
     _emit(args, payload, text)
     return 0
 
