@@ -7,7 +7,10 @@ The public surface is listed in ``__all__`` below. Layers (see ``docs/``):
 * :mod:`hbtheory.symbolic` - exact derivations with sympy (imported on first use);
 * :mod:`hbtheory.spectral` - broadcasting spectral radii, exact matrix powers, Theorem-1
   constants, worst cases over a spectrum, noise;
-* :mod:`hbtheory.tuning` - optimal parameters for a condition number or a spectrum interval.
+* :mod:`hbtheory.tuning` - optimal parameters for a condition number or a spectrum interval;
+* :mod:`hbtheory.empirical` - the theory measured by running ``torch.optim.SGD`` itself (needs
+  PyTorch, imported on first use);
+* :mod:`hbtheory.plots` - figures (matplotlib, imported on first use).
 
 ``import hbtheory`` loads numpy only; sympy, scipy, matplotlib and torch are imported by the
 functions that need them.
@@ -50,10 +53,10 @@ _LAZY = {
     "optimal_alpha": "hbtheory.tuning",
     "Tuning": "hbtheory.tuning",
 }
-_SUBMODULES = {"methods", "symbolic", "spectral", "tuning", "cli"}
+_SUBMODULES = {"methods", "symbolic", "spectral", "tuning", "empirical", "plots", "report", "cli"}
 
 if TYPE_CHECKING:
-    from hbtheory import methods, spectral, symbolic, tuning
+    from hbtheory import empirical, methods, plots, spectral, symbolic, tuning
     from hbtheory.spectral import (
         amplification,
         eigenvalues,
@@ -91,6 +94,7 @@ __all__ = [
     "__version__",
     "amplification",
     "eigenvalues",
+    "empirical",
     "from_chapter",
     "from_d2l",
     "from_ema",
@@ -102,6 +106,7 @@ __all__ = [
     "optimal_alpha",
     "optimal_beta",
     "optimal_parameters",
+    "plots",
     "power_norm",
     "spectral",
     "spectral_radius",

@@ -1,0 +1,75 @@
+"""Empirical verification: PyTorch's own ``torch.optim.SGD`` measured against the theory.
+
+PyTorch is imported only when a function runs (``pip install torch==2.13.0`` for the CPU build,
+then ``pip install 'hbtheory[torch]'``); importing this package does not need it. Every function
+takes ``device`` (``"cpu"``, ``"cuda"``, ``"cuda:N"`` or a ``torch.device``), computes in float64
+by default, is seeded, and returns a frozen result that prints readably and converts to plain
+``dict``/JSON (``as_dict()``, ``to_json()``).
+
+* quadratics: :func:`verify_quadratic`, spectra :func:`uniform_spectrum`, :func:`log_uniform_spectrum`;
+* batched sweeps: :func:`sweep` (bit-for-bit ``torch.optim.SGD``), :func:`compare_with_theory`;
+* conventions: :func:`chapter_vs_torch`, :func:`dampening_first_step`, :func:`nesterov_vs_matrix`;
+* the chapter's network: :func:`chapter_network`, :func:`local_rate`;
+* two-dimensional runs: :func:`chapter_2d`, :func:`notes_2d`, :func:`run_2d`;
+* noise: :func:`noise_variance`;
+* rate fitting: :func:`fit_recurrence` (and why it, not a log-linear slope).
+"""
+
+from __future__ import annotations
+
+from hbtheory.empirical._torch import TORCH_MISSING, require_torch, resolve_device
+from hbtheory.empirical.conventions import (
+    ConventionRun,
+    DampeningRun,
+    NesterovRun,
+    chapter_vs_torch,
+    dampening_first_step,
+    nesterov_vs_matrix,
+    step_schedule,
+)
+from hbtheory.empirical.fit import GivensLeastSquares, RecurrenceFit, envelope_rate, fit_recurrence, fit_triples
+from hbtheory.empirical.network import ACTIVATIONS, LocalRate, NetworkRun, chapter_network, local_rate
+from hbtheory.empirical.noise import NoiseRun, noise_variance
+from hbtheory.empirical.quadratic import QuadraticRun, random_orthogonal, verify_quadratic
+from hbtheory.empirical.spectra import log_uniform_spectrum, uniform_spectrum
+from hbtheory.empirical.sweep import SweepComparison, SweepResult, compare_with_theory, sweep
+from hbtheory.empirical.twod import ChapterTwoD, TwoDRun, chapter_2d, notes_2d, run_2d
+
+__all__ = [
+    "ACTIVATIONS",
+    "TORCH_MISSING",
+    "ChapterTwoD",
+    "ConventionRun",
+    "DampeningRun",
+    "GivensLeastSquares",
+    "LocalRate",
+    "NesterovRun",
+    "NetworkRun",
+    "NoiseRun",
+    "QuadraticRun",
+    "RecurrenceFit",
+    "SweepComparison",
+    "SweepResult",
+    "TwoDRun",
+    "chapter_2d",
+    "chapter_network",
+    "chapter_vs_torch",
+    "compare_with_theory",
+    "dampening_first_step",
+    "envelope_rate",
+    "fit_recurrence",
+    "fit_triples",
+    "local_rate",
+    "log_uniform_spectrum",
+    "nesterov_vs_matrix",
+    "noise_variance",
+    "notes_2d",
+    "random_orthogonal",
+    "require_torch",
+    "resolve_device",
+    "run_2d",
+    "step_schedule",
+    "sweep",
+    "uniform_spectrum",
+    "verify_quadratic",
+]

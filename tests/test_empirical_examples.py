@@ -1,0 +1,43 @@
+"""Every script in examples/ (and the sweep benchmark) runs, in its fast mode, and says what it should."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SCRIPTS = [
+    ("examples/notes_2d_results.py", [], "epoch 20, x1: 0.007188, x2: 0.002553"),
+    ("examples/chapter_2d_comparison.py", [], "momentum        : alpha = 0.115443"),
+    ("examples/chapter_network.py", ["--fast"], "tanh twin"),
+    ("examples/rho_map.py", ["--fast"], "region mismatches: 0"),
+    ("examples/noise_amplification.py", ["--fast"], "standard errors: True"),
+    ("examples/conventions.py", [], "first step 2.000000x"),
+    ("benchmarks/sweep_vs_torch_loop.py", ["--quick", "--no-progress"], "identical (normal range) : True"),
+]
+
+
+@pytest.mark.parametrize(("script", "args", "expected"), SCRIPTS, ids=[s[0] for s in SCRIPTS])
+def test_script_runs(
+    script: str, args: list[str], expected: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", [script, *args])
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_path(str(ROOT / script), run_name="__main__")
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0, out
+    assert expected in out, out
+
+
+def test_chapter_2d_writes_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "t.json"
+    monkeypatch.setattr(sys, "argv", ["chapter_2d_comparison.py", "--json", str(out)])
+    with pytest.raises(SystemExit):
+        runpy.run_path(str(ROOT / "examples/chapter_2d_comparison.py"), run_name="__main__")
+    assert '"trajectory"' in out.read_text()
