@@ -11,6 +11,7 @@ Examples
     hbtheory optimal --mu 0.1 --L 10 --method nesterov --json
     hbtheory rho --alpha 0.1 --beta 0.9 --h 1
     hbtheory worst-case --n 20 --alpha 0.33 --beta 0.67 --mu 0.1 --L 1
+    hbtheory verify --device cpu
     hbtheory report --out hbtheory-report
 """
 
@@ -114,10 +115,26 @@ def _cmd_worst_case(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from hbtheory.report import write_report
 
-    summary = write_report(args.out, quick=args.quick, progress=not args.json)
+    summary = write_report(args.out, quick=args.quick, progress=not args.json, device=args.device)
     _emit(args, summary, f"report written to {summary['out']}: {summary['passed']} checks passed, "
-                         f"{summary['failed']} failed")
+                         f"{summary['failed']} failed, {summary['skipped']} skipped")
     return 0 if summary["failed"] == 0 else 1
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from hbtheory.empirical import resolve_device
+    from hbtheory.report import empirical_checks, torch_available
+
+    if not torch_available():
+        raise UsageError("hbtheory verify: needs PyTorch (pip install torch==2.13.0, the CPU build)")
+    resolve_device(args.device)  # a bad or unavailable device is a one-line error, before any work
+    rows = empirical_checks(device=args.device, quick=args.quick,
+                            progress=None if args.json else (lambda m: print(m, file=sys.stderr, flush=True)))
+    failed = sum(not r.passed for r in rows)
+    text = "\n".join(f"{r.verdict}  {r.claim}\n      {r.how}" for r in rows)
+    text += f"\n{len(rows) - failed} of {len(rows)} checks passed"
+    _emit(args, {"device": args.device, "checks": [r.as_dict() for r in rows], "failed": failed}, text)
+    return 0 if failed == 0 else 1
 
 
 def _add_method(p: argparse.ArgumentParser) -> None:
@@ -168,9 +185,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_json(p)
     p.set_defaults(func=_cmd_worst_case)
 
+    p = sub.add_parser("verify", help="run torch.optim.SGD itself against the theory (needs PyTorch)",
+                       epilog="example: hbtheory verify --device cpu --quick")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)")
+    p.add_argument("--quick", action="store_true", help="smaller runs")
+    _add_json(p)
+    p.set_defaults(func=_cmd_verify)
+
     p = sub.add_parser("report", help="run the verification and write the report (the main job)",
                        epilog="example: hbtheory report --out hbtheory-report")
     p.add_argument("--out", default="hbtheory-report", help="output directory (default: hbtheory-report)")
+    p.add_argument("--device", default="cpu", help="device of the empirical checks: cpu, cuda or cuda:N")
     p.add_argument("--quick", action="store_true", help="smaller sizes, for smoke tests")
     _add_json(p)
     p.set_defaults(func=_cmd_report)

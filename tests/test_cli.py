@@ -77,7 +77,7 @@ def test_console_script_error_has_no_traceback() -> None:
 
 
 def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[str]) -> None:
-    for cmd in ("optimal", "rho", "worst-case", "report"):
+    for cmd in ("optimal", "rho", "worst-case", "verify", "report"):
         with pytest.raises(SystemExit) as exc:
             main([cmd, "--help"])
         assert exc.value.code == 0
@@ -114,3 +114,17 @@ def test_docs_cli_examples_run() -> None:
         argv = line.split()[1:]
         proc = subprocess.run([sys.executable, "-m", "hbtheory", *argv], capture_output=True, text=True)
         assert proc.returncode == 0, f"{line}: {proc.stderr}"
+
+
+def test_verify_runs_torch_against_the_theory(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("torch")
+    code, out, _ = run(capsys, "verify", "--quick", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["failed"] == 0 and len(d["checks"]) >= 8
+    assert all(c["verdict"] == "PASS" for c in d["checks"])
+
+
+def test_verify_rejects_a_bad_device(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("torch")
+    code, _, err = run(capsys, "verify", "--device", "tpu")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "device" in err
