@@ -1,0 +1,717 @@
+r"""A bridge to PEPit: worst cases beyond quadratics, and the region where heavy ball is still guaranteed.
+
+:func:`hbtheory.worst_case` is the exact worst case of :math:`n` steps over *quadratics* with
+spectrum in :math:`[\mu, L]`. Performance estimation (PEPit, Goujaud et al. 2024) computes worst
+cases by semidefinite programming over any class with interpolation conditions; here over
+
+* ``"quadratic"``: PEPit's ``SmoothStronglyConvexQuadraticFunction(mu, L)``, where it must agree
+  with :func:`hbtheory.worst_case` to the solver's accuracy;
+* ``"smooth_strongly_convex"``: ``SmoothStronglyConvexFunction(mu, L)``, every
+  :math:`\mu`-strongly convex :math:`L`-smooth function, where the quadratic guarantee can fail
+  (for Polyak's tuning it does: :mod:`hbtheory.counterexamples`).
+
+What is still guaranteed on the larger class is the region of Ghadimi, Feyzmahdavian and
+Johansson (2015), :func:`gfj_region`, checked here numerically by PEPit (:func:`gfj_check`).
+
+PEPit, cvxpy and an SDP solver are an optional extra (``pip install 'hbtheory[pepit]'``); they
+are imported on first use, never by ``import hbtheory``. Clarabel is used when installed (cvxpy's
+tolerances ``tol_gap_abs = tol_gap_rel = tol_feas = 1e-8``), otherwise cvxpy's default solver.
+These bound scaled residuals, not the objective: agreement is to about ``100 * tol``.
+
+References
+----------
+B. Goujaud, C. Moucer, F. Glineur, J. Hendrickx, A. Taylor, A. Dieuleveut (2024). PEPit:
+computer-assisted worst-case analyses of first-order optimization methods in Python. Math. Prog.
+Comp. 16:337-367.
+
+E. Ghadimi, H. R. Feyzmahdavian, M. Johansson (2015). Global convergence of the Heavy-ball method
+for convex optimization. European Control Conference (ECC), 310-315; arXiv:1412.7457, Theorem 4.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hbtheory._validation import as_int, as_real, as_scalar, check_interval
+from hbtheory.counterexamples import Verification
+from hbtheory.empirical._result import Result, frozen_array
+from hbtheory.methods import get_method
+
+__all__ = [
+    "FUNCTION_CLASSES",
+    "GFJ_POINTS",
+    "METRICS",
+    "PEPIT_MISSING",
+    "GFJCheck",
+    "PEPComparison",
+    "PEPWorstCase",
+    "gfj_beta_bound",
+    "gfj_check",
+    "gfj_region",
+    "pep_check",
+    "pep_comparison",
+    "pepit_available",
+    "solver_tolerance",
+    "worst_case",
+]
+
+Arr = NDArray[np.float64]
+
+FUNCTION_CLASSES = ("quadratic", "smooth_strongly_convex")
+METRICS = ("distance", "function_value")
+#: The message of the ImportError raised when the optional stack is missing.
+PEPIT_MISSING = "hbtheory.pep needs PEPit and cvxpy: pip install 'hbtheory[pepit]'"
+#: Default tolerances of the solvers as cvxpy calls them.
+_SOLVER_TOL = {"CLARABEL": 1e-8, "SCS": 1e-5, "MOSEK": 1e-8}
+#: Sample points (alpha, beta) of the GFJ region for mu = 0.1, L = 1, away from its boundary.
+GFJ_POINTS = ((1.0, 0.5), (1.5, 0.3), (0.5, 0.8), (0.2, 0.9))
+
+
+def pepit_available() -> bool:
+    """Whether PEPit and cvxpy can be imported (without importing them).
+
+    Examples
+    --------
+    >>> isinstance(pepit_available(), bool)
+    True
+    """
+    return importlib.util.find_spec("PEPit") is not None and importlib.util.find_spec("cvxpy") is not None
+
+
+def _require() -> tuple[Any, Any]:
+    if not pepit_available():
+        raise ImportError(PEPIT_MISSING)
+    return importlib.import_module("PEPit"), importlib.import_module("PEPit.functions")
+
+
+def _default_solver(solver: str | None) -> str | None:
+    if solver is not None:
+        if not isinstance(solver, str):
+            raise TypeError(f"`solver` must be a solver name or None, got {type(solver).__name__}")
+        return solver.upper()
+    cvxpy = importlib.import_module("cvxpy")
+    return "CLARABEL" if "CLARABEL" in cvxpy.installed_solvers() else None
+
+
+def solver_tolerance(solver: str) -> float:
+    """The stopping tolerance cvxpy gives ``solver`` by default (``1e-5`` for unknown ones).
+
+    Examples
+    --------
+    >>> solver_tolerance("CLARABEL"), solver_tolerance("SCS")
+    (1e-08, 1e-05)
+    """
+    return _SOLVER_TOL.get(str(solver).upper(), 1e-5)
+
+
+@dataclass(frozen=True, eq=False)
+class PEPWorstCase(Result):
+    r"""A worst case computed by PEPit (see :func:`worst_case`).
+
+    Attributes
+    ----------
+    n, alpha, beta, mu, L, function_class, method, metric : as passed
+    value : float
+        The dual value returned by PEPit: an upper bound on the worst case, up to the solver's
+        accuracy (``float(result)`` gives it).
+    primal : float
+        The primal value (a worst-case instance): a lower bound, up to the same accuracy.
+    solver : str
+        The solver that ran.
+    tolerance : float
+        Its default tolerance (:func:`solver_tolerance`).
+    accurate : bool
+        ``False`` when the solver reported an inaccurate solution (cvxpy's warning is caught and
+        recorded in ``note`` instead of being raised).
+    note : str
+        Messages from the solver, if any.
+    """
+
+    n: int
+    alpha: float
+    beta: float
+    mu: float
+    L: float
+    function_class: str
+    method: str
+    metric: str
+    value: float
+    primal: float
+    solver: str
+    tolerance: float
+    accurate: bool
+    note: str
+
+    def __float__(self) -> float:
+        return self.value
+
+
+def _choice(value: Any, name: str, options: Sequence[str]) -> str:
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"`{name}` must be one of {', '.join(map(repr, options))}, got {value!r}")
+    return value
+
+
+def worst_case(
+    n: int,
+    alpha: float,
+    beta: float,
+    mu: float,
+    L: float,
+    *,
+    function_class: str = "quadratic",
+    method: str = "heavy_ball",
+    metric: str = "distance",
+    solver: str | None = None,
+) -> PEPWorstCase:
+    r"""Worst case of ``n`` steps of a method over a function class, by PEPit's semidefinite program.
+
+    **Problem.** The class is :math:`\mathcal{Q}_{\mu,L}` (``"quadratic"``: quadratics with
+    Hessian spectrum in :math:`[\mu, L]`) or :math:`\mathcal{S}_{\mu,L}`
+    (``"smooth_strongly_convex"``). The start is :math:`x_{-1} = x_0` and the ratio is
+
+    * ``metric="distance"``: :math:`\|x_n - x^*\|^2` subject to :math:`\|x_0 - x^*\|^2 \le 1`
+      (the quantity of :func:`hbtheory.worst_case`);
+    * ``metric="function_value"``: :math:`f(x_n) - f^*` subject to :math:`f(x_0) - f^* \le 1`
+      (the quantity of the GFJ theorem, :func:`gfj_region`).
+
+    **Algorithm.** Heavy ball :math:`x_{t+1} = x_t - \alpha \nabla f(x_t) + \beta (x_t - x_{t-1})`;
+    Nesterov :math:`y_t = x_t + \beta (x_t - x_{t-1})`, :math:`x_{t+1} = y_t - \alpha \nabla f(y_t)`;
+    gradient descent :math:`\beta = 0`.
+
+    **Theoretical guarantee.** On ``"quadratic"`` both metrics equal
+    :math:`\max_{h \in [\mu, L]} P_n(h)^2 =` :func:`hbtheory.worst_case` (for the function value
+    the ratio is a weighted mean of :math:`P_n(h_i)^2` with weights :math:`h_i c_i^2`). On the
+    larger class the worst case is at least that.
+
+    Parameters
+    ----------
+    n : int
+        Number of steps, ``>= 1``. The SDP has size about ``n + 2``; keep ``n`` small (``<= 10``).
+    alpha : float
+        Step size, ``> 0``.
+    beta : float
+        Momentum in ``[0, 1]`` (0 for gradient descent).
+    mu, L : float
+        ``0 < mu <= L``.
+    function_class : str, optional, keyword-only
+        ``"quadratic"`` (default) or ``"smooth_strongly_convex"``.
+    method : str, optional, keyword-only
+        ``"heavy_ball"`` (default), ``"nesterov"`` or ``"gradient_descent"``.
+    metric : str, optional, keyword-only
+        ``"distance"`` (default) or ``"function_value"``.
+    solver : str, optional, keyword-only
+        A cvxpy solver name; default Clarabel if installed, else cvxpy's choice.
+
+    Returns
+    -------
+    PEPWorstCase
+
+    Raises
+    ------
+    ImportError
+        Without PEPit and cvxpy.
+    TypeError, ValueError
+        For a parameter outside its range (the message names it).
+    RuntimeError
+        If the solver fails outright.
+
+    References
+    ----------
+    Goujaud et al. (2024), PEPit; ``PEPit/examples/unconstrained_convex_minimization/heavy_ball_momentum.py``.
+
+    Examples
+    --------
+    >>> import pytest; _ = pytest.importorskip("PEPit")
+    >>> import hbtheory
+    >>> r = worst_case(2, 0.7, 0.5, 0.1, 1.0)
+    >>> abs(r.value - float(hbtheory.worst_case(2, 0.7, 0.5, 0.1, 1.0))) < 1e-5
+    True
+    >>> worst_case(2, 0.7, 0.5, 0.1, 1.0, function_class="smooth_strongly_convex").value >= r.value - 1e-5
+    True
+    """
+    steps = int(as_int(n, "n", low=1))
+    if np.ndim(n) != 0:
+        raise TypeError("`n` must be a single integer")
+    m = get_method(method)
+    a = as_scalar(alpha, "alpha", low=0.0, low_open=True)
+    b = as_scalar(beta, "beta", low=0.0, high=1.0)
+    if not m.uses_beta and b != 0.0:
+        raise ValueError(f"`beta` must be 0 for method '{m.name}', got {b!r}")
+    mu_f, L_f = as_scalar(mu, "mu", low=0.0, low_open=True), as_scalar(L, "L", low=0.0, low_open=True)
+    check_interval(mu_f, L_f)
+    cls = _choice(function_class, "function_class", FUNCTION_CLASSES)
+    met = _choice(metric, "metric", METRICS)
+    pepit, functions = _require()
+    chosen = _default_solver(solver)
+
+    problem = pepit.PEP()
+    if cls == "quadratic":
+        family = functions.SmoothStronglyConvexQuadraticFunction
+    else:
+        family = functions.SmoothStronglyConvexFunction
+    f = problem.declare_function(family, mu=mu_f, L=L_f)
+    xs = f.stationary_point()
+    x0 = problem.set_initial_point()
+    if met == "distance":
+        problem.set_initial_condition((x0 - xs) ** 2 <= 1)
+    else:
+        fs = f(xs)
+        problem.set_initial_condition(f(x0) - fs <= 1)
+    x, x_prev = x0, x0
+    for _ in range(steps):
+        if m.name == "nesterov":
+            y = x + b * (x - x_prev)
+            x_next = y - a * f.gradient(y)
+        else:
+            x_next = x - a * f.gradient(x) + b * (x - x_prev)
+        x, x_prev = x_next, x
+    problem.set_performance_metric((x - xs) ** 2 if met == "distance" else f(x) - f(xs))
+
+    with warnings.catch_warnings(record=True) as caught:
+        # cvxpy warns "Solution may be inaccurate": that is a property of this result, recorded
+        # in `accurate`/`note`, not an error of the caller's.
+        warnings.simplefilter("always")
+        try:
+            dual = float(problem.solve(verbose=0, solver=chosen))
+        except Exception as exc:  # the solver's own exception types vary with the solver
+            raise RuntimeError(f"PEPit's SDP solve failed ({type(exc).__name__}: {exc})") from exc
+        primal = float(problem.objective.eval())
+    notes = sorted({str(w.message).split("\n")[0] for w in caught})
+    inaccurate = any("inaccurate" in msg.lower() for msg in notes)
+    name = str(problem.wrapper.prob.solver_stats.solver_name)
+    return PEPWorstCase(
+        n=steps,
+        alpha=a,
+        beta=b,
+        mu=mu_f,
+        L=L_f,
+        function_class=cls,
+        method=m.name,
+        metric=met,
+        value=dual,
+        primal=primal,
+        solver=name,
+        tolerance=solver_tolerance(name),
+        accurate=not inaccurate and math.isfinite(dual) and math.isfinite(primal),
+        note="; ".join(notes),
+    )
+
+
+# ------------------------------------------------------------------------------ Polyak comparison
+
+
+@dataclass(frozen=True, eq=False)
+class PEPComparison(Result):
+    """Worst cases against ``n`` at the quadratic-optimal tuning (see :func:`pep_comparison`).
+
+    Attributes
+    ----------
+    ns : numpy.ndarray of int
+    kappa, mu, L, alpha, beta : float
+        The tuning of ``method`` for :math:`[\\mu, L] = [1/\\kappa, 1]`.
+    method, metric, solver : str
+    exact : numpy.ndarray
+        :func:`hbtheory.worst_case` (quadratics, exact).
+    quadratic : numpy.ndarray
+        PEPit over smooth strongly convex quadratics (should equal ``exact``).
+    smooth_strongly_convex : numpy.ndarray
+        PEPit over all smooth strongly convex functions (at least ``exact``).
+    accurate : numpy.ndarray of bool
+        Shape ``(2, len(ns))``: whether each SDP (quadratic row, general row) was reported accurate.
+    tolerance : float
+        The solver's tolerance.
+    """
+
+    ns: NDArray[np.int64]
+    kappa: float
+    mu: float
+    L: float
+    alpha: float
+    beta: float
+    method: str
+    metric: str
+    solver: str
+    exact: Arr
+    quadratic: Arr
+    smooth_strongly_convex: Arr
+    accurate: NDArray[np.bool_]
+    tolerance: float
+
+    @property
+    def max_quadratic_error(self) -> float:
+        """:math:`\\max_n |{\\rm PEPit\\ quadratic} - {\\rm exact}|` over the accurate solves."""
+        ok = np.asarray(self.accurate)[0]
+        diff = np.abs(np.asarray(self.quadratic) - np.asarray(self.exact))[ok]
+        return float(diff.max()) if diff.size else math.inf
+
+
+def pep_comparison(
+    ns: Sequence[int] | NDArray[np.int64],
+    kappa: float,
+    *,
+    method: str = "heavy_ball",
+    metric: str = "distance",
+    solver: str | None = None,
+) -> PEPComparison:
+    r"""Exact quadratic worst case, PEPit's on quadratics and PEPit's on all smooth strongly convex functions.
+
+    At the quadratic-optimal tuning of ``method`` (:func:`hbtheory.optimal_parameters`; Polyak's
+    for heavy ball) on :math:`[1/\kappa, 1]`, for each ``n`` in ``ns``: the data of a figure of
+    the three worst cases against ``n``.
+
+    Parameters
+    ----------
+    ns : sequence of int
+        Step counts, each ``>= 1`` (SDPs: keep them small, ``<= 10``).
+    kappa : float
+        Condition number, ``>= 1``.
+    method, metric, solver : str, optional, keyword-only
+        As in :func:`worst_case`.
+
+    Returns
+    -------
+    PEPComparison
+
+    Examples
+    --------
+    >>> import pytest; _ = pytest.importorskip("PEPit")
+    >>> c = pep_comparison([1, 2, 3], 25.0)
+    >>> bool(c.max_quadratic_error < 1e-5)
+    True
+    >>> c.smooth_strongly_convex.round(2)  # grows: Polyak's tuning is not globally convergent
+    array([ 3.16,  7.92, 10.26])
+    >>> c.exact.round(2)
+    array([3.16, 3.71, 3.16])
+    """
+    from hbtheory.spectral import worst_case as exact_worst_case
+    from hbtheory.tuning import optimal_parameters
+
+    steps = as_int(ns, "ns", low=1)
+    if steps.ndim != 1 or steps.size == 0:
+        raise ValueError(f"`ns` must be a non-empty 1-d sequence of integers, got shape {steps.shape}")
+    k = as_scalar(kappa, "kappa", low=1.0)
+    met = _choice(metric, "metric", METRICS)
+    mu, L = 1.0 / k, 1.0
+    t = optimal_parameters(mu=mu, L=L, method=method)
+    a, b = float(t.alpha), float(t.beta)
+    m = get_method(method).name
+    exact = np.array([float(exact_worst_case(int(n), a, b, mu, L, method=m)) for n in steps])
+    quad = [worst_case(int(n), a, b, mu, L, method=m, metric=met, solver=solver) for n in steps]
+    ssc = [
+        worst_case(int(n), a, b, mu, L, function_class="smooth_strongly_convex", method=m, metric=met, solver=solver)
+        for n in steps
+    ]
+    return PEPComparison(
+        ns=frozen_array(steps, dtype=np.int64),
+        kappa=k,
+        mu=mu,
+        L=L,
+        alpha=a,
+        beta=b,
+        method=m,
+        metric=met,
+        solver=quad[0].solver,
+        exact=frozen_array(exact),
+        quadratic=frozen_array([r.value for r in quad]),
+        smooth_strongly_convex=frozen_array([r.value for r in ssc]),
+        accurate=frozen_array([[r.accurate for r in quad], [r.accurate for r in ssc]], dtype=np.bool_),
+        tolerance=quad[0].tolerance,
+    )
+
+
+def pep_check(*, kappa: float = 10.0, ns: Sequence[int] = (1, 2, 3), solver: str | None = None) -> Verification:
+    """Report row: PEPit over quadratics equals :func:`hbtheory.worst_case` at Polyak's tuning.
+
+    ``measured`` is :attr:`PEPComparison.max_quadratic_error`, ``tolerance`` 100 times the
+    solver's tolerance times ``max(1, worst case)``; the row also requires the general class to
+    be no better than the quadratic one (within the same tolerance).
+
+    Examples
+    --------
+    >>> import pytest; _ = pytest.importorskip("PEPit")
+    >>> pep_check().passed
+    True
+    """
+    c = pep_comparison(ns, kappa, solver=solver)
+    tol = 100.0 * c.tolerance * max(1.0, float(np.max(c.exact)))
+    dominated = bool(np.all(np.asarray(c.smooth_strongly_convex) >= np.asarray(c.exact) - tol))
+    measured = c.max_quadratic_error if dominated else math.inf
+    return Verification(
+        claim=f"PEPit's worst case over quadratics equals hbtheory.worst_case (heavy ball, Polyak, kappa = {kappa:g})",
+        how=f"SDP ({c.solver}) for n = {', '.join(map(str, c.ns.tolist()))}; max |PEPit - exact|; "
+        "general smooth strongly convex class >= quadratic",
+        measured=measured,
+        tolerance=tol,
+        passed=bool(measured <= tol),
+    )
+
+
+# ---------------------------------------------------------------------------------- the GFJ region
+
+
+def _gfj_bound(a: Arr, mu: Arr, L: Arr) -> Arr:
+    inside = 4.0 * (1.0 - a * L / 2.0)
+    return 0.5 * (mu * a / 2.0 + np.sqrt(np.maximum(mu * mu * a * a / 4.0 + inside, 0.0)))
+
+
+def gfj_beta_bound(alpha: Any, mu: Any, L: Any) -> Any:
+    r"""The largest momentum of the GFJ region (strict bound on ``beta``), broadcasting.
+
+    .. math::
+
+        \bar\beta(\alpha) = \frac12\Bigl(\frac{\mu\alpha}{2}
+        + \sqrt{\frac{\mu^2\alpha^2}{4} + 4\Bigl(1 - \frac{\alpha L}{2}\Bigr)}\Bigr).
+
+    Heavy ball is guaranteed to converge linearly on every :math:`\mu`-strongly convex
+    :math:`L`-smooth function for :math:`0 \le \beta <` this bound (see :func:`gfj_region`).
+    It decreases from 1 (at :math:`\alpha \to 0`) to :math:`\mu/L` (at :math:`\alpha = 2/L`) and is
+    below 1 whenever :math:`\mu < L`.
+
+    Parameters
+    ----------
+    alpha : float or array_like
+        Step size in :math:`(0, 2/L)`.
+    mu, L : float or array_like
+        ``0 < mu <= L``. Everything broadcasts.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a parameter outside its range (``alpha`` outside :math:`(0, 2/L)` included).
+
+    Examples
+    --------
+    >>> gfj_beta_bound([0.5, 1.0, 1.5], 0.1, 1.0)
+    array([0.87861561, 0.73254858, 0.53890428])
+    """
+    mu_arr, L_arr = check_interval(mu, L)
+    a = as_real(alpha, "alpha", low=0.0, low_open=True)
+    a_b, mu_b, L_b = np.broadcast_arrays(a, mu_arr, L_arr)
+    bad = a_b * L_b >= 2.0
+    if bad.any():
+        i = tuple(int(j) for j in np.argwhere(bad)[0]) if bad.ndim else ()
+        raise ValueError(f"`alpha` must be in (0, 2/L), got {a_b[i].item()!r} with L = {L_b[i].item()!r}")
+    out = _gfj_bound(a_b, mu_b, L_b)
+    return out[()] if out.ndim == 0 else out
+
+
+def gfj_region(alpha: Any, beta: Any, mu: Any, L: Any) -> Any:
+    r"""Whether :math:`(\alpha, \beta)` lies in the region where heavy ball provably converges globally.
+
+    **Theoretical guarantee** (Ghadimi, Feyzmahdavian and Johansson 2015, Theorem 4): if
+    :math:`f` is :math:`\mu`-strongly convex and :math:`L`-smooth and
+
+    .. math::
+
+        \alpha \in \Bigl(0, \frac{2}{L}\Bigr), \qquad
+        0 \le \beta < \frac12\Bigl(\frac{\mu\alpha}{2} + \sqrt{\frac{\mu^2\alpha^2}{4}
+        + 4\Bigl(1 - \frac{\alpha L}{2}\Bigr)}\Bigr),
+
+    then heavy ball converges linearly to the unique minimiser:
+    :math:`f(x_k) - f^* \le q^k (f(x_0) - f^*)` for some :math:`q \in [0, 1)`.
+
+    Polyak's tuning lies in it exactly when :math:`\kappa < 3 + 2\sqrt2 \approx 5.83`: beyond,
+    its step :math:`4/(\sqrt L + \sqrt\mu)^2` exceeds :math:`2/L` (below, its small momentum is
+    within the bound). At :math:`\kappa = 25` it is outside, consistently with the
+    Lessard-Recht-Packard cycle. The region is sufficient, not necessary.
+
+    Parameters
+    ----------
+    alpha, beta : float or array_like
+        Any finite reals (the answer is ``False`` outside the region).
+    mu, L : float or array_like
+        ``0 < mu <= L``. Everything broadcasts.
+
+    Returns
+    -------
+    numpy.bool_ or numpy.ndarray of bool
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a non-real or non-finite input, or ``mu``, ``L`` out of range.
+
+    Notes
+    -----
+    The statement is transcribed from the theorem as quoted in the lecture notes
+    MerkulovDaniil/optim (``docs/methods/fom/heavy_ball.md``, "Heavy Ball Global Convergence");
+    PEPit's ``heavy_ball_momentum`` example cites the same result as Theorem 4. The primary PDF
+    was not re-read here. :func:`gfj_check` tests it numerically: inside the region PEPit's
+    worst case stays below 1 and, away from the boundary, decreases with ``n``; near the
+    boundary it may rise for a few steps (e.g. ``alpha = 1, beta = 0.95 * bound``, ``mu = 0.1``,
+    ``L = 1``: 0.81, 0.548, 0.618, 0.501, 0.377), which a bound :math:`q^n` with
+    :math:`q \approx 0.86` allows.
+
+    References
+    ----------
+    E. Ghadimi, H. R. Feyzmahdavian, M. Johansson (2015). Global convergence of the Heavy-ball
+    method for convex optimization. ECC 2015, 310-315; arXiv:1412.7457, Theorem 4.
+
+    Examples
+    --------
+    >>> gfj_region([1.0, 1.0, 2.5], [0.5, 0.8, 0.1], 0.1, 1.0)
+    array([ True, False, False])
+    >>> bool(gfj_region(1 / 9, 4 / 9, 1.0, 25.0))  # Polyak's tuning for kappa = 25
+    False
+    >>> bool(gfj_region(4 / (1 + 2 ** -0.5) ** 2, ((1 - 2 ** -0.5) / (1 + 2 ** -0.5)) ** 2, 0.5, 1.0))  # kappa = 2
+    True
+    """
+    mu_arr, L_arr = check_interval(mu, L)
+    a = as_real(alpha, "alpha")
+    b = as_real(beta, "beta")
+    try:
+        a_b, b_b, mu_b, L_b = np.broadcast_arrays(a, b, mu_arr, L_arr)
+    except ValueError:
+        raise ValueError(
+            f"`alpha`, `beta`, `mu` and `L` must broadcast together, got shapes {a.shape}, {b.shape}, "
+            f"{mu_arr.shape}, {L_arr.shape}"
+        ) from None
+    step_ok = (a_b > 0.0) & (a_b * L_b < 2.0)
+    out = step_ok & (b_b >= 0.0) & (b_b < _gfj_bound(np.where(step_ok, a_b, 0.0), mu_b, L_b))
+    return out[()] if out.ndim == 0 else out
+
+
+@dataclass(frozen=True, eq=False)
+class GFJCheck(Result):
+    """PEPit's worst cases at sample points of the GFJ region (see :func:`gfj_check`).
+
+    Attributes
+    ----------
+    mu, L : float
+    points : numpy.ndarray
+        Shape ``(k, 2)``: the ``(alpha, beta)`` checked.
+    in_region : numpy.ndarray of bool
+        :func:`gfj_region` at each point.
+    ns : numpy.ndarray of int
+    values : numpy.ndarray
+        Shape ``(k, len(ns))``: worst case of :math:`f(x_n) - f^*` given :math:`f(x_0) - f^* \\le 1`
+        over all smooth strongly convex functions.
+    decreasing : numpy.ndarray of bool
+        Whether each row decreases strictly with ``n``.
+    below_one : numpy.ndarray of bool
+        Whether each row stays below 1 (a linear rate :math:`q < 1` forces :math:`q^n < 1`).
+    accurate : bool
+        Whether every SDP was reported accurate.
+    solver : str
+    tolerance : float
+    """
+
+    mu: float
+    L: float
+    points: Arr
+    in_region: NDArray[np.bool_]
+    ns: NDArray[np.int64]
+    values: Arr
+    decreasing: NDArray[np.bool_]
+    below_one: NDArray[np.bool_]
+    accurate: bool
+    solver: str
+    tolerance: float
+
+    @property
+    def passed(self) -> bool:
+        """All points in the region, every row decreasing and below one, every solve accurate."""
+        return bool(
+            np.all(self.in_region) and np.all(self.decreasing) and np.all(self.below_one) and self.accurate
+        )
+
+    def verification(self) -> Verification:
+        """The report row of this check (``measured``: the largest ratio of consecutive worst cases)."""
+        v = np.asarray(self.values)
+        ratio = float(np.max(v[:, 1:] / v[:, :-1])) if v.shape[1] > 1 else float(np.max(v))
+        return Verification(
+            claim="inside the Ghadimi-Feyzmahdavian-Johansson region heavy ball's worst case over smooth "
+            "strongly convex functions decreases with n",
+            how=f"PEPit ({self.solver}), f(x_n) - f* given f(x_0) - f* <= 1, {len(v)} points (mu = {self.mu:g}, "
+            f"L = {self.L:g}), n = {', '.join(map(str, np.asarray(self.ns).tolist()))}; max W(n+1)/W(n)",
+            measured=ratio if self.passed else math.inf,
+            tolerance=1.0,
+            passed=self.passed and ratio < 1.0,
+        )
+
+
+def gfj_check(
+    points: Sequence[tuple[float, float]] | NDArray[np.float64] | None = None,
+    *,
+    mu: float = 0.1,
+    L: float = 1.0,
+    ns: Sequence[int] = (1, 2, 3, 4),
+    solver: str | None = None,
+) -> GFJCheck:
+    r"""Check the GFJ guarantee numerically: PEPit worst cases at points of the region, against ``n``.
+
+    At each ``(alpha, beta)`` the worst case :math:`W(n)` of :math:`f(x_n) - f^*` over all
+    :math:`\mu`-strongly convex :math:`L`-smooth functions with :math:`f(x_0) - f^* \le 1`,
+    :math:`x_{-1} = x_0`, is computed for each ``n``. The theorem gives :math:`W(n) \le q^n` with
+    :math:`q < 1`; the check records whether :math:`W` decreases and stays below 1.
+    (Near the boundary of the region :math:`W` need not decrease at every step, so the default
+    points keep away from it.)
+
+    Parameters
+    ----------
+    points : array_like of shape ``(k, 2)``, optional
+        Default: four points of the region for :math:`\mu = 0.1, L = 1`.
+    mu, L : float, optional, keyword-only
+    ns : sequence of int, optional, keyword-only
+        Default ``(1, 2, 3, 4)``.
+    solver : str, optional, keyword-only
+
+    Returns
+    -------
+    GFJCheck
+
+    Examples
+    --------
+    >>> import pytest; _ = pytest.importorskip("PEPit")
+    >>> g = gfj_check([(1.0, 0.5)], ns=(1, 2, 3))
+    >>> g.values.round(4), g.passed
+    (array([[0.81  , 0.5776, 0.377 ]]), True)
+    """
+    mu_f, L_f = as_scalar(mu, "mu", low=0.0, low_open=True), as_scalar(L, "L", low=0.0, low_open=True)
+    check_interval(mu_f, L_f)
+    pts = as_real(GFJ_POINTS if points is None else points, "points")
+    if pts.ndim != 2 or pts.shape[1] != 2 or pts.shape[0] == 0:
+        raise ValueError(f"`points` must have shape (k, 2) with k >= 1, got {pts.shape}")
+    steps = as_int(ns, "ns", low=1)
+    if steps.ndim != 1 or steps.size == 0:
+        raise ValueError(f"`ns` must be a non-empty 1-d sequence of integers, got shape {steps.shape}")
+    region = np.asarray(gfj_region(pts[:, 0], pts[:, 1], mu_f, L_f), dtype=bool)
+    results = [
+        [
+            worst_case(int(n), float(a), float(b), mu_f, L_f, function_class="smooth_strongly_convex",
+                       metric="function_value", solver=solver)
+            for n in steps
+        ]
+        for a, b in pts
+    ]
+    values = np.array([[r.value for r in row] for row in results])
+    tol = results[0][0].tolerance
+    slack = 100.0 * tol
+    decreasing = np.all(values[:, 1:] < values[:, :-1] - slack, axis=1) if steps.size > 1 else np.ones(len(pts), bool)
+    return GFJCheck(
+        mu=mu_f,
+        L=L_f,
+        points=frozen_array(pts),
+        in_region=frozen_array(region, dtype=np.bool_),
+        ns=frozen_array(steps, dtype=np.int64),
+        values=frozen_array(values),
+        decreasing=frozen_array(decreasing, dtype=np.bool_),
+        below_one=frozen_array(np.all(values < 1.0 - slack, axis=1), dtype=np.bool_),
+        accurate=all(r.accurate for row in results for r in row),
+        solver=results[0][0].solver,
+        tolerance=tol,
+    )
