@@ -10,6 +10,9 @@ The public surface is listed in ``__all__`` below. Layers (see ``docs/``):
 * :mod:`hbtheory.tuning` - optimal parameters for a condition number or a spectrum interval;
 * :mod:`hbtheory.empirical` - the theory measured by running ``torch.optim.SGD`` itself (needs
   PyTorch, imported on first use);
+* :mod:`hbtheory.counterexamples` - where the quadratic theory stops (the Lessard-Recht-Packard
+  counterexample, cycle detection);
+* :mod:`hbtheory.pep` - worst cases by PEPit's semidefinite programs (optional extra ``pepit``);
 * :mod:`hbtheory.plots` - figures (matplotlib, imported on first use).
 
 ``import hbtheory`` loads numpy only; sympy, scipy, matplotlib and torch are imported by the
@@ -53,7 +56,9 @@ _LAZY = {
     "optimal_alpha": "hbtheory.tuning",
     "Tuning": "hbtheory.tuning",
 }
-_SUBMODULES = {"methods", "symbolic", "spectral", "tuning", "empirical", "plots", "report", "cli"}
+_SUBMODULES = {
+    "methods", "symbolic", "spectral", "tuning", "empirical", "plots", "counterexamples", "pep", "report", "cli",
+}
 
 if TYPE_CHECKING:
     from hbtheory import empirical, methods, plots, spectral, symbolic, tuning

@@ -11,6 +11,7 @@ Examples
     hbtheory optimal --mu 0.1 --L 10 --method nesterov --json
     hbtheory rho --alpha 0.1 --beta 0.9 --h 1
     hbtheory worst-case --n 20 --alpha 0.33 --beta 0.67 --mu 0.1 --L 1
+    hbtheory counterexample --json
     hbtheory verify --device cpu
     hbtheory report --out hbtheory-report
 """
@@ -121,6 +122,17 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0 if summary["failed"] == 0 else 1
 
 
+def _cmd_counterexample(args: argparse.Namespace) -> int:
+    from hbtheory.counterexamples import counterexample_summary
+
+    summary = counterexample_summary(args.x0, torch=args.torch)
+    if args.json:
+        print(summary.to_json())
+    else:
+        print(summary.text())
+    return 0
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
     from hbtheory.empirical import resolve_device
     from hbtheory.report import empirical_checks, torch_available
@@ -184,6 +196,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_method(p)
     _add_json(p)
     p.set_defaults(func=_cmd_worst_case)
+
+    p = sub.add_parser("counterexample",
+                       help="heavy ball's limit cycle on the Lessard-Recht-Packard function (kappa = 25)",
+                       epilog="example: hbtheory counterexample --json")
+    p.add_argument("--x0", type=float, default=3.3, help="starting point, x_{-1} = x_0 (default 3.3)")
+    p.add_argument("--torch", action="store_true", help="also run torch.optim.SGD itself (needs PyTorch)")
+    _add_json(p)
+    p.set_defaults(func=_cmd_counterexample)
 
     p = sub.add_parser("verify", help="run torch.optim.SGD itself against the theory (needs PyTorch)",
                        epilog="example: hbtheory verify --device cpu --quick")

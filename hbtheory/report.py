@@ -216,6 +216,23 @@ def _check_noise(rng: np.random.Generator) -> Iterator[Check]:
                  "closed form vs scipy.linalg.solve_discrete_lyapunov at 20 random stable points", worst, 1e-9)
 
 
+def _check_beyond_quadratics() -> Iterator[Check]:
+    """Where the quadratic theory stops (counterexample) and what PEPit still certifies."""
+    import importlib.util
+
+    from hbtheory.counterexamples import counterexample_check
+
+    yield Check(**counterexample_check().as_dict())
+    if importlib.util.find_spec("PEPit") is None:
+        yield Check("PEPit's SDP reproduces the exact worst case on quadratics", "not run: PEPit is not installed "
+                    "(pip install -e '.[pepit]')", math.nan, math.nan, False, skipped=True)
+        return
+    from hbtheory.pep import gfj_check, pep_check
+
+    yield Check(**pep_check().as_dict())
+    yield Check(**gfj_check().verification().as_dict())
+
+
 def _check_amplification() -> Iterator[Check]:
     from hbtheory.spectral import amplification, velocity_transient
 
@@ -415,6 +432,7 @@ def run_checks(*, quick: bool = False, progress: Callable[[str], None] | None = 
         ("exact worst case", _check_worst_case),
         ("noise", lambda: _check_noise(rng)),
         ("amplification", _check_amplification),
+        ("beyond quadratics", _check_beyond_quadratics),
     ]
     checks: list[Check] = []
     for i, (name, group) in enumerate(groups, 1):

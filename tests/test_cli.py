@@ -77,7 +77,7 @@ def test_console_script_error_has_no_traceback() -> None:
 
 
 def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[str]) -> None:
-    for cmd in ("optimal", "rho", "worst-case", "verify", "report"):
+    for cmd in ("optimal", "rho", "worst-case", "counterexample", "verify", "report"):
         with pytest.raises(SystemExit) as exc:
             main([cmd, "--help"])
         assert exc.value.code == 0
@@ -128,3 +128,12 @@ def test_verify_rejects_a_bad_device(capsys: pytest.CaptureFixture[str]) -> None
     pytest.importorskip("torch")
     code, _, err = run(capsys, "verify", "--device", "tpu")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "device" in err
+
+
+def test_counterexample_json_has_the_period_3_cycle(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "counterexample", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["period"] == 3
+    # Lessard, Recht, Packard (2016), sec. 4.6: the cycle of heavy ball at Polyak's tuning, kappa = 25
+    exact = sorted([-2208 / 1225, 2592 / 1225, 792 / 1225])
+    assert max(abs(a - b) for a, b in zip(sorted(d["cycle_points"]), exact)) < 1e-9
