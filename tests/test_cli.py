@@ -136,4 +136,4 @@ def test_counterexample_json_has_the_period_3_cycle(capsys: pytest.CaptureFixtur
     assert code == 0 and d["period"] == 3
     # Lessard, Recht, Packard (2016), sec. 4.6: the cycle of heavy ball at Polyak's tuning, kappa = 25
     exact = sorted([-2208 / 1225, 2592 / 1225, 792 / 1225])
-    assert max(abs(a - b) for a, b in zip(sorted(d["cycle_points"]), exact)) < 1e-9
+    assert max(abs(a - b) for a, b in zip(sorted(d["cycle_points"]), exact, strict=True)) < 1e-9
