@@ -1,0 +1,1190 @@
+r"""Figures of the theory (matplotlib): convergence regions, eigenvalues, trajectories, rates.
+
+Every function returns a :class:`matplotlib.figure.Figure` and computes nothing of its own beyond
+what it draws: spectral radii come from :mod:`hbtheory.spectral`, optimal parameters and rates
+from :mod:`hbtheory.tuning`, the critical-damping curves from :mod:`hbtheory.symbolic`
+(lambdified), the methods' coefficients from :mod:`hbtheory.methods`.
+
+Figures are built on :class:`~matplotlib.figure.Figure` directly with an Agg canvas, not through
+``pyplot``: no global state is touched, no backend is selected, and everything works without a
+display. Save with ``fig.savefig("rho.png")``; in Jupyter a returned figure displays itself.
+Functions that draw one panel take ``ax=`` to draw into an existing
+:class:`~matplotlib.axes.Axes` instead (the figure that owns it is returned);
+:func:`momentum_weights` and :func:`rate_vs_kappa` draw two panels and take ``axes=(ax1, ax2)``.
+
+Public functions:
+
+* :func:`rho_heatmap` - :math:`\rho` over :math:`(\alpha, \beta)` for one curvature, or the worst
+  rate over :math:`h \in [\mu, L]`, with the region's boundary, the critical-damping curves and
+  the optimum;
+* :func:`universal_map` - the same over :math:`(\alpha h, \beta)` with the regions named;
+* :func:`eigenvalue_locus` - the eigenvalues in the complex plane as one parameter varies;
+* :func:`trajectories_2d`, :func:`loss_curves`, :func:`rates_scatter` - empirical results;
+* :func:`momentum_weights`, :func:`decay_curves`, :func:`rate_vs_kappa` - the chapter's and the
+  notes' explanatory figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib import patheffects as pe
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import Colormap, Normalize
+from matplotlib.figure import Figure, SubFigure
+from matplotlib.patches import Circle, Patch
+from numpy.typing import ArrayLike, NDArray
+
+from hbtheory import spectral
+from hbtheory._validation import FloatArray, as_int, as_real, as_scalar
+from hbtheory.methods import Method, get_method
+
+__all__ = [
+    "decay_curves",
+    "eigenvalue_locus",
+    "loss_curves",
+    "momentum_weights",
+    "rate_vs_kappa",
+    "rates_scatter",
+    "rho_heatmap",
+    "trajectories_2d",
+    "universal_map",
+]
+
+#: Colour of the divergent region (rho >= 1) in the heatmaps: outside the colour map on purpose.
+DIVERGENT_COLOUR = "#d9d9d9"
+#: Artist ids, so that tests and callers can find what was drawn.
+GID_BOUNDARY = "rho=1"
+GID_CURVE = "critical-damping"
+GID_OPTIMUM = "optimum"
+GID_GD = "gradient-descent"
+GID_REGION = "region-label"
+GID_UNIT_CIRCLE = "unit-circle"
+GID_DIAGONAL = "y=x"
+GID_ISO = "iso-rate"
+
+_SYMBOL = {"alpha": r"$\alpha$", "beta": r"$\beta$", "h": r"$h$"}
+# Thin dark outline that keeps light lines readable on both ends of a colour map.
+_OUTLINE = [pe.withStroke(linewidth=2.5, foreground="0.1")]
+
+
+# --------------------------------------------------------------------------------------------
+# Validation and figure plumbing
+# --------------------------------------------------------------------------------------------
+
+
+def _count(value: Any, name: str, low: int) -> int:
+    if isinstance(value, (list, tuple)) or np.ndim(value) != 0:
+        raise TypeError(f"`{name}` must be a single integer, got an array of shape {np.shape(value)}")
+    return int(as_int(value, name, low=low))
+
+
+def _finite_1d(value: Any, name: str, *, low: float | None = None, low_open: bool = False,
+               min_len: int = 1) -> FloatArray:
+    arr = as_real(value, name, low=low, low_open=low_open)
+    if arr.ndim != 1 or arr.size < min_len:
+        raise ValueError(f"`{name}` must be a 1-D array of at least {min_len} value(s), got shape {arr.shape}")
+    return arr
+
+
+def _interval(value: Any, name: str, low: float, high: float) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise TypeError(f"`{name}` must be a pair (low, high) of real numbers, got {value!r}") from None
+    as_scalar(lo, f"{name}[0]", low=low, high=high)
+    as_scalar(hi, f"{name}[1]", low=low, high=high)
+    if not lo < hi:
+        raise ValueError(f"`{name}` must satisfy low < high, got {value!r}")
+    return lo, hi
+
+
+def _levels(levels: Any) -> list[float] | None:
+    if levels is None:
+        return None
+    arr = as_real(levels, "levels", low=0.0)
+    if arr.ndim != 1:
+        raise ValueError(f"`levels` must be a 1-D sequence of rates, got shape {arr.shape}")
+    return [float(v) for v in np.unique(arr)]
+
+
+def _momentum_method(method: str | Method) -> Method:
+    m = get_method(method)
+    if not m.uses_beta:
+        raise ValueError(f"`method` must be a method with momentum ('heavy_ball' or 'nesterov'), got {m.name!r}")
+    return m
+
+
+def _colormap(cmap: str | Colormap) -> Colormap:
+    if isinstance(cmap, Colormap):
+        return cmap
+    if not isinstance(cmap, str):
+        raise TypeError(f"`cmap` must be a colour-map name or a Colormap, got {type(cmap).__name__}")
+    try:
+        return colormaps[cmap]
+    except KeyError:
+        raise ValueError(f"`cmap` must be a registered matplotlib colour map, got {cmap!r}") from None
+
+
+def _title(title: str | None) -> str | None:
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"`title` must be a string or None, got {type(title).__name__}")
+    return title
+
+
+def _root(fig: Figure | SubFigure) -> Figure:
+    while isinstance(fig, SubFigure):
+        fig = fig.figure
+    assert isinstance(fig, Figure)  # narrowing for the type checker, not validation
+    return fig
+
+
+def _figure(figsize: tuple[float, float]) -> Figure:
+    # A Figure with its own Agg canvas: no pyplot, no global backend choice, works headless.
+    fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    """Return ``(figure, axes)``: a new figure unless ``ax`` is given."""
+    if ax is None:
+        fig = _figure(figsize)
+        return fig, fig.add_subplot()
+    if not isinstance(ax, Axes):
+        raise TypeError(f"`ax` must be a matplotlib Axes or None, got {type(ax).__name__}")
+    fig_or_sub = ax.get_figure()
+    if fig_or_sub is None:
+        raise ValueError("`ax` does not belong to a figure")
+    return _root(fig_or_sub), ax
+
+
+def _axes_pair(axes: Sequence[Axes] | None, figsize: tuple[float, float]) -> tuple[Figure, Axes, Axes, bool]:
+    if axes is None:
+        fig = _figure(figsize)
+        ax1, ax2 = fig.subplots(1, 2)
+        return fig, ax1, ax2, True
+    if isinstance(axes, Axes) or len(axes) != 2 or not all(isinstance(a, Axes) for a in axes):
+        raise TypeError("`axes` must be a pair of matplotlib Axes or None")
+    fig_or_sub = axes[0].get_figure()
+    if fig_or_sub is None:
+        raise ValueError("`axes` do not belong to a figure")
+    return _root(fig_or_sub), axes[0], axes[1], False
+
+
+def _fmt(x: float) -> str:
+    text = f"{x:.4g}"
+    if "e+" in text and abs(x) < 1e6:  # 10000, not 1e+04
+        text = f"{x:.0f}"
+    return text
+
+
+def _nice_step(span: float) -> float:
+    """Smallest of 1, 2, 5 times a power of ten that is ``>= span``."""
+    power = 10.0 ** np.floor(np.log10(span))
+    return float(next(k * power for k in (1.0, 2.0, 5.0, 10.0) if k * power >= span * (1 - 1e-9)))
+
+
+# --------------------------------------------------------------------------------------------
+# Critical-damping curves (from hbtheory.symbolic)
+# --------------------------------------------------------------------------------------------
+
+CurveFn = Callable[[FloatArray], FloatArray]
+
+
+def _critical_curves(method: Method) -> tuple[list[CurveFn], list[float]]:
+    """The critical-damping set of :func:`hbtheory.symbolic.critical_curves` in numbers:
+    ``beta`` on each curve as a function of ``x = alpha * h`` (``nan`` where it is not real), and
+    the values of ``x`` at which every ``beta`` is critically damped (vertical lines)."""
+    from hbtheory import symbolic
+
+    curves = symbolic.critical_curves(method)
+    out: list[CurveFn] = []
+    for expr in curves.beta:
+        fn = symbolic.to_numpy(expr, args=(symbolic.alpha, symbolic.h))
+
+        def curve(x: FloatArray, fn: Callable[..., Any] = fn) -> FloatArray:
+            with np.errstate(all="ignore"):  # sqrt of negative x and division by zero: not drawn
+                y = np.broadcast_to(np.asarray(fn(x, np.ones_like(x)), dtype=np.float64), x.shape)
+            return np.where(np.isfinite(y), y, np.nan)
+
+        out.append(curve)
+    return out, [float(v) for v in curves.alpha_h]
+
+
+def _draw_curves(ax: Axes, method: Method, h: float, alpha_max: float, beta_lim: tuple[float, float],
+                 label: str, linestyle: Any) -> None:
+    """Draw the critical-damping set at curvature ``h`` in the ``(alpha, beta)`` plane."""
+    # Dense near alpha = 0, where the curves have a square-root singularity.
+    alpha = np.unique(np.concatenate([np.linspace(0.0, alpha_max, 1201), alpha_max * np.geomspace(1e-6, 1.0, 400)]))
+    style = {"color": "white", "linestyle": linestyle, "linewidth": 1.5, "gid": GID_CURVE,
+             "path_effects": _OUTLINE, "zorder": 4}
+    curves, lines = _critical_curves(method)
+    for curve in curves:
+        beta = curve(alpha * h)
+        beta = np.where((beta >= beta_lim[0]) & (beta <= beta_lim[1]), beta, np.nan)
+        if np.count_nonzero(~np.isnan(beta)) < 2:
+            continue
+        ax.plot(alpha, beta, label=label, **style)
+        label = "_" + label  # one legend entry
+    for x in lines:
+        if 0.0 < x / h <= alpha_max:
+            ax.plot([x / h, x / h], list(beta_lim), label=label, **style)
+            label = "_" + label
+
+
+def _convergent_extent(rho_of_alpha: Callable[[FloatArray], FloatArray], alpha_hi: float) -> float:
+    """Largest ``alpha`` on a coarse grid at which some drawn point converges (display range only)."""
+    alpha = np.linspace(alpha_hi / 256, alpha_hi, 256)
+    rho = rho_of_alpha(alpha[None, :])
+    converging = alpha[(rho < 1.0).any(axis=0)]
+    return float(converging.max()) if converging.size else alpha_hi
+
+
+def _cell_centres(lo: float, hi: float, n: int) -> FloatArray:
+    return lo + (hi - lo) * (np.arange(n, dtype=np.float64) + 0.5) / n
+
+
+def _rate_image(ax: Axes, fig: Figure, x: FloatArray, y: FloatArray, rho: FloatArray,
+                extent: tuple[float, float, float, float], cmap: Colormap, vmin: float | None,
+                levels: Sequence[float] | None, cbar_label: str) -> list[Artist]:
+    """Draw ``rho`` as an image: colour map on ``[vmin, 1)``, grey where ``rho >= 1``, the
+    ``rho = 1`` boundary and the iso-rate ``levels`` as contours. Returns extra legend handles."""
+    finite = rho[np.isfinite(rho)]
+    lowest = float(finite.min()) if finite.size else 0.0
+    if vmin is None:  # the lowest rate, rounded down to a round number
+        step = _nice_step(max(1.0 - lowest, 1e-3) / 4.0)
+        vmin = max(0.0, float(np.floor(lowest / step + 1e-9) * step))
+    norm = Normalize(vmin=vmin, vmax=1.0)
+    under = lowest < vmin
+    over = bool((rho >= 1.0).any())
+    colours = cmap.with_extremes(over=DIVERGENT_COLOUR)
+    image = ax.imshow(rho, cmap=colours, norm=norm, origin="lower", extent=extent, aspect="auto",
+                      interpolation="nearest", zorder=1)
+    extend = {(False, False): "neither", (True, False): "min", (False, True): "max", (True, True): "both"}
+    fig.colorbar(image, ax=ax, extend=extend[(under, over)], extendfrac=0.05, label=cbar_label)
+    if levels is None:  # about five round values between vmin and 1
+        step = _nice_step((1.0 - vmin) / 6.0)
+        grid = np.round(np.arange(np.ceil(vmin / step) * step, 1.0, step), 12)
+        levels = [float(v) for v in grid if lowest < v < 1.0]
+    if levels:
+        iso = ax.contour(x, y, rho, levels=levels, colors="black", linewidths=0.6, alpha=0.45, zorder=2)
+        iso.set_gid(GID_ISO)
+        ax.clabel(iso, fontsize=7.5, fmt="%.3g")
+    if over and lowest < 1.0:
+        boundary = ax.contour(x, y, rho, levels=[1.0], colors="black", linewidths=1.8, zorder=3)
+        boundary.set_gid(GID_BOUNDARY)
+        ax.plot([], [], color="black", linewidth=1.8, label=r"$\rho = 1$ (boundary of convergence)")
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    if over:
+        return [Patch(facecolor=DIVERGENT_COLOUR, edgecolor="0.5", label=r"$\rho \geq 1$: divergence")]
+    return []
+
+
+def _legend(ax: Axes, owned: bool, fig: Figure, extra: Sequence[Artist] = (), ncols: int = 2) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    handles += list(extra)
+    labels += [str(h.get_label()) for h in extra]
+    if not handles:
+        return
+    if owned:
+        fig.legend(handles, labels, loc="outside lower center", ncols=ncols, fontsize="small", frameon=False,
+                   handlelength=3.0)
+    else:
+        ax.legend(handles, labels, loc="best", fontsize="small", framealpha=0.85, handlelength=3.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Convergence regions
+# --------------------------------------------------------------------------------------------
+
+
+def rho_heatmap(
+    h: float | None = None,
+    *,
+    mu: float | None = None,
+    L: float | None = None,
+    method: str | Method = "heavy_ball",
+    alpha_max: float | None = None,
+    beta_range: tuple[float, float] = (0.0, 1.0),
+    n: int = 400,
+    cmap: str | Colormap = "viridis",
+    vmin: float | None = None,
+    levels: Sequence[float] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    r"""Heatmap of the rate over step size and momentum, with the region of convergence.
+
+    With ``h`` the colour is the spectral radius :math:`\rho(A(\alpha, \beta, h))`
+    (:func:`hbtheory.spectral.spectral_radius`); with ``mu`` and ``L`` it is the worst rate
+    :math:`\max_{h \in [\mu, L]} \rho` (:func:`hbtheory.spectral.worst_case_rate`). Drawn on top:
+    the boundary :math:`\rho = 1` (black contour; the divergent region is grey, outside the colour
+    map), the critical-damping curves from :func:`hbtheory.symbolic.critical_curves` (white dashed;
+    for ``[mu, L]`` at both ends, dashed at ``mu`` and dotted at ``L``), gradient descent's line
+    :math:`\beta = 0` and the optimum of :func:`hbtheory.tuning.optimal_parameters` (white star,
+    when inside the drawn ranges; for one curvature the optimum of ``mu = L = h``).
+
+    Parameters
+    ----------
+    h : float, optional
+        One curvature, ``> 0``. Give either ``h`` or both ``mu`` and ``L``.
+    mu, L : float, optional
+        The spectrum interval, ``0 < mu <= L``.
+    method : str, optional
+        ``"heavy_ball"`` (default) or ``"nesterov"``.
+    alpha_max : float, optional
+        Right end of the step-size axis (the axis is ``[0, alpha_max]``). Default: 10% beyond the
+        largest step size at which some drawn ``beta`` converges.
+    beta_range : (float, float), optional
+        Momentum axis, within ``[0, 1]``. Default ``(0, 1)``.
+    n : int, optional
+        Grid cells per axis, ``>= 8``; the rate is evaluated at the cell centres. Default 400.
+    cmap : str or Colormap, optional
+        Colour map for ``rho < 1``; perceptually uniform ones (``"viridis"``, ``"cividis"``) read
+        best. Default ``"viridis"``.
+    vmin : float, optional
+        Rate at the bottom of the colour map (its top is 1). Default: the smallest rate drawn,
+        rounded down to a round number.
+    levels : sequence of float, optional
+        Rates drawn as thin labelled iso-rate contours. Default: a few round values between
+        ``vmin`` and 1; ``[]`` for none.
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes (a colour bar is added next to it) instead of a new figure.
+    title : str, optional
+        Title; default names the method and the parameters. ``""`` for none.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError, TypeError
+        For a parameter outside its range, both or neither of ``h`` and ``(mu, L)``, or
+        ``method="gradient_descent"`` (it has no momentum axis).
+
+    See Also
+    --------
+    universal_map : the same in the variable :math:`\alpha h`, with the regions named.
+
+    Examples
+    --------
+    >>> from hbtheory.plots import rho_heatmap
+    >>> fig = rho_heatmap(h=1.0, n=50)
+    >>> len(fig.axes)          # the heatmap and its colour bar
+    2
+    >>> fig = rho_heatmap(mu=0.01, L=1.0, method="nesterov", n=50)
+    >>> fig.axes[0].get_xlabel()
+    'step size $\\alpha$'
+    """
+    m = _momentum_method(method)
+    if h is not None and (mu is not None or L is not None):
+        raise ValueError("give either `h` or both `mu` and `L`, not both")
+    if h is None and (mu is None or L is None):
+        raise ValueError("give either `h` or both `mu` and `L`")
+    n = _count(n, "n", 8)
+    b0, b1 = _interval(beta_range, "beta_range", 0.0, 1.0)
+    cm = _colormap(cmap)
+    title = _title(title)
+    levels = _levels(levels)
+    if vmin is not None:
+        vmin = as_scalar(vmin, "vmin", low=0.0, high=1.0, high_open=True)
+
+    from hbtheory import tuning
+
+    betas_coarse = np.linspace(b0, b1, 33)[:, None]
+    if h is not None:
+        h = as_scalar(h, "h", low=0.0, low_open=True)
+        h_hi, ends = h, [h]
+
+        def rate(alpha: FloatArray, beta: FloatArray) -> FloatArray:
+            return np.asarray(spectral.spectral_radius(alpha, beta, h, method=m))
+
+        best = tuning.optimal_parameters(mu=h, L=h, method=m.name)
+        label = r"$\rho(A(\alpha, \beta, h))$"
+        default_title = f"{m.title}\nspectral radius $\\rho(\\alpha, \\beta)$ at h = {_fmt(h)}"
+    else:
+        mu = as_scalar(mu, "mu", low=0.0, low_open=True)
+        L = as_scalar(L, "L", low=0.0, low_open=True)
+        if mu > L:
+            raise ValueError(f"`mu` must be <= `L`, got mu = {mu!r}, L = {L!r}")
+        h_hi, ends = L, [mu, L]
+
+        def rate(alpha: FloatArray, beta: FloatArray) -> FloatArray:
+            return np.asarray(spectral.worst_case_rate(alpha, beta, mu, L, method=m))
+
+        best = tuning.optimal_parameters(mu=mu, L=L, method=m.name)
+        label = r"worst-case rate $\max_{h \in [\mu, L]}\, \rho$"
+        default_title = f"{m.title}\nworst-case rate over h in [μ, L] = [{_fmt(mu)}, {_fmt(L)}], κ = {_fmt(L / mu)}"
+
+    if alpha_max is None:
+        # Nothing converges beyond alpha * h = 4 for any method here; 8 / h leaves room.
+        alpha_max = 1.1 * _convergent_extent(lambda a: rate(a, betas_coarse), 8.0 / h_hi)
+    else:
+        alpha_max = as_scalar(alpha_max, "alpha_max", low=0.0, low_open=True)
+
+    fig, axes = _axes(ax, (7.0, 5.6))
+    alpha = _cell_centres(0.0, alpha_max, n)
+    beta = _cell_centres(b0, b1, n)
+    rho = rate(alpha[None, :], beta[:, None])
+    extra = _rate_image(axes, fig, alpha, beta, rho, (0.0, alpha_max, b0, b1), cm, vmin, levels, label)
+
+    names = ["critical damping"] if len(ends) == 1 else [rf"critical damping at $h = {e}$" for e in (r"\mu", "L")]
+    for end, style, name in zip(ends, ((0, (6.0, 3.0)), (0, (1.5, 2.0))), names, strict=False):
+        _draw_curves(axes, m, end, alpha_max, (b0, b1), name, style)
+
+    if b0 == 0.0:
+        axes.plot([0.0, alpha_max], [0.0, 0.0], color="tab:orange", linewidth=3.0, clip_on=False, zorder=5,
+                  gid=GID_GD, label=r"gradient descent ($\beta = 0$)")
+    if best.alpha <= alpha_max and b0 <= best.beta <= b1:  # may sit on an edge: not clipped
+        axes.plot([best.alpha], [best.beta], marker="*", markersize=16, markerfacecolor="white",
+                  markeredgecolor="black", linestyle="none", clip_on=False, zorder=6, gid=GID_OPTIMUM,
+                  label=rf"optimum $\alpha^* = {_fmt(best.alpha)}$, $\beta^* = {_fmt(best.beta)}$, "
+                  rf"$\rho^* = {_fmt(best.rate)}$")
+    axes.set_xlabel(r"step size $\alpha$")
+    axes.set_ylabel(r"momentum $\beta$")
+    if title != "":
+        axes.set_title(default_title if title is None else title)
+    _legend(axes, ax is None, fig, extra)
+    return fig
+
+
+def universal_map(
+    *,
+    method: str | Method = "heavy_ball",
+    x_max: float | None = None,
+    beta_range: tuple[float, float] = (0.0, 1.0),
+    n: int = 400,
+    kappa: float | None = None,
+    cmap: str | Colormap = "viridis",
+    vmin: float | None = None,
+    levels: Sequence[float] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    r"""The spectral radius over :math:`(\alpha h, \beta)`, with the four regions named.
+
+    The characteristic polynomial depends on :math:`\alpha` and :math:`h` only through their
+    product, so one map holds every curvature. Its regions, named on the map:
+
+    * **ripples** - complex roots, between the critical-damping curves: the error oscillates
+      under a decaying envelope;
+    * **monotonic decrease** - real roots, the dominant one positive;
+    * **monotonic oscillations** - real roots, the dominant one negative: the sign alternates;
+    * **divergence** - :math:`\rho \geq 1` (grey).
+
+    The regions are classified from :func:`hbtheory.spectral.eigenvalues`, the colour is
+    :func:`hbtheory.spectral.spectral_radius` at :math:`h = 1`, the curves come from
+    :func:`hbtheory.symbolic.critical_curves`.
+
+    Parameters
+    ----------
+    method : str, optional
+        ``"heavy_ball"`` (default) or ``"nesterov"``.
+    x_max : float, optional
+        Right end of the :math:`\alpha h` axis. Default: 10% beyond the convergent region.
+    beta_range : (float, float), optional
+        Momentum axis within ``[0, 1]``. Default ``(0, 1)``.
+    n : int, optional
+        Grid cells per axis, ``>= 8``. Default 400.
+    kappa : float, optional
+        If given, also draw where the spectrum ``[mu, L]`` with this condition number lands under
+        the optimal tuning (:func:`hbtheory.tuning.optimal_parameters`): the segment
+        :math:`\alpha^* [\mu, L]` at :math:`\beta^*`.
+    cmap : str or Colormap, optional
+        Colour map for ``rho < 1``. Default ``"viridis"``.
+    vmin : float, optional
+        Rate at the bottom of the colour map (default 0).
+    levels : sequence of float, optional
+        Iso-rate contours, as in :func:`rho_heatmap`; ``[]`` for none.
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes instead of a new figure.
+    title : str, optional
+        Title; ``""`` for none.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from hbtheory.plots import universal_map
+    >>> fig = universal_map(n=60)
+    >>> labels = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "region-label"]
+    >>> sorted(label.replace("\n", " ") for label in labels)
+    ['divergence', 'monotonic decrease', 'monotonic oscillations', 'ripples']
+    """
+    m = _momentum_method(method)
+    n = _count(n, "n", 8)
+    b0, b1 = _interval(beta_range, "beta_range", 0.0, 1.0)
+    cm = _colormap(cmap)
+    title = _title(title)
+    vmin = 0.0 if vmin is None else as_scalar(vmin, "vmin", low=0.0, high=1.0, high_open=True)
+    levels = _levels(levels)
+    if kappa is not None:
+        kappa = as_scalar(kappa, "kappa", low=1.0)
+
+    def rate(x: FloatArray, beta: FloatArray) -> FloatArray:
+        return np.asarray(spectral.spectral_radius(x, beta, 1.0, method=m))
+
+    if x_max is None:
+        x_max = 1.1 * _convergent_extent(lambda x: rate(x, np.linspace(b0, b1, 33)[:, None]), 8.0)
+    else:
+        x_max = as_scalar(x_max, "x_max", low=0.0, low_open=True)
+
+    fig, axes = _axes(ax, (7.0, 5.6))
+    x = _cell_centres(0.0, x_max, n)
+    beta = _cell_centres(b0, b1, n)
+    rho = rate(x[None, :], beta[:, None])
+    extra = _rate_image(axes, fig, x, beta, rho, (0.0, x_max, b0, b1), cm, vmin, levels, r"$\rho(A)$")
+    _draw_curves(axes, m, 1.0, x_max, (b0, b1), "critical damping", (0, (6.0, 3.0)))
+
+    dominant = np.asarray(spectral.eigenvalues(x[None, :], beta[:, None], 1.0, method=m))[..., 0]
+    diverging = rho >= 1.0
+    complex_roots = (dominant.imag != 0.0) & ~diverging
+    regions = {
+        "ripples": complex_roots,
+        "monotonic\ndecrease": (dominant.imag == 0.0) & (dominant.real > 0.0) & ~diverging,
+        "monotonic\noscillations": (dominant.imag == 0.0) & (dominant.real < 0.0) & ~diverging,
+        "divergence": diverging,
+    }
+    if kappa is not None:
+        from hbtheory import tuning
+
+        best = tuning.optimal_parameters(kappa=kappa, method=m.name)
+        axes.plot([best.alpha * best.mu, best.alpha * best.L], [best.beta, best.beta], color="tab:red",
+                  linewidth=2.5, marker="|", markersize=10, zorder=6, gid=GID_OPTIMUM,
+                  label=rf"optimal tuning for $\kappa = {_fmt(kappa)}$: $\alpha^* h$, $h \in [\mu, L]$")
+    axes.set_xlabel(r"$\alpha h$ (step size $\times$ curvature)")
+    axes.set_ylabel(r"momentum $\beta$")
+    if title != "":
+        axes.set_title(f"{m.title}\nthe regions of $(\\alpha h, \\beta)$" if title is None else title)
+    _legend(axes, ax is None, fig, extra)
+    _label_regions(axes, fig, regions, x, beta)
+    return fig
+
+
+def _label_regions(ax: Axes, fig: Figure, regions: Mapping[str, NDArray[np.bool_]], x: FloatArray,
+                   y: FloatArray) -> None:
+    """Write each region's name where its text box fits inside the region, or else at the nearest
+    free place outside it, with an arrow.
+
+    ``regions`` are masks on the image grid (rows ``y``, columns ``x``). Placement is done in
+    pixels of the laid-out figure, so that the text boxes neither leave their region nor overlap.
+    """
+    from scipy import ndimage
+
+    fig.draw_without_rendering()  # run the layout: the axes' final size in pixels
+    box = ax.get_window_extent()
+    shape = next(iter(regions.values())).shape
+    px_y, px_x = box.height / shape[0], box.width / shape[1]
+    occupied = np.zeros(shape, dtype=bool)
+    fontsize = 8.5
+    style: dict[str, Any] = {"ha": "center", "va": "center", "fontsize": fontsize, "zorder": 7, "gid": GID_REGION,
+             "bbox": {"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "0.4", "alpha": 0.85}}
+
+    def half_size(name: str) -> tuple[int, int]:
+        probe = ax.text(0.0, 0.0, name, **style)
+        ext = probe.get_window_extent()
+        probe.remove()
+        pad = 0.4 * fontsize * fig.dpi / 72.0
+        return int(np.ceil((ext.height / 2 + pad) / px_y)), int(np.ceil((ext.width / 2 + pad) / px_x))
+
+    def fits(area: NDArray[np.bool_], hh: int, hw: int) -> NDArray[np.bool_]:
+        free = (area & ~occupied).astype(np.uint8)
+        fit = ndimage.minimum_filter(free, size=(2 * hh + 1, 2 * hw + 1), mode="constant", cval=0)
+        return np.asarray(fit, dtype=bool)
+
+    def deepest(mask: NDArray[np.bool_]) -> tuple[int, int]:
+        depth = ndimage.distance_transform_edt(np.pad(mask, 1), sampling=(px_y, px_x))[1:-1, 1:-1]
+        i, j = np.unravel_index(int(np.argmax(depth)), depth.shape)
+        return int(i), int(j)
+
+    def occupy(i: int, j: int, hh: int, hw: int) -> None:
+        occupied[max(i - hh, 0) : i + hh + 1, max(j - hw, 0) : j + hw + 1] = True
+
+    pending = []
+    for name, mask in regions.items():
+        if mask.sum() < 4:
+            continue
+        hh, hw = half_size(name)
+        inside = fits(mask, hh, hw)
+        if inside.any():
+            i, j = deepest(inside)
+            ax.text(float(x[j]), float(y[i]), name, **style)
+            occupy(i, j, hh, hw)
+        else:
+            pending.append((name, mask, hh, hw))
+    rows, cols = np.indices(shape)
+    for name, mask, hh, hw in pending:
+        ti, tj = deepest(mask)
+        spots = fits(~mask, hh, hw)
+        if not spots.any():
+            continue
+        dist = np.where(spots, ((rows - ti) * px_y) ** 2 + ((cols - tj) * px_x) ** 2, np.inf)
+        i, j = (int(v) for v in np.unravel_index(int(np.argmin(dist)), shape))
+        ax.annotate(name, xy=(float(x[tj]), float(y[ti])), xytext=(float(x[j]), float(y[i])),
+                    arrowprops={"arrowstyle": "->", "color": "0.15", "linewidth": 1.0}, **style)
+        occupy(i, j, hh, hw)
+
+
+def eigenvalue_locus(
+    alpha: ArrayLike,
+    beta: ArrayLike,
+    h: ArrayLike = 1.0,
+    *,
+    method: str | Method = "heavy_ball",
+    cmap: str | Colormap = "viridis",
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    r"""The two eigenvalues of the iteration matrix in the complex plane as one parameter varies.
+
+    Exactly one of ``alpha``, ``beta``, ``h`` is a 1-D array (the parameter swept); the others
+    are numbers. Each eigenvalue (from :func:`hbtheory.spectral.eigenvalues`) is a dot coloured by
+    the swept parameter, with the unit circle :math:`|z| = 1` (inside it: convergence).
+
+    Parameters
+    ----------
+    alpha, beta, h : float or array_like
+        As in :func:`hbtheory.spectral.spectral_radius`; one of them 1-D with at least 2 values.
+    method : str, optional
+        ``"heavy_ball"`` (default), ``"nesterov"`` or ``"gradient_descent"``.
+    cmap : str or Colormap, optional
+        Colour map of the swept parameter. Default ``"viridis"``.
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes instead of a new figure.
+    title : str, optional
+        Title; ``""`` for none.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hbtheory.plots import eigenvalue_locus
+    >>> fig = eigenvalue_locus(np.linspace(0.01, 4.0, 200), 0.5, 1.0)
+    >>> fig.axes[1].get_ylabel()
+    'step size $\\alpha$'
+    """
+    m = get_method(method)
+    cm = _colormap(cmap)
+    title = _title(title)
+    values = {"alpha": alpha, "beta": beta, "h": h}
+    swept = [k for k, v in values.items() if np.ndim(v) != 0]
+    if len(swept) != 1:
+        raise ValueError(f"exactly one of `alpha`, `beta`, `h` must be an array (the parameter swept), got {swept}")
+    name = swept[0]
+    param = _finite_1d(values[name], name, min_len=2)
+    z = np.asarray(spectral.eigenvalues(alpha, beta, h, method=m))
+    x_extent = max(1.15, 1.05 * float(np.abs(z.real).max()))
+    y_extent = max(1.15, 1.05 * float(np.abs(z.imag).max()))
+    # equal aspect: size a new figure to the data, so that the colour bar matches the axes
+    fig, axes = _axes(ax, (7.0, float(np.clip(5.6 * y_extent / x_extent + 1.2, 3.0, 7.0))))
+    axes.add_patch(Circle((0.0, 0.0), 1.0, fill=False, color="black", linewidth=1.2, gid=GID_UNIT_CIRCLE,
+                          label="unit circle $|z| = 1$"))
+    axes.axhline(0.0, color="0.75", linewidth=0.8, zorder=0)
+    axes.axvline(0.0, color="0.75", linewidth=0.8, zorder=0)
+    norm = Normalize(vmin=float(param.min()), vmax=float(param.max()))
+    points = None
+    for k in range(2):
+        points = axes.scatter(z[:, k].real, z[:, k].imag, c=param, cmap=cm, norm=norm, s=9, zorder=3,
+                              edgecolors="none")
+    assert points is not None
+    names = {"alpha": r"step size $\alpha$", "beta": r"momentum $\beta$", "h": r"curvature $h$"}
+    fig.colorbar(points, ax=axes, label=names[name])
+    # Equal aspect by widening the data limits, so that the axes fill their box and the colour bar
+    # beside them has their height (fixed limits would fight the aspect).
+    axes.update_datalim([(-x_extent, -y_extent), (x_extent, y_extent)])
+    axes.autoscale_view()
+    axes.set_aspect("equal", adjustable="datalim")
+    axes.legend(loc="upper right", fontsize="small", framealpha=0.85)
+    axes.set_xlabel(r"Re $z$")
+    axes.set_ylabel(r"Im $z$")
+    fixed = ", ".join(f"{_SYMBOL[k]} = {_fmt(float(np.asarray(v)))}" for k, v in values.items() if k != name)
+    if title != "":
+        axes.set_title(f"{m.title}: eigenvalues as {_SYMBOL[name]} varies ({fixed})" if title is None else title)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Empirical results
+# --------------------------------------------------------------------------------------------
+
+
+def trajectories_2d(
+    trajectories: Mapping[str, ArrayLike],
+    hessian: ArrayLike,
+    *,
+    minimizer: ArrayLike = (0.0, 0.0),
+    levels: int | ArrayLike = 12,
+    xlim: tuple[float, float] | None = None,
+    ylim: tuple[float, float] | None = None,
+    axis_labels: tuple[str, str] = ("$x_1$", "$x_2$"),
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    r"""Iterates of 2-D runs over the contour lines of the quadratic they minimise.
+
+    The quadratic is :math:`f(x) = \tfrac12 (x - x^*)^\top H (x - x^*)`: the chapter's
+    :math:`x^2 + 10 y^2` is ``hessian=(2, 20)``, the notes' :math:`0.1 x_1^2 + 2 x_2^2` is
+    ``hessian=(0.2, 4)``.
+
+    Parameters
+    ----------
+    trajectories : mapping of str to array_like
+        Label -> iterates, each of shape ``(n, 2)`` (``n >= 1``), finite.
+    hessian : array_like
+        :math:`H`: its diagonal (shape ``(2,)``) or the symmetric ``(2, 2)`` matrix.
+    minimizer : array_like, optional
+        :math:`x^*`, shape ``(2,)``. Default the origin.
+    levels : int or array_like, optional
+        Number of contour lines (geometrically spaced when :math:`f \geq 0` on the view) or
+        their values. Default 12.
+    xlim, ylim : (float, float), optional
+        View. Default: all iterates and the minimiser, with a margin.
+    axis_labels : (str, str), optional
+        Axis labels. Default ``("$x_1$", "$x_2$")``.
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes instead of a new figure.
+    title : str, optional
+        Title; ``""`` for none.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hbtheory.plots import trajectories_2d
+    >>> gd = np.array([[10.0, 1.0], [8.0, -1.0], [6.4, 1.0]])
+    >>> fig = trajectories_2d({"gradient descent": gd}, hessian=(2.0, 20.0))
+    >>> [line.get_label() for line in fig.axes[0].get_lines() if not line.get_label().startswith("_")]
+    ['gradient descent', 'minimiser']
+    """
+    title = _title(title)
+    if not isinstance(trajectories, Mapping) or not trajectories:
+        raise TypeError("`trajectories` must be a non-empty mapping of label -> array of shape (n, 2)")
+    paths: dict[str, FloatArray] = {}
+    for key, value in trajectories.items():
+        if not isinstance(key, str):
+            raise TypeError(f"`trajectories` keys must be strings (the labels), got {type(key).__name__}")
+        arr = as_real(value, f"trajectories[{key!r}]")
+        if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] < 1:
+            raise ValueError(f"`trajectories[{key!r}]` must have shape (n, 2) with n >= 1, got {arr.shape}")
+        paths[key] = arr
+    H = as_real(hessian, "hessian")
+    if H.shape == (2,):
+        H = np.diag(H)
+    if H.shape != (2, 2):
+        raise ValueError(f"`hessian` must have shape (2,) (the diagonal) or (2, 2), got {H.shape}")
+    if H[0, 1] != H[1, 0]:
+        raise ValueError(f"`hessian` must be symmetric, got {H.tolist()}")
+    xstar = as_real(minimizer, "minimizer")
+    if xstar.shape != (2,):
+        raise ValueError(f"`minimizer` must have shape (2,), got {xstar.shape}")
+    level_count: int | None = None
+    level_values: FloatArray | None = None
+    if np.ndim(levels) == 0:
+        level_count = _count(levels, "levels", 1)
+    else:
+        level_values = np.sort(_finite_1d(levels, "levels"))
+    lims = []
+    for lim, name, col in ((xlim, "xlim", 0), (ylim, "ylim", 1)):
+        if lim is None:
+            pts = np.concatenate([p[:, col] for p in paths.values()] + [xstar[col : col + 1]])
+            lo, hi = float(pts.min()), float(pts.max())
+            pad = 0.08 * (hi - lo) if hi > lo else 1.0
+            lims.append((lo - pad, hi + pad))
+        else:
+            lims.append(_interval(lim, name, -np.inf, np.inf))
+
+    fig, axes = _axes(ax, (7.0, 5.0))
+    gx = np.linspace(*lims[0], 300)
+    gy = np.linspace(*lims[1], 300)
+    X, Y = np.meshgrid(gx - xstar[0], gy - xstar[1])
+    F = 0.5 * (H[0, 0] * X**2 + 2.0 * H[0, 1] * X * Y + H[1, 1] * Y**2)
+    if level_values is None:
+        assert level_count is not None
+        top = float(F.max())
+        if float(F.min()) >= 0.0 and top > 0.0:
+            level_values = top * np.geomspace(1e-3, 1.0, level_count + 1)[:-1]
+        else:
+            level_values = np.linspace(float(F.min()), top, level_count + 2)[1:-1]
+    axes.contour(gx, gy, F, levels=level_values, colors="0.6", linewidths=0.8, zorder=1)
+
+    for i, (key, path) in enumerate(paths.items()):
+        colour = f"C{i % 10}"
+        axes.plot(path[:, 0], path[:, 1], "-o", color=colour, markersize=3.5, linewidth=1.4, label=key, zorder=3)
+        axes.plot(path[0, 0], path[0, 1], "s", color=colour, markersize=7, markeredgecolor="black", zorder=4)
+    axes.plot(xstar[0], xstar[1], marker="*", color="black", markersize=12, linestyle="none", label="minimiser",
+              zorder=5)
+    axes.set_xlim(*lims[0])
+    axes.set_ylim(*lims[1])
+    axes.set_xlabel(axis_labels[0])
+    axes.set_ylabel(axis_labels[1])
+    if title != "":
+        axes.set_title("Iterates over the contours of f (squares: starting points)" if title is None else title)
+    axes.legend(loc="best", fontsize="small", framealpha=0.9)
+    return fig
+
+
+def loss_curves(
+    histories: Mapping[str, ArrayLike],
+    *,
+    log: bool = True,
+    xlabel: str = "iteration",
+    ylabel: str = "loss",
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    r"""Loss histories against the iteration, one labelled line each.
+
+    Parameters
+    ----------
+    histories : mapping of str to array_like
+        Label -> 1-D loss values (entry ``t`` at iteration ``t``). Infinite values (a diverging
+        run) are left as gaps; NaN is refused.
+    log : bool, optional
+        Logarithmic loss axis (default ``True``): linear convergence is a straight line whose
+        slope is the rate. Values ``<= 0`` are not drawn on a log axis.
+    xlabel, ylabel : str, optional
+        Axis labels.
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes instead of a new figure.
+    title : str, optional
+        Title; ``""`` for none.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hbtheory.plots import loss_curves
+    >>> t = np.arange(50)
+    >>> fig = loss_curves({"SGD": 0.9 ** t, "momentum": 0.6 ** t})
+    >>> fig.axes[0].get_yscale()
+    'log'
+    """
+    if not isinstance(log, bool):
+        raise TypeError(f"`log` must be a bool, got {type(log).__name__}")
+    title = _title(title)
+    if not isinstance(histories, Mapping) or not histories:
+        raise TypeError("`histories` must be a non-empty mapping of label -> 1-D array")
+    curves: dict[str, FloatArray] = {}
+    for key, value in histories.items():
+        if not isinstance(key, str):
+            raise TypeError(f"`histories` keys must be strings (the labels), got {type(key).__name__}")
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "iuf" or arr.ndim != 1 or arr.size < 1:
+            raise ValueError(f"`histories[{key!r}]` must be a non-empty 1-D array of real numbers")
+        arr = arr.astype(np.float64)
+        if np.isnan(arr).any():
+            raise ValueError(f"`histories[{key!r}]` contains NaN at index {int(np.argmax(np.isnan(arr)))}")
+        curves[key] = arr
+
+    fig, axes = _axes(ax, (6.4, 4.4))
+    for key, arr in curves.items():
+        shown = np.where(np.isfinite(arr) & ((arr > 0.0) | (not log)), arr, np.nan)
+        finite = np.flatnonzero(np.isfinite(arr))
+        diverged = finite.size < arr.size
+        (line,) = axes.plot(np.arange(arr.size), shown, label=key + (" (diverged)" if diverged else ""), linewidth=1.6)
+        if diverged and finite.size and not np.isnan(shown[finite[-1]]):
+            # where the run left the floating-point range
+            axes.plot(finite[-1], shown[finite[-1]], marker="x", markersize=9, markeredgewidth=2,
+                      color=line.get_color(), linestyle="none")
+    if log:
+        axes.set_yscale("log")
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel + (" (log scale)" if log else ""))
+    axes.grid(True, which="major", alpha=0.3)
+    if title:
+        axes.set_title(title)
+    elif title is None:
+        axes.set_title("Loss histories")
+    axes.legend(loc="best", fontsize="small")
+    return fig
+
+
+def rates_scatter(
+    predicted: ArrayLike,
+    measured: ArrayLike,
+    *,
+    groups: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    r"""Measured rates against the theory's, with the line :math:`y = x`.
+
+    Parameters
+    ----------
+    predicted : array_like
+        Rates from the theory (e.g. :func:`hbtheory.spectral.spectral_radius`), 1-D, ``>= 0``.
+    measured : array_like
+        Rates fitted from runs, same shape, ``>= 0``.
+    groups : sequence of str, optional
+        A label per point (e.g. the method); each group gets a colour and a legend entry.
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes instead of a new figure.
+    title : str, optional
+        Title; ``""`` for none.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from hbtheory.plots import rates_scatter
+    >>> fig = rates_scatter([0.5, 0.8, 0.9], [0.51, 0.79, 0.9], groups=["GD", "HB", "HB"])
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['$y = x$', 'GD', 'HB']
+    """
+    title = _title(title)
+    p = _finite_1d(predicted, "predicted", low=0.0)
+    q = _finite_1d(measured, "measured", low=0.0)
+    if p.shape != q.shape:
+        raise ValueError(f"`predicted` and `measured` must have the same shape, got {p.shape} and {q.shape}")
+    if groups is None:
+        labels = ["runs"] * p.size
+    else:
+        if isinstance(groups, str) or len(groups) != p.size or not all(isinstance(g, str) for g in groups):
+            raise TypeError(f"`groups` must be a sequence of {p.size} strings (one per point)")
+        labels = list(groups)
+
+    fig, axes = _axes(ax, (5.6, 5.2))
+    lo = float(min(p.min(), q.min()))
+    hi = float(max(p.max(), q.max()))
+    pad = 0.05 * (hi - lo) if hi > lo else 0.05
+    lo, hi = lo - pad, hi + pad
+    axes.plot([lo, hi], [lo, hi], color="0.3", linestyle="--", linewidth=1.0, label="$y = x$", gid=GID_DIAGONAL)
+    for i, g in enumerate(dict.fromkeys(labels)):
+        sel = np.array([lab == g for lab in labels])
+        axes.scatter(p[sel], q[sel], s=28, color=f"C{i % 10}", edgecolors="black", linewidths=0.5, label=g, zorder=3)
+    axes.set_xlim(lo, hi)
+    axes.set_ylim(lo, hi)
+    axes.set_aspect("equal")
+    axes.set_xlabel(r"predicted rate $\rho$")
+    axes.set_ylabel("measured rate")
+    if title != "":
+        axes.set_title("Measured against predicted rates" if title is None else title)
+    axes.legend(loc="upper left", fontsize="small")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Explanatory figures
+# --------------------------------------------------------------------------------------------
+
+
+def momentum_weights(
+    betas: ArrayLike = (0.95, 0.9, 0.6, 0.0),
+    *,
+    steps: int = 40,
+    axes: Sequence[Axes] | None = None,
+    title: str | None = None,
+) -> Figure:
+    r"""Momentum as an average of past gradients: the weights and the amplification.
+
+    Left: the weight :math:`\beta^i` that the velocity gives the gradient from :math:`i` steps
+    ago. Right: under a constant gradient :math:`g` the step grows to
+    :math:`\alpha g (1 - \beta^t)/(1 - \beta)` (:func:`hbtheory.spectral.velocity_transient`, drawn
+    for :math:`\alpha g = 1`) and levels off at the amplification :math:`1/(1 - \beta)`
+    (:func:`hbtheory.spectral.amplification`, dashed): the effective averaging window.
+
+    Parameters
+    ----------
+    betas : array_like, optional
+        Momentum values in ``[0, 1)``. Default the notes' ``(0.95, 0.9, 0.6, 0)``.
+    steps : int, optional
+        Number of steps drawn, ``>= 2``. Default 40.
+    axes : pair of matplotlib.axes.Axes, optional
+        Draw into these two axes instead of a new figure.
+    title : str, optional
+        Figure title (on a new figure only); ``""`` for none.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from hbtheory.plots import momentum_weights
+    >>> fig = momentum_weights()
+    >>> len(fig.axes)
+    2
+    """
+    b = _finite_1d(betas, "betas", low=0.0)
+    if (b >= 1.0).any():
+        raise ValueError(f"`betas` must be in [0.0, 1.0), got {float(b[b >= 1.0][0])!r}")
+    steps = _count(steps, "steps", 2)
+    title = _title(title)
+    fig, ax1, ax2, owned = _axes_pair(axes, (10.0, 4.2))
+    lag = np.arange(steps)
+    t = np.arange(1, steps + 1)
+    for i, beta in enumerate(b):
+        colour = f"C{i % 10}"
+        ax1.plot(lag, beta**lag, color=colour, linewidth=1.6, label=rf"$\beta = {beta:.2f}$")
+        step = np.asarray(spectral.velocity_transient(1.0, beta, 1.0, t))
+        window = float(spectral.amplification(beta))
+        ax2.plot(t, step, color=colour, linewidth=1.6, label=rf"$\beta = {beta:.2f}$: $1/(1-\beta) = {_fmt(window)}$")
+        ax2.axhline(window, color=colour, linestyle="--", linewidth=1.0)
+    ax1.set_xlabel("steps ago $i$")
+    ax1.set_ylabel(r"weight $\beta^i$ of the gradient")
+    ax1.set_title("Weights of past gradients in the velocity")
+    ax1.legend(fontsize="small")
+    ax2.set_xlabel("step $t$")
+    ax2.set_ylabel(r"step length / $(\alpha g)$")
+    ax2.set_title("Constant gradient: step grows to the amplification")
+    ax2.legend(fontsize="small", loc="center right")
+    for a in (ax1, ax2):
+        a.grid(True, alpha=0.3)
+    if owned and title != "":
+        fig.suptitle("Momentum averages about 1/(1 − β) past gradients" if title is None else title)
+    return fig
+
+
+def decay_curves(
+    lambdas: ArrayLike = (0.1, 1.0, 10.0, 19.0),
+    *,
+    eta: float = 0.1,
+    steps: int = 20,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    r"""Gradient descent on :math:`f(x) = \tfrac12 \lambda x^2`: the error factor
+    :math:`(1 - \eta \lambda)^t` for several curvatures (the notes' figure).
+
+    The factor :math:`1 - \eta\lambda` is gradient descent's :math:`c_1` from
+    :mod:`hbtheory.methods`. Small :math:`\lambda` decays slowly, :math:`\eta\lambda > 1` flips the
+    sign every step, :math:`\eta\lambda > 2` diverges.
+
+    Parameters
+    ----------
+    lambdas : array_like, optional
+        Curvatures. Default the notes' ``(0.1, 1, 10, 19)``.
+    eta : float, optional
+        Step size, ``> 0``. Default 0.1.
+    steps : int, optional
+        Number of steps, ``>= 2``. Default 20.
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes instead of a new figure.
+    title : str, optional
+        Title; ``""`` for none.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from hbtheory.plots import decay_curves
+    >>> fig = decay_curves()
+    >>> len(fig.axes[0].get_lines())
+    5
+    """
+    lam = _finite_1d(lambdas, "lambdas")
+    eta = as_scalar(eta, "eta", low=0.0, low_open=True)
+    steps = _count(steps, "steps", 2)
+    title = _title(title)
+    gd = get_method("gradient_descent")
+    fig, axes = _axes(ax, (6.4, 4.4))
+    t = np.arange(steps)
+    for i, value in enumerate(lam):
+        factor = float(gd.c1(eta, 0.0, value))
+        axes.plot(t, factor**t, "-o", color=f"C{i % 10}", markersize=3, linewidth=1.5,
+                  label=rf"$\lambda = {_fmt(value)}$ ($1 - \eta\lambda = {_fmt(factor)}$)")
+    axes.axhline(0.0, color="0.5", linewidth=0.8)
+    axes.set_xlabel("step $t$")
+    axes.set_ylabel(r"$(1 - \eta\lambda)^t$")
+    axes.grid(True, alpha=0.3)
+    if title != "":
+        axes.set_title(rf"Gradient descent on $\lambda x^2/2$, $\eta = {_fmt(eta)}$" if title is None else title)
+    axes.legend(fontsize="small")
+    return fig
+
+
+def rate_vs_kappa(
+    kappas: ArrayLike | None = None,
+    *,
+    tol: float = 1e-6,
+    methods: Sequence[str] = ("gradient_descent", "nesterov", "heavy_ball"),
+    axes: Sequence[Axes] | None = None,
+    title: str | None = None,
+) -> Figure:
+    r"""Optimal rates and iteration counts against the condition number (log-log).
+
+    For each method and :math:`\kappa` the tuning is :func:`hbtheory.tuning.optimal_parameters`.
+    Left: the gap :math:`1 - \rho^*` (a rate near 1 is unreadable on any axis; the gap shows the
+    :math:`1/\kappa` against :math:`1/\sqrt\kappa` slopes). Right: the iterations to reach ``tol``
+    (``Tuning.iterations``).
+
+    Parameters
+    ----------
+    kappas : array_like, optional
+        Condition numbers, ``>= 1``. Default 41 values from 2 to :math:`10^6`, log-spaced.
+    tol : float, optional
+        Tolerance in ``(0, 1)`` for the iteration counts. Default ``1e-6``.
+    methods : sequence of str, optional
+        Methods compared. Default gradient descent, Nesterov, heavy ball.
+    axes : pair of matplotlib.axes.Axes, optional
+        Draw into these two axes instead of a new figure.
+    title : str, optional
+        Figure title (on a new figure only); ``""`` for none.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from hbtheory.plots import rate_vs_kappa
+    >>> fig = rate_vs_kappa([10.0, 100.0, 1000.0])
+    >>> fig.axes[0].get_xscale(), fig.axes[1].get_yscale()
+    ('log', 'log')
+    """
+    k = np.geomspace(2.0, 1e6, 41) if kappas is None else np.sort(_finite_1d(kappas, "kappas", low=1.0))
+    tol = as_scalar(tol, "tol", low=0.0, high=1.0, low_open=True, high_open=True)
+    if isinstance(methods, str):
+        raise TypeError("`methods` must be a sequence of method names, not a single string")
+    ms = [get_method(name) for name in methods]
+    if not ms:
+        raise ValueError("`methods` must name at least one method")
+    title = _title(title)
+
+    from hbtheory import tuning
+
+    fig, ax1, ax2, owned = _axes_pair(axes, (10.0, 4.2))
+    for i, m in enumerate(ms):
+        tunings = [tuning.optimal_parameters(kappa=float(kappa), method=m.name) for kappa in k]
+        gap = np.array([1.0 - t.rate for t in tunings])
+        iters = np.array([t.iterations(tol) for t in tunings], dtype=np.float64)
+        style: dict[str, Any] = {"color": f"C{i % 10}", "linewidth": 1.8, "marker": "o", "markersize": 3,
+                                 "label": m.title}
+        ax1.plot(k, gap, **style)
+        ax2.plot(k, np.where(iters > 0, iters, np.nan), **style)
+    for a in (ax1, ax2):
+        a.set_xscale("log")
+        a.set_yscale("log")
+        a.set_xlabel(r"condition number $\kappa = L/\mu$")
+        a.grid(True, which="both", alpha=0.25)
+        a.legend(fontsize="small")
+    ax1.set_ylabel(r"$1 - \rho^*$ (optimal tuning)")
+    ax1.set_title("Gap to 1 of the optimal rate")
+    ax2.set_ylabel(f"iterations to reach tol = {tol:.3g}")
+    ax2.set_title("Iterations at the optimal tuning")
+    if owned and title != "":
+        fig.suptitle("Optimal rates against the condition number" if title is None else title)
+    return fig

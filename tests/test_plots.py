@@ -1,0 +1,576 @@
+"""Tests of hbtheory.plots: the artists drawn, the pixels of the heatmap, validation, PNG output.
+
+The figures are checked against the numeric layers they draw (spectral, tuning, symbolic): every
+position and colour asserted here is recomputed independently of the plotting code.
+"""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.contour import ContourSet
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle
+from matplotlib.text import Annotation
+
+from hbtheory import plots, spectral, tuning
+
+# One 8-bit colour level, and two for the rounding of blended colour maps.
+RGB_TOL = 2.0 / 255.0
+
+
+def lines_with_gid(ax: Axes, gid: str) -> list[Line2D]:
+    return [line for line in ax.get_lines() if line.get_gid() == gid]
+
+
+def contour_with_gid(ax: Axes, gid: str) -> ContourSet:
+    found = [c for c in ax.collections if isinstance(c, ContourSet) and c.get_gid() == gid]
+    assert len(found) == 1, f"expected one contour set {gid!r}, found {len(found)}"
+    return found[0]
+
+
+def assert_on_level_one(ax: Axes, contour: ContourSet, rate: Callable[[Any, Any], Any]) -> None:
+    """Every vertex of ``contour`` is within one grid cell of a point where ``rate`` crosses 1."""
+    (image,) = ax.images
+    a0, a1, b0, b1 = image.get_extent()
+    ny, nx = image.get_array().shape
+    da, db = (a1 - a0) / nx, (b1 - b0) / ny
+    v = np.concatenate([p.vertices for p in contour.get_paths()])
+    assert len(v) > 10
+    shifts = np.array([(sa, sb) for sa in (-1, 0, 1) for sb in (-1, 0, 1)], dtype=float)
+    a = np.clip(v[:, None, 0] + shifts[None, :, 0] * da, 1e-12, a1)
+    b = np.clip(v[:, None, 1] + shifts[None, :, 1] * db, b0, b1)
+    rho = np.asarray(rate(a, b))
+    assert (rho.min(axis=1) <= 1.0).all() and (rho.max(axis=1) >= 1.0).all()
+
+
+def display_points(ax: Axes, xy: np.ndarray) -> np.ndarray:
+    return np.asarray(ax.transData.transform(xy))
+
+
+def densify(points: np.ndarray, spacing: float = 2.0) -> np.ndarray:
+    """Points every ``spacing`` pixels along a polyline (NaN vertices break it)."""
+    out = [points[:1]]
+    for p, q in itertools.pairwise(points):
+        if np.isfinite(p).all() and np.isfinite(q).all():
+            k = max(1, int(np.ceil(np.linalg.norm(q - p) / spacing)))
+            out.append(p + (q - p) * (np.arange(1, k + 1) / k)[:, None])
+        else:
+            out.append(q[None, :])
+    return np.concatenate(out)
+
+
+def overlay_pixels(ax: Axes) -> np.ndarray:
+    """Display coordinates along every line and contour drawn over the image."""
+    pts = [display_points(ax, np.column_stack([line.get_xdata(), line.get_ydata()])) for line in ax.get_lines()]
+    for c in ax.collections:
+        if isinstance(c, ContourSet):
+            for path in c.get_paths():
+                pts.append(display_points(ax, path.vertices))
+    all_pts = np.concatenate([densify(p) for p in pts if p.size])
+    return all_pts[np.isfinite(all_pts).all(axis=1)]
+
+
+# --------------------------------------------------------------------------------------------
+# rho_heatmap
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def heatmap_h() -> Figure:
+    return plots.rho_heatmap(h=2.0, n=120)
+
+
+@pytest.fixture(scope="module")
+def heatmap_interval() -> Figure:
+    return plots.rho_heatmap(mu=0.01, L=1.0, n=120)
+
+
+def test_heatmap_artists_single_curvature(heatmap_h: Figure) -> None:
+    ax = heatmap_h.axes[0]
+    assert len(heatmap_h.axes) == 2
+    assert ax.get_xlabel() == r"step size $\alpha$"
+    assert ax.get_ylabel() == r"momentum $\beta$"
+    assert "h = 2" in ax.get_title()
+    (image,) = ax.images
+    assert image.colorbar is not None and image.colorbar.ax is heatmap_h.axes[1]
+    assert image.get_cmap().name.startswith("viridis")
+
+    boundary = contour_with_gid(ax, plots.GID_BOUNDARY)
+    assert list(boundary.levels) == [1.0]
+    assert_on_level_one(ax, boundary, lambda a, b: spectral.spectral_radius(a, b, 2.0))
+
+    curves = lines_with_gid(ax, plots.GID_CURVE)
+    assert curves
+    for line in curves:
+        a, b = np.asarray(line.get_xdata()), np.asarray(line.get_ydata())
+        ok = np.isfinite(b)
+        assert ok.sum() > 100
+        # heavy ball: double root where beta = (1 - sqrt(alpha h))^2 (both branches)
+        np.testing.assert_allclose(b[ok], (1.0 - np.sqrt(2.0 * a[ok])) ** 2, atol=1e-12)
+        assert (b[ok] >= 0.0).all() and (b[ok] <= 1.0).all()
+
+    (gd,) = lines_with_gid(ax, plots.GID_GD)
+    assert list(gd.get_ydata()) == [0.0, 0.0]
+
+    # one curvature: the optimum of [mu, L] = [h, h] (gradient descent with alpha = 1/h)
+    best = tuning.optimal_parameters(mu=2.0, L=2.0)
+    (opt,) = lines_with_gid(ax, plots.GID_OPTIMUM)
+    assert (opt.get_xdata()[0], opt.get_ydata()[0]) == (best.alpha, best.beta)
+
+
+def test_heatmap_artists_interval(heatmap_interval: Figure) -> None:
+    ax = heatmap_interval.axes[0]
+    best = tuning.optimal_parameters(mu=0.01, L=1.0)
+    (opt,) = lines_with_gid(ax, plots.GID_OPTIMUM)
+    assert (opt.get_xdata()[0], opt.get_ydata()[0]) == (best.alpha, best.beta)
+    assert opt.get_marker() == "*"
+
+    boundary = contour_with_gid(ax, plots.GID_BOUNDARY)
+    assert_on_level_one(ax, boundary, lambda a, b: spectral.worst_case_rate(a, b, 0.01, 1.0))
+
+    # Critical damping at both ends of the spectrum; Polyak's optimum lies on both.
+    curves = lines_with_gid(ax, plots.GID_CURVE)
+    at_mu = [c for c in curves if c.get_label().endswith(r"$h = \mu$")]
+    at_L = [c for c in curves if c.get_label().endswith("$h = L$")]
+    assert at_mu and at_L
+    for group, h in ((at_mu, 0.01), (at_L, 1.0)):
+        for line in group:
+            a, b = np.asarray(line.get_xdata()), np.asarray(line.get_ydata())
+            ok = np.isfinite(b)
+            np.testing.assert_allclose(b[ok], (1.0 - np.sqrt(h * a[ok])) ** 2, atol=1e-12)
+        a, b = np.asarray(group[0].get_xdata()), np.asarray(group[0].get_ydata())
+        assert np.interp(best.alpha, a, b) == pytest.approx(best.beta, abs=1e-3)
+    labels = [t.get_text() for t in heatmap_interval.legends[0].get_texts()]
+    assert any("optimum" in t for t in labels) and any("divergence" in t for t in labels)
+
+
+def test_heatmap_iso_rate_levels() -> None:
+    ax = plots.rho_heatmap(h=1.0, n=40, levels=[0.5, 0.8]).axes[0]
+    assert list(contour_with_gid(ax, plots.GID_ISO).levels) == [0.5, 0.8]
+    ax = plots.rho_heatmap(h=1.0, n=40, levels=[]).axes[0]
+    assert not [c for c in ax.collections if c.get_gid() == plots.GID_ISO]
+
+
+def _cell_pixels(fig: Figure) -> tuple[np.ndarray, Any, np.ndarray, np.ndarray, np.ndarray]:
+    """Render ``fig`` and return (RGBA buffer, image, alpha centres, beta centres, pixel centres)."""
+    fig.canvas.draw()
+    buf = np.asarray(fig.canvas.buffer_rgba()).astype(np.float64) / 255.0  # type: ignore[attr-defined]
+    ax = fig.axes[0]
+    (image,) = ax.images
+    a0, a1, b0, b1 = image.get_extent()
+    ny, nx = image.get_array().shape
+    alpha = a0 + (a1 - a0) * (np.arange(nx) + 0.5) / nx
+    beta = b0 + (b1 - b0) * (np.arange(ny) + 0.5) / ny
+    A, B = np.meshgrid(alpha, beta)
+    pix = display_points(ax, np.column_stack([A.ravel(), B.ravel()])).reshape(ny, nx, 2)
+    return buf, image, A, B, pix
+
+
+def _pixel(buf: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    # display y grows upwards from the bottom of the canvas; buffer rows grow downwards
+    col = int(np.floor(xy[0]))
+    row = buf.shape[0] - 1 - int(np.floor(xy[1]))
+    return buf[row, col, :3]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "rate"),
+    [
+        ({"h": 2.0, "method": "heavy_ball"}, lambda a, b: spectral.spectral_radius(a, b, 2.0)),
+        ({"h": 1.0, "method": "nesterov", "cmap": "cividis"},
+         lambda a, b: spectral.spectral_radius(a, b, 1.0, method="nesterov")),
+        ({"mu": 0.05, "L": 1.0}, lambda a, b: spectral.worst_case_rate(a, b, 0.05, 1.0)),
+    ],
+    ids=["heavy_ball-h", "nesterov-h", "heavy_ball-interval"],
+)
+def test_heatmap_pixels_inside_the_boundary_have_colours_below_one(
+    kwargs: dict[str, Any], rate: Callable[[Any, Any], Any]
+) -> None:
+    fig = plots.rho_heatmap(n=60, levels=[], **kwargs)
+    buf, image, A, B, pix = _cell_pixels(fig)
+    ax = fig.axes[0]
+    cmap, norm = image.get_cmap(), image.norm
+    rho = np.asarray(rate(A, B))
+
+    # Cell centres at least 8 pixels from every line, contour vertex and the optimum marker.
+    overlays = overlay_pixels(ax)
+    flat = pix.reshape(-1, 2)
+    from scipy.spatial import cKDTree
+
+    gap = cKDTree(overlays).query(flat)[0].reshape(rho.shape)
+    clear = gap > 8.0
+    inside = clear & (rho < 1.0)
+    outside = clear & (rho > 1.0)
+    assert inside.sum() > 200 and outside.sum() > 50
+
+    lut = cmap(np.linspace(0.0, 1.0, cmap.N))[:, :3]
+    step = (norm.vmax - norm.vmin) / cmap.N
+    for i, j in np.argwhere(inside)[::7]:
+        rgb = _pixel(buf, pix[i, j])
+        nearest = int(np.argmin(np.linalg.norm(lut - rgb, axis=1)))
+        assert np.linalg.norm(lut[nearest] - rgb) < 2 * RGB_TOL  # a colour of the map, not an overlay
+        value = norm.vmin + (nearest + 0.5) * step
+        assert value < 1.0
+        # and the colour of this cell's rate (within a LUT step, or clipped at vmin)
+        assert value == pytest.approx(max(float(rho[i, j]), norm.vmin), abs=2 * step)
+        np.testing.assert_allclose(rgb, np.asarray(cmap(norm(rho[i, j])))[:3], atol=RGB_TOL)
+    over = np.asarray(cmap.with_extremes(over=plots.DIVERGENT_COLOUR).get_over())[:3]
+    for i, j in np.argwhere(outside)[::5]:
+        np.testing.assert_allclose(_pixel(buf, pix[i, j]), over, atol=RGB_TOL)
+
+
+def test_heatmap_into_existing_axes() -> None:
+    fig = Figure()
+    ax = fig.add_subplot()
+    out = plots.rho_heatmap(h=1.0, n=30, ax=ax, title="mine")
+    assert out is fig
+    assert ax.get_title() == "mine" and len(fig.axes) == 2
+    assert ax.get_legend() is not None
+    sub = Figure().subfigures(1, 2)[0]
+    ax2 = sub.add_subplot()
+    assert plots.rho_heatmap(h=1.0, n=20, ax=ax2) is sub.figure
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({}, ValueError, "give either `h`"),
+        ({"h": 1.0, "mu": 0.1, "L": 1.0}, ValueError, "not both"),
+        ({"mu": 0.1}, ValueError, "give either `h`"),
+        ({"h": 1.0, "method": "gradient_descent"}, ValueError, "`method`"),
+        ({"h": 1.0, "method": "adam"}, ValueError, "`method`"),
+        ({"h": -1.0}, ValueError, "`h`"),
+        ({"h": "1"}, TypeError, "`h`"),
+        ({"mu": 2.0, "L": 1.0}, ValueError, "`mu`"),
+        ({"h": 1.0, "n": 3}, ValueError, "`n`"),
+        ({"h": 1.0, "n": 10.5}, ValueError, "`n`"),
+        ({"h": 1.0, "beta_range": (0.5, 0.2)}, ValueError, "`beta_range`"),
+        ({"h": 1.0, "beta_range": (0.0, 1.5)}, ValueError, "`beta_range"),
+        ({"h": 1.0, "beta_range": 0.5}, TypeError, "`beta_range`"),
+        ({"h": 1.0, "alpha_max": 0.0}, ValueError, "`alpha_max`"),
+        ({"h": 1.0, "cmap": "no-such-map"}, ValueError, "`cmap`"),
+        ({"h": 1.0, "cmap": 3}, TypeError, "`cmap`"),
+        ({"h": 1.0, "vmin": 1.0}, ValueError, "`vmin`"),
+        ({"h": 1.0, "ax": "axes"}, TypeError, "`ax`"),
+        ({"h": 1.0, "title": 3}, TypeError, "`title`"),
+    ],
+)
+def test_heatmap_validation(kwargs: dict[str, Any], exc: type[Exception], match: str) -> None:
+    with pytest.raises(exc, match=match):
+        plots.rho_heatmap(**kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# universal_map
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["heavy_ball", "nesterov"])
+def test_universal_map_names_the_regions_where_they_are(method: str) -> None:
+    fig = plots.universal_map(method=method, n=150, kappa=100.0)
+    ax = fig.axes[0]
+    assert ax.get_xlabel().startswith(r"$\alpha h$")
+    labels = {t.get_text().replace("\n", " "): t for t in ax.texts if t.get_gid() == plots.GID_REGION}
+    assert set(labels) == {"ripples", "monotonic decrease", "monotonic oscillations", "divergence"}
+
+    def region(x: float, beta: float) -> str:
+        if spectral.spectral_radius(x, beta, 1.0, method=method) >= 1.0:
+            return "divergence"
+        z = spectral.eigenvalues(x, beta, 1.0, method=method)[0]
+        if z.imag != 0.0:
+            return "ripples"
+        return "monotonic decrease" if z.real > 0.0 else "monotonic oscillations"
+
+    for name, text in labels.items():
+        # a label inside its region, or an arrow pointing into it
+        x, beta = text.xy if isinstance(text, Annotation) else text.get_position()
+        assert region(x, beta) == name
+
+    fig.canvas.draw()
+    boxes = [t.get_window_extent() for t in labels.values()]
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            assert not boxes[i].overlaps(boxes[j])
+
+    best = tuning.optimal_parameters(kappa=100.0, method=method)
+    (segment,) = lines_with_gid(ax, plots.GID_OPTIMUM)
+    np.testing.assert_array_equal(segment.get_xdata(), [best.alpha * best.mu, best.alpha * best.L])
+    np.testing.assert_array_equal(segment.get_ydata(), [best.beta, best.beta])
+    assert list(contour_with_gid(ax, plots.GID_BOUNDARY).levels) == [1.0]
+
+
+def test_universal_map_nesterov_draws_the_line_alpha_h_equal_one() -> None:
+    ax = plots.universal_map(method="nesterov", n=40).axes[0]
+    vertical = [line for line in lines_with_gid(ax, plots.GID_CURVE) if len(line.get_xdata()) == 2]
+    assert [list(line.get_xdata()) for line in vertical] == [[1.0, 1.0]]
+
+
+def test_universal_map_into_existing_axes() -> None:
+    fig = Figure()  # no Agg canvas of ours: the label placement must still lay the figure out
+    ax = fig.add_subplot()
+    assert plots.universal_map(n=40, ax=ax, title="") is fig
+    assert ax.get_title() == ""
+    assert len([t for t in ax.texts if t.get_gid() == plots.GID_REGION]) == 4
+
+
+def test_universal_map_validation() -> None:
+    with pytest.raises(ValueError, match="`kappa`"):
+        plots.universal_map(kappa=0.5)
+    with pytest.raises(ValueError, match="`x_max`"):
+        plots.universal_map(x_max=-1.0)
+    with pytest.raises(ValueError, match="`method`"):
+        plots.universal_map(method="gradient_descent")
+
+
+# --------------------------------------------------------------------------------------------
+# eigenvalue_locus
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("swept", ["alpha", "h", "beta"])
+def test_eigenvalue_locus(swept: str) -> None:
+    values = np.linspace(0.05, 0.95, 50)
+    args: dict[str, Any] = {"alpha": 0.7, "beta": 0.4, "h": 1.0, swept: values}
+    fig = plots.eigenvalue_locus(args["alpha"], args["beta"], args["h"], method="nesterov")
+    ax = fig.axes[0]
+    (circle,) = [p for p in ax.patches if isinstance(p, Circle)]
+    assert circle.get_radius() == 1.0 and circle.get_gid() == plots.GID_UNIT_CIRCLE
+    z = spectral.eigenvalues(args["alpha"], args["beta"], args["h"], method="nesterov")
+    scatters = ax.collections
+    assert len(scatters) == 2
+    for k, sc in enumerate(scatters):
+        np.testing.assert_array_equal(sc.get_offsets(), np.column_stack([z[:, k].real, z[:, k].imag]))
+        np.testing.assert_array_equal(sc.get_array(), values)
+    assert swept in fig.axes[1].get_ylabel() or {"alpha": "step", "beta": "momentum", "h": "curvature"}[swept] in (
+        fig.axes[1].get_ylabel()
+    )
+    assert ax.get_xlabel() == r"Re $z$"
+
+
+def test_eigenvalue_locus_validation() -> None:
+    with pytest.raises(ValueError, match="exactly one"):
+        plots.eigenvalue_locus(0.5, 0.5, 1.0)
+    with pytest.raises(ValueError, match="exactly one"):
+        plots.eigenvalue_locus([0.1, 0.2], [0.1, 0.2], 1.0)
+    with pytest.raises(ValueError, match="`alpha`"):
+        plots.eigenvalue_locus([0.1], 0.5, 1.0)
+    with pytest.raises(ValueError, match="`alpha`"):
+        plots.eigenvalue_locus([-0.1, 0.2], 0.5, 1.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Empirical results
+# --------------------------------------------------------------------------------------------
+
+
+def heavy_ball_path(alpha: float, beta: float, hessian: np.ndarray, x0: tuple[float, float], n: int) -> np.ndarray:
+    x = np.array(x0, dtype=float)
+    prev = x.copy()
+    out = [x.copy()]
+    for _ in range(n):
+        x, prev = x - alpha * hessian @ x + beta * (x - prev), x
+        out.append(x.copy())
+    return np.array(out)
+
+
+def test_trajectories_2d() -> None:
+    H = np.diag([2.0, 20.0])  # the chapter's x^2 + 10 y^2
+    runs = {
+        "gradient descent": heavy_ball_path(0.09, 0.0, H, (10.0, 1.0), 15),
+        "momentum": heavy_ball_path(0.09, 0.5, H, (-10.0, -1.0), 15),
+    }
+    fig = plots.trajectories_2d(runs, hessian=(2.0, 20.0), axis_labels=("x", "y"))
+    ax = fig.axes[0]
+    labelled = {line.get_label(): line for line in ax.get_lines()}
+    for name, path in runs.items():
+        np.testing.assert_array_equal(labelled[name].get_xydata(), path)
+    assert "minimiser" in labelled
+    (contours,) = [c for c in ax.collections if isinstance(c, ContourSet)]
+    levels = np.asarray(contours.levels)
+    assert len(levels) == 12 and (np.diff(levels) > 0).all()
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("x", "y")
+    x0, x1 = ax.get_xlim()
+    assert x0 < -10.0 and x1 > 10.0
+    # a full matrix with explicit levels and a view
+    fig = plots.trajectories_2d({"a": [[1.0, 1.0], [0.5, 0.2]]}, hessian=[[1.0, 0.3], [0.3, 2.0]],
+                                minimizer=(0.5, 0.0), levels=[0.1, 0.5, 1.0], xlim=(-2, 2), ylim=(-1, 2))
+    ax = fig.axes[0]
+    assert ax.get_xlim() == (-2.0, 2.0)
+    assert list(next(c for c in ax.collections if isinstance(c, ContourSet)).levels) == [0.1, 0.5, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "exc", "match"),
+    [
+        (({}, (1.0, 2.0)), {}, TypeError, "`trajectories`"),
+        (({"a": np.zeros((3, 3))}, (1.0, 2.0)), {}, ValueError, r"`trajectories\['a'\]`"),
+        (({"a": [[0.0, np.nan]]}, (1.0, 2.0)), {}, ValueError, "finite"),
+        (({1: np.zeros((3, 2))}, (1.0, 2.0)), {}, TypeError, "keys"),
+        (({"a": np.zeros((3, 2))}, [[1.0, 0.5], [0.0, 1.0]]), {}, ValueError, "symmetric"),
+        (({"a": np.zeros((3, 2))}, (1.0, 2.0, 3.0)), {}, ValueError, "`hessian`"),
+        (({"a": np.zeros((3, 2))}, (1.0, 2.0)), {"minimizer": (0.0,)}, ValueError, "`minimizer`"),
+        (({"a": np.zeros((3, 2))}, (1.0, 2.0)), {"levels": 0}, ValueError, "`levels`"),
+        (({"a": np.zeros((3, 2))}, (1.0, 2.0)), {"xlim": (1.0, 0.0)}, ValueError, "`xlim`"),
+    ],
+)
+def test_trajectories_2d_validation(args: tuple[Any, Any], kwargs: dict[str, Any], exc: type[Exception],
+                                    match: str) -> None:
+    with pytest.raises(exc, match=match):
+        plots.trajectories_2d(*args, **kwargs)
+
+
+def test_loss_curves() -> None:
+    t = np.arange(30)
+    hist = {"SGD": 0.9**t, "momentum": 0.5**t, "blows up": np.r_[2.0**t[:10], np.full(20, np.inf)],
+            "exact": np.r_[1.0, np.zeros(29)]}
+    ax = plots.loss_curves(hist).axes[0]
+    assert ax.get_yscale() == "log"
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    np.testing.assert_array_equal(lines["SGD"].get_ydata(), 0.9**t)
+    assert "blows up (diverged)" in lines
+    assert np.isnan(lines["exact"].get_ydata()[1:]).all()  # zero is not drawn on a log axis
+    markers = [line for line in ax.get_lines() if line.get_marker() == "x"]
+    assert len(markers) == 1 and markers[0].get_xdata()[0] == 9
+    ax = plots.loss_curves({"a": [3, 2, 1]}, log=False, ylabel="f").axes[0]
+    assert ax.get_yscale() == "linear" and ax.get_ylabel() == "f"
+    with pytest.raises(ValueError, match="NaN"):
+        plots.loss_curves({"a": [1.0, np.nan]})
+    with pytest.raises(ValueError, match=r"`histories\['a'\]`"):
+        plots.loss_curves({"a": np.ones((2, 2))})
+    with pytest.raises(TypeError, match="`histories`"):
+        plots.loss_curves([1.0, 2.0])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="`log`"):
+        plots.loss_curves({"a": [1.0]}, log="yes")  # type: ignore[arg-type]
+
+
+def test_rates_scatter() -> None:
+    predicted = np.array([0.5, 0.8, 0.9, 0.95])
+    measured = predicted * (1.0 + np.array([0.01, -0.01, 0.0, 0.002]))
+    ax = plots.rates_scatter(predicted, measured, groups=["gd", "hb", "hb", "gd"]).axes[0]
+    (diag,) = lines_with_gid(ax, plots.GID_DIAGONAL)
+    np.testing.assert_array_equal(diag.get_xdata(), diag.get_ydata())
+    lo, hi = ax.get_xlim()
+    assert diag.get_xdata()[0] == lo and diag.get_xdata()[1] == hi and ax.get_ylim() == (lo, hi)
+    offsets = np.concatenate([c.get_offsets() for c in ax.collections])
+    order = np.lexsort((offsets[:, 1], offsets[:, 0]))
+    np.testing.assert_allclose(offsets[order], np.column_stack([predicted, measured]))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["$y = x$", "gd", "hb"]
+    with pytest.raises(ValueError, match="same shape"):
+        plots.rates_scatter([0.5, 0.6], [0.5])
+    with pytest.raises(TypeError, match="`groups`"):
+        plots.rates_scatter([0.5, 0.6], [0.5, 0.6], groups=["a"])
+    with pytest.raises(ValueError, match="`measured`"):
+        plots.rates_scatter([0.5], [-0.1])
+
+
+# --------------------------------------------------------------------------------------------
+# Explanatory figures
+# --------------------------------------------------------------------------------------------
+
+
+def test_momentum_weights() -> None:
+    betas = [0.9, 0.5, 0.0]
+    fig = plots.momentum_weights(betas, steps=30)
+    left, right = fig.axes
+    i = np.arange(30)
+    for line, beta in zip(left.get_lines(), betas, strict=True):
+        np.testing.assert_allclose(line.get_ydata(), beta**i)
+    curves = [line for line in right.get_lines() if len(line.get_xdata()) == 30]
+    levels = [line for line in right.get_lines() if len(line.get_xdata()) == 2]
+    for curve, level, beta in zip(curves, levels, betas, strict=True):
+        amp = float(spectral.amplification(beta))
+        assert amp == pytest.approx(1.0 / (1.0 - beta))
+        assert level.get_ydata()[0] == amp
+        np.testing.assert_allclose(curve.get_ydata(), spectral.velocity_transient(1.0, beta, 1.0, np.arange(1, 31)))
+        assert curve.get_ydata()[-1] <= amp
+    with pytest.raises(ValueError, match="`betas`"):
+        plots.momentum_weights([0.5, 1.0])
+    with pytest.raises(ValueError, match="`steps`"):
+        plots.momentum_weights(steps=1)
+    with pytest.raises(TypeError, match="`axes`"):
+        plots.momentum_weights(axes=[Figure().add_subplot()])
+
+
+def test_decay_curves() -> None:
+    fig = plots.decay_curves([0.1, 19.0], eta=0.1, steps=10)
+    lines = [line for line in fig.axes[0].get_lines() if line.get_label().startswith("$")]
+    t = np.arange(10)
+    np.testing.assert_allclose(lines[0].get_ydata(), 0.99**t)
+    np.testing.assert_allclose(lines[1].get_ydata(), (-0.9) ** t)
+    with pytest.raises(ValueError, match="`eta`"):
+        plots.decay_curves(eta=0.0)
+
+
+def test_rate_vs_kappa() -> None:
+    kappas = [10.0, 100.0, 1000.0]
+    fig = plots.rate_vs_kappa(kappas, tol=1e-4, methods=["gradient_descent", "heavy_ball"])
+    gap_ax, iter_ax = fig.axes
+    assert gap_ax.get_xscale() == gap_ax.get_yscale() == iter_ax.get_yscale() == "log"
+    for gap, iters, method in zip(gap_ax.get_lines(), iter_ax.get_lines(), ["gradient_descent", "heavy_ball"],
+                                  strict=True):
+        tunings = [tuning.optimal_parameters(kappa=k, method=method) for k in kappas]
+        np.testing.assert_array_equal(gap.get_xdata(), kappas)
+        np.testing.assert_allclose(gap.get_ydata(), [1.0 - t.rate for t in tunings])
+        np.testing.assert_array_equal(iters.get_ydata(), [t.iterations(1e-4) for t in tunings])
+    with pytest.raises(ValueError, match="`kappas`"):
+        plots.rate_vs_kappa([0.5, 10.0])
+    with pytest.raises(ValueError, match="`tol`"):
+        plots.rate_vs_kappa(tol=2.0)
+    with pytest.raises(TypeError, match="`methods`"):
+        plots.rate_vs_kappa(methods="heavy_ball")
+
+
+# --------------------------------------------------------------------------------------------
+# Output, and no global matplotlib state
+# --------------------------------------------------------------------------------------------
+
+
+def all_figures() -> dict[str, Callable[[], Figure]]:
+    t = np.arange(40)
+    H = np.diag([0.2, 4.0])  # the notes' 0.1 x1^2 + 2 x2^2
+    return {
+        "rho_heatmap": lambda: plots.rho_heatmap(mu=0.01, L=1.0, n=60),
+        "universal_map": lambda: plots.universal_map(n=60),
+        "eigenvalue_locus": lambda: plots.eigenvalue_locus(np.linspace(0.01, 4.0, 100), 0.5),
+        "trajectories_2d": lambda: plots.trajectories_2d(
+            {"GD": heavy_ball_path(0.4, 0.0, H, (-5.0, -2.0), 20),
+             "momentum": heavy_ball_path(0.6, 0.5, H, (-5.0, -2.0), 20)}, hessian=(0.2, 4.0)),
+        "loss_curves": lambda: plots.loss_curves({"a": 0.9**t, "b": 0.7**t}),
+        "rates_scatter": lambda: plots.rates_scatter([0.5, 0.9], [0.52, 0.89]),
+        "momentum_weights": plots.momentum_weights,
+        "decay_curves": plots.decay_curves,
+        "rate_vs_kappa": lambda: plots.rate_vs_kappa([2.0, 10.0, 100.0]),
+    }
+
+
+def test_every_function_saves_a_png(tmp_path: Path) -> None:
+    figures = all_figures()
+    assert set(figures) == set(plots.__all__)
+    for name, make in figures.items():
+        fig = make()
+        assert isinstance(fig, Figure)
+        path = tmp_path / f"{name}.png"
+        fig.savefig(path, dpi=60)
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_no_pyplot_and_the_users_backend_is_kept(tmp_path: Path) -> None:
+    code = (
+        "import sys, matplotlib; matplotlib.use('svg');"
+        "from hbtheory import plots; fig = plots.rho_heatmap(h=1.0, n=20); fig.canvas.draw();"
+        "fig.savefig(sys.argv[1]);"
+        "print(matplotlib.get_backend(), 'matplotlib.pyplot' in sys.modules, type(fig.canvas).__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "x.png")], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["svg", "False", "FigureCanvasAgg"]
