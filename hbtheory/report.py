@@ -1,8 +1,9 @@
 """``hbtheory report``: run the verification of the theory on the defaults and write a report.
 
-The report is a directory with ``report.md`` (for people) and ``results.json`` (for machines). It
-is written into a temporary sibling directory and moved into place at the end, so an interrupted
-run leaves nothing half-written; an existing directory is only replaced if it is an earlier
+The report is a directory with ``report.html`` (one self-contained page with the figures
+embedded, readable offline), ``report.md``, ``figures/*.png`` and ``results.json``. It is written into a
+temporary sibling directory and moved into place at the end, so an interrupted run leaves nothing
+half-written; an existing directory is only replaced if it is an earlier
 report (it carries the marker file :data:`MARKER`).
 
 Every verification row is a :class:`Check`: the claim, how it was checked, the measured value,
@@ -262,7 +263,8 @@ def torch_available() -> bool:
 
 
 def empirical_checks(*, device: str = "cpu", quick: bool = False,
-                     progress: Callable[[str], None] | None = None) -> list[Check]:
+                     progress: Callable[[str], None] | None = None,
+                     artefacts: dict[str, Any] | None = None) -> list[Check]:
     """Run the empirical checks: ``torch.optim.SGD`` itself against the theory.
 
     Parameters
@@ -273,6 +275,9 @@ def empirical_checks(*, device: str = "cpu", quick: bool = False,
         Smaller runs.
     progress : callable, optional
         Called with the name of each check before it runs.
+    artefacts : dict, optional
+        If given, receives the runs behind the rows (for the report's figures), so that nothing
+        is run twice.
 
     Returns
     -------
@@ -328,7 +333,8 @@ def empirical_checks(*, device: str = "cpu", quick: bool = False,
                       drop.max_difference, 1e-3, bool(drop.max_difference > 1e-3)))
 
     say("empirical: the notes' 2-D runs")
-    got = {k: emp.notes_2d(k[0], k[1], device=device).d2l_line() for k in NOTES_LINES}
+    notes = {k: emp.notes_2d(k[0], k[1], device=device) for k in NOTES_LINES}
+    got = {k: r.d2l_line() for k, r in notes.items()}
     wrong = [f"{k}: {got[k]!r}" for k, line in NOTES_LINES.items() if got[k] != line]
     rows.append(Check("the notes' printed results are reproduced to every printed digit by torch.optim.SGD",
                       "4 settings of 0.1 x1^2 + 2 x2^2 from (-5, -2), 20 steps"
@@ -355,6 +361,9 @@ def empirical_checks(*, device: str = "cpu", quick: bool = False,
     rows.append(_check("near a minimum of the (tanh) network, full-batch SGD converges at the rate rho predicts",
                        f"Hessian by torch.func; predicted {local.predicted_rate:.8f}, measured "
                        f"{local.measured_rate:.8f} (relative error)", local.relative_error, 1e-5))
+    if artefacts is not None:
+        artefacts.update(quadratic=run, sweep=res, comparison=cmp, notes=notes, noise=noise, network=net,
+                         local=local, chapter_2d=emp.chapter_2d(device=device))
     return rows
 
 
@@ -369,37 +378,13 @@ def optimal_table() -> list[dict[str, Any]]:
     for kappa in KAPPAS:
         for name in ("gradient_descent", "heavy_ball", "nesterov"):
             t = optimal_parameters(kappa=kappa, method=name)
-            rows.append({"kappa": kappa, "method": name, "alpha": t.alpha, "beta": t.beta, "rate": t.rate,
-                         "iterations_1e-6": t.iterations(1e-6)})
+            rows.append({"kappa": kappa, "method": name, "title": _methods.METHODS[name].title, "alpha": t.alpha,
+                         "beta": t.beta, "rate": t.rate, "iterations_1e-6": t.iterations(1e-6)})
     return rows
 
 
-def _markdown(rows: list[dict[str, Any]], checks: list[Check], derivation: dict[str, str], seconds: float) -> str:
-    out = ["# hbtheory report", "",
-           "The convergence theory of heavy-ball momentum, derived, computed and checked by "
-           "`hbtheory report`.", "",
-           "## Derivation (heavy ball)", ""]
-    for name, tex in derivation.items():
-        out.append(f"- **{name}**: $${tex}$$")
-    out += ["", "## Optimal parameters on the spectrum [1/kappa, 1]", "",
-            "| kappa | method | alpha | beta | rate | iterations to 1e-6 |",
-            "| ---: | --- | ---: | ---: | ---: | ---: |"]
-    for r in rows:
-        out.append(f"| {r['kappa']:g} | {_methods.METHODS[r['method']].title} | {r['alpha']:.6g} | {r['beta']:.6g} | "
-                   f"{r['rate']:.6g} | {r['iterations_1e-6']} |")
-    out += ["", "## Verification", "", "| claim | how | measured | tolerance | verdict |",
-            "| --- | --- | ---: | ---: | --- |"]
-    for c in checks:
-        verdict = {"FAIL": "**FAIL**"}.get(c.verdict, c.verdict)
-        out.append(f"| {c.claim} | {c.how} | {c.measured:.3g} | {c.tolerance:.3g} | {verdict} |")
-    ran = [c for c in checks if not c.skipped]
-    out += ["", f"{sum(c.passed for c in ran)} of {len(ran)} checks passed in {seconds:.1f} s"
-            + (f" ({len(checks) - len(ran)} skipped)." if len(ran) < len(checks) else "."), ""]
-    return "\n".join(out)
-
-
 def run_checks(*, quick: bool = False, progress: Callable[[str], None] | None = None, empirical: bool = True,
-               device: str = "cpu") -> list[Check]:
+               device: str = "cpu", artefacts: dict[str, Any] | None = None) -> list[Check]:
     """Run every verification check and return the rows (seeded: the same numbers every run).
 
     Parameters
@@ -412,6 +397,8 @@ def run_checks(*, quick: bool = False, progress: Callable[[str], None] | None = 
         Also run :func:`empirical_checks` (``torch.optim.SGD`` itself; skipped rows without torch).
     device : str, optional
         Device of the empirical checks.
+    artefacts : dict, optional
+        Receives the empirical runs (see :func:`empirical_checks`).
 
     Returns
     -------
@@ -440,13 +427,16 @@ def run_checks(*, quick: bool = False, progress: Callable[[str], None] | None = 
             progress(f"[{i}/{len(groups)}] {name}")
         checks.extend(group())
     if empirical:
-        checks.extend(empirical_checks(device=device, quick=quick, progress=progress))
+        checks.extend(empirical_checks(device=device, quick=quick, progress=progress, artefacts=artefacts))
     return checks
 
 
 def write_report(out: str | os.PathLike[str], *, quick: bool = False, progress: bool = True,
                  device: str = "cpu") -> dict[str, Any]:
-    """Run the checks and write ``out/report.md`` and ``out/results.json`` atomically.
+    """Run the checks and write the report directory atomically.
+
+    The directory holds ``report.html`` (one self-contained page, figures embedded, readable
+    offline), ``report.md``, ``figures/*.png`` and ``results.json``.
 
     Parameters
     ----------
@@ -477,9 +467,11 @@ def write_report(out: str | os.PathLike[str], *, quick: bool = False, progress: 
     >>> write_report(d, quick=True, progress=False)["failed"]
     0
     >>> sorted(p.name for p in d.iterdir())
-    ['.hbtheory-report', 'report.md', 'results.json']
+    ['.hbtheory-report', 'figures', 'report.html', 'report.md', 'results.json']
     """
-    from hbtheory import symbolic
+    from hbtheory import __version__
+    from hbtheory._report_figures import figure_specs
+    from hbtheory._report_html import derivation_items, render_html, render_markdown
 
     target = Path(out)
     if target.exists() and not (target.is_dir() and (target / MARKER).exists()):
@@ -490,22 +482,41 @@ def write_report(out: str | os.PathLike[str], *, quick: bool = False, progress: 
         if progress:
             print(f"hbtheory report: {msg}", file=sys.stderr, flush=True)
 
-    checks = run_checks(quick=quick, progress=say, device=device)
+    artefacts: dict[str, Any] = {}
+    checks = run_checks(quick=quick, progress=say, device=device, artefacts=artefacts)
     rows = optimal_table()
-    derivation = symbolic.derivation("heavy_ball")
+    say("derivation")
+    derivation = derivation_items("heavy_ball")
+    specs = figure_specs(artefacts, quick=quick)
+    figures: list[tuple[Any, bytes]] = []
+    for i, spec in enumerate(specs, 1):
+        say(f"figure {i}/{len(specs)}: {spec.name}")
+        figures.append((spec, _png(spec.draw())))
     seconds = time.perf_counter() - start
+    meta = {"version": __version__, "device": device, "quick": quick}
     results = {
         "optimal": rows,
         "checks": [c.as_dict() for c in checks],
-        "derivation": derivation,
+        "derivation": {title: latex for title, _, latex in derivation},
+        "figures": [{"file": f"figures/{spec.name}.png", "caption": spec.caption} for spec, _ in figures],
         "seconds": seconds,
-        "quick": quick,
+        **meta,
     }
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the report is an ordinary directory
         (tmp / MARKER).write_text("written by hbtheory report\n")
-        (tmp / "report.md").write_text(_markdown(rows, checks, derivation, seconds))
+        (tmp / "figures").mkdir()
+        for spec, png in figures:
+            (tmp / "figures" / f"{spec.name}.png").write_bytes(png)
+        (tmp / "report.html").write_text(render_html(rows=rows, checks=checks, derivation=derivation,
+                                                     figures=figures, seconds=seconds, meta=meta), encoding="utf-8")
+        (tmp / "report.md").write_text(render_markdown(rows=rows, checks=checks, derivation=derivation,
+                                                       figures=[spec for spec, _ in figures], seconds=seconds),
+                                       encoding="utf-8")
         (tmp / "results.json").write_text(json.dumps(results, indent=2))
         if target.exists():
             old = target.with_name(f".{target.name}.old")
@@ -521,5 +532,14 @@ def write_report(out: str | os.PathLike[str], *, quick: bool = False, progress: 
     failed = sum(not c.passed and not c.skipped for c in checks)
     skipped = sum(c.skipped for c in checks)
     passed = len(checks) - failed - skipped
-    say(f"{passed} of {passed + failed} checks passed ({skipped} skipped) in {seconds:.1f} s -> {target}")
+    say(f"{passed} of {passed + failed} checks passed ({skipped} skipped) in {seconds:.1f} s "
+        f"-> {target / 'report.html'}")
     return {"out": str(target), "passed": passed, "failed": failed, "skipped": skipped, "seconds": seconds}
+
+
+def _png(fig: Any) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    return buf.getvalue()
