@@ -98,6 +98,11 @@ def test_report_writes_atomically_and_refuses_foreign_dirs(tmp_path: Path, capsy
     results = json.loads((out / "results.json").read_text())
     assert all(c["passed"] for c in results["checks"]) and len(results["optimal"]) == 12
     assert "PASS" in (out / "report.md").read_text()
+    page = (out / "report.html").read_text()
+    # one self-contained page: every figure embedded, nothing fetched from the network
+    assert page.count("data:image/png;base64,") == len(results["figures"]) >= 7
+    assert "http://" not in page and "https://" not in page and "<script" not in page
+    assert all((out / f["file"]).stat().st_size > 10_000 for f in results["figures"])
     # an earlier report may be replaced, and nothing temporary is left beside it
     code, _, _ = run(capsys, "report", "--quick", "--out", str(out))
     assert code == 0
