@@ -1,9 +1,10 @@
 """The chapter's f(x, y) = x^2 + 10 y^2: gradient descent against momentum, 15 iterations, two starts.
 
 Each method at its optimal tuning for the spectrum [2, 20]. Prints the distance to the minimum
-per iteration; ``--json PATH`` writes the trajectories for plotting.
+per iteration; ``--json PATH`` writes the trajectories for plotting, ``--out DIR`` saves
+``chapter_2d_trajectories.png`` (:func:`hbtheory.plots.trajectories_2d`).
 
-    python examples/chapter_2d_comparison.py [--json trajectories.json]
+    python examples/chapter_2d_comparison.py [--json trajectories.json] [--out DIR]
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from hbtheory.empirical import chapter_2d
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=None, help="directory of the figure (default: none)")
     args = parser.parse_args(argv)
     res = chapter_2d()
     print(f"gradient descent: alpha = {res.gd_alpha:.6f}")
@@ -31,6 +33,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.json is not None:
         args.json.write_text(res.to_json(indent=1))
         print(f"wrote {args.json}")
+    if args.out is not None:
+        from hbtheory import plots
+
+        args.out.mkdir(parents=True, exist_ok=True)
+        paths = {}
+        for gd, hb in zip(res.gradient_descent, res.momentum, strict=True):
+            start = f"({gd.start[0]:g}, {gd.start[1]:g})"
+            paths[f"gradient descent from {start}"] = gd.trajectory
+            paths[f"momentum from {start}"] = hb.trajectory
+        path = args.out / "chapter_2d_trajectories.png"
+        fig = plots.trajectories_2d(paths, hessian=2.0 * res.momentum[0].coefficients, axis_labels=("$x$", "$y$"),
+                                    title=f"$x^2 + 10y^2$: {res.steps} iterations at the optimal tunings")
+        fig.savefig(path, dpi=100)
+        print(f"wrote {path}")
     return 0
 
 

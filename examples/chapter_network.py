@@ -1,14 +1,16 @@
 """The chapter's 1-20-1 ReLU network: SGD against momentum 0.8, then the local rate at a minimum.
 
-    python examples/chapter_network.py [--fast]
+    python examples/chapter_network.py [--fast] [--out DIR]
 
-``--fast`` trains 2 epochs and measures a single grid point (for the test suite).
+``--fast`` trains 2 epochs and measures a single grid point (for the test suite). ``--out DIR``
+saves the loss curves as ``chapter_network_loss.png`` (:func:`hbtheory.plots.loss_curves`).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,12 +21,22 @@ from hbtheory.empirical import chapter_network, local_rate
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fast", action="store_true")
+    parser.add_argument("--out", type=Path, default=None, help="directory of the figure (default: none)")
     args = parser.parse_args(argv)
     epochs = 2 if args.fast else 12
     run = chapter_network(epochs=epochs)
     print("epoch  full-data loss: SGD    momentum")
     for e, (s, m) in enumerate(zip(run.sgd_epoch_losses, run.momentum_epoch_losses, strict=True)):
         print(f"{e:5d}  {s:21.6f}  {m:9.6f}")
+    if args.out is not None:
+        from hbtheory import plots
+
+        args.out.mkdir(parents=True, exist_ok=True)
+        path = args.out / "chapter_network_loss.png"
+        plots.loss_curves({"SGD": run.sgd_epoch_losses, f"momentum {run.momentum:g}": run.momentum_epoch_losses},
+                          xlabel="epoch", ylabel="full-data loss",
+                          title="The chapter's 1-20-1 ReLU network: SGD against momentum").savefig(path, dpi=100)
+        print(f"wrote {path}")
     grid: dict[str, Any] = {"alpha_factors": [1.0], "beta_fractions": [0.0]} if args.fast else {}
     relu = local_rate(run, **grid)
     print(f"ReLU minimum: {relu.pinned_kinks} kink(s) pinned on data points, gradient {relu.gradient_norm:.1e}"

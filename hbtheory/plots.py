@@ -21,13 +21,16 @@ Public functions:
 * :func:`eigenvalue_locus` - the eigenvalues in the complex plane as one parameter varies;
 * :func:`trajectories_2d`, :func:`loss_curves`, :func:`rates_scatter` - empirical results;
 * :func:`momentum_weights`, :func:`decay_curves`, :func:`rate_vs_kappa` - the chapter's and the
-  notes' explanatory figures.
+  notes' explanatory figures;
+* :func:`cycle_plot`, :func:`pep_plot` - where the quadratic theory stops: the
+  Lessard-Recht-Packard cycle (:mod:`hbtheory.counterexamples`) and PEPit's worst cases
+  (:mod:`hbtheory.pep`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib import colormaps
@@ -38,17 +41,24 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Colormap, Normalize
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import Circle, Patch
+from matplotlib.ticker import MaxNLocator
 from numpy.typing import ArrayLike, NDArray
 
 from hbtheory import spectral
 from hbtheory._validation import FloatArray, as_int, as_real, as_scalar
 from hbtheory.methods import Method, get_method
 
+if TYPE_CHECKING:
+    from hbtheory.counterexamples import CycleFigureData
+    from hbtheory.pep import PEPComparison
+
 __all__ = [
+    "cycle_plot",
     "decay_curves",
     "eigenvalue_locus",
     "loss_curves",
     "momentum_weights",
+    "pep_plot",
     "rate_vs_kappa",
     "rates_scatter",
     "rho_heatmap",
@@ -67,6 +77,16 @@ GID_REGION = "region-label"
 GID_UNIT_CIRCLE = "unit-circle"
 GID_DIAGONAL = "y=x"
 GID_ISO = "iso-rate"
+GID_GFJ = "gfj-region"
+GID_GRAPH = "graph"
+GID_BREAKPOINT = "breakpoint"
+GID_CYCLE = "cycle"
+GID_CYCLE_POINTS = "cycle-points"
+#: Prefix of the iterates' gids in :func:`cycle_plot` (``"iterates-heavy_ball"``, ...).
+GID_ITERATES = "iterates-"
+GID_EXACT = "exact"
+GID_PEP_QUADRATIC = "pep-quadratic"
+GID_PEP_GENERAL = "pep-smooth-strongly-convex"
 
 _SYMBOL = {"alpha": r"$\alpha$", "beta": r"$\beta$", "h": r"$h$"}
 # Thin dark outline that keeps light lines readable on both ends of a colour map.
@@ -294,8 +314,14 @@ def _legend(ax: Axes, owned: bool, fig: Figure, extra: Sequence[Artist] = (), nc
     if not handles:
         return
     if owned:
-        fig.legend(handles, labels, loc="outside lower center", ncols=ncols, fontsize="small", frameon=False,
-                   handlelength=3.0)
+        legend = fig.legend(handles, labels, loc="outside lower center", ncols=ncols, fontsize="small",
+                            frameon=False, handlelength=3.0)
+        get_renderer = getattr(fig.canvas, "get_renderer", None)
+        if ncols > 1 and get_renderer is not None and legend.get_window_extent(get_renderer()).width > fig.bbox.width:
+            # long labels: one column rather than a legend cut at both edges of the figure
+            legend.remove()
+            fig.legend(handles, labels, loc="outside lower center", ncols=1, fontsize="small", frameon=False,
+                       handlelength=3.0)
     else:
         ax.legend(handles, labels, loc="best", fontsize="small", framealpha=0.85, handlelength=3.0)
 
@@ -317,6 +343,7 @@ def rho_heatmap(
     cmap: str | Colormap = "viridis",
     vmin: float | None = None,
     levels: Sequence[float] | None = None,
+    gfj: bool = False,
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Figure:
@@ -355,6 +382,13 @@ def rho_heatmap(
     levels : sequence of float, optional
         Rates drawn as thin labelled iso-rate contours. Default: a few round values between
         ``vmin`` and 1; ``[]`` for none.
+    gfj : bool, optional
+        Heavy ball on ``[mu, L]`` only: also draw the boundary of the region of Ghadimi,
+        Feyzmahdavian and Johansson (:func:`hbtheory.pep.gfj_region`), where heavy ball converges
+        on *every* :math:`\mu`-strongly convex :math:`L`-smooth function, not only on
+        quadratics: :math:`0 < \alpha < 2/L`, :math:`0 \le \beta <`
+        :func:`hbtheory.pep.gfj_beta_bound` (red dash-dotted curve, and the segment
+        :math:`\alpha = 2/L`). Default ``False``. Does not need PEPit.
     ax : matplotlib.axes.Axes, optional
         Draw into this axes (a colour bar is added next to it) instead of a new figure.
     title : str, optional
@@ -367,8 +401,9 @@ def rho_heatmap(
     Raises
     ------
     ValueError, TypeError
-        For a parameter outside its range, both or neither of ``h`` and ``(mu, L)``, or
-        ``method="gradient_descent"`` (it has no momentum axis).
+        For a parameter outside its range, both or neither of ``h`` and ``(mu, L)``,
+        ``method="gradient_descent"`` (it has no momentum axis), or ``gfj=True`` with ``h`` or
+        with Nesterov's method.
 
     See Also
     --------
@@ -383,12 +418,19 @@ def rho_heatmap(
     >>> fig = rho_heatmap(mu=0.01, L=1.0, method="nesterov", n=50)
     >>> fig.axes[0].get_xlabel()
     'step size $\\alpha$'
+    >>> fig = rho_heatmap(mu=0.01, L=1.0, n=50, gfj=True)
+    >>> len([line for line in fig.axes[0].get_lines() if line.get_gid() == "gfj-region"])
+    2
     """
     m = _momentum_method(method)
     if h is not None and (mu is not None or L is not None):
         raise ValueError("give either `h` or both `mu` and `L`, not both")
     if h is None and (mu is None or L is None):
         raise ValueError("give either `h` or both `mu` and `L`")
+    if not isinstance(gfj, bool):
+        raise TypeError(f"`gfj` must be a bool, got {type(gfj).__name__}")
+    if gfj and (h is not None or m.name != "heavy_ball"):
+        raise ValueError("`gfj` needs `mu` and `L` and method='heavy_ball' (the region is heavy ball's on [mu, L])")
     n = _count(n, "n", 8)
     b0, b1 = _interval(beta_range, "beta_range", 0.0, 1.0)
     cm = _colormap(cmap)
@@ -440,6 +482,9 @@ def rho_heatmap(
     for end, style, name in zip(ends, ((0, (6.0, 3.0)), (0, (1.5, 2.0))), names, strict=False):
         _draw_curves(axes, m, end, alpha_max, (b0, b1), name, style)
 
+    if gfj:
+        assert mu is not None and L is not None  # checked above; narrowing for the type checker
+        _draw_gfj(axes, mu, L, alpha_max, (b0, b1))
     if b0 == 0.0:
         axes.plot([0.0, alpha_max], [0.0, 0.0], color="tab:orange", linewidth=3.0, clip_on=False, zorder=5,
                   gid=GID_GD, label=r"gradient descent ($\beta = 0$)")
@@ -454,6 +499,24 @@ def rho_heatmap(
         axes.set_title(default_title if title is None else title)
     _legend(axes, ax is None, fig, extra)
     return fig
+
+
+def _draw_gfj(ax: Axes, mu: float, L: float, alpha_max: float, beta_lim: tuple[float, float]) -> None:
+    """Draw the boundary of the GFJ region (:func:`hbtheory.pep.gfj_beta_bound`) inside the view."""
+    from hbtheory import pep
+
+    # The bound is defined on the open interval (0, 2/L); the last sample sits just inside 2/L.
+    a_end = min(2.0 / L, alpha_max)
+    alpha = a_end * np.concatenate([np.geomspace(1e-6, 1e-2, 60), np.linspace(1e-2, 1.0, 1200)[1:]])
+    if a_end == 2.0 / L:
+        alpha[-1] = a_end * (1.0 - 1e-12)
+    beta = np.asarray(pep.gfj_beta_bound(alpha, mu, L))
+    beta = np.where((beta >= beta_lim[0]) & (beta <= beta_lim[1]), beta, np.nan)
+    style: dict[str, Any] = {"color": "#ff3366", "linewidth": 2.0, "linestyle": (0, (6.0, 2.0, 1.5, 2.0)),
+                             "gid": GID_GFJ, "path_effects": _OUTLINE, "zorder": 4.5}
+    ax.plot(alpha, beta, label=r"GFJ region: converges on every $\mu$-strongly convex $L$-smooth $f$", **style)
+    if a_end == 2.0 / L and np.isfinite(beta[-1]) and beta_lim[0] < beta[-1]:
+        ax.plot([alpha[-1], alpha[-1]], [beta_lim[0], float(beta[-1])], **style)
 
 
 def universal_map(
@@ -1048,9 +1111,12 @@ def momentum_weights(
     ax2.set_xlabel("step $t$")
     ax2.set_ylabel(r"step length / $(\alpha g)$")
     ax2.set_title("Constant gradient: step grows to the amplification")
-    ax2.legend(fontsize="small", loc="center right")
+    # headroom above the highest amplification line, so that the legend covers no curve
+    ax2.set_ylim(0.0, 1.35 * float(np.max(1.0 / (1.0 - b))))
+    ax2.legend(fontsize="small", loc="upper left", ncols=2 if b.size > 2 else 1)
     for a in (ax1, ax2):
         a.grid(True, alpha=0.3)
+        a.xaxis.set_major_locator(MaxNLocator(integer=True))
     if owned and title != "":
         fig.suptitle("Momentum averages about 1/(1 − β) past gradients" if title is None else title)
     return fig
@@ -1107,6 +1173,7 @@ def decay_curves(
         axes.plot(t, factor**t, "-o", color=f"C{i % 10}", markersize=3, linewidth=1.5,
                   label=rf"$\lambda = {_fmt(value)}$ ($1 - \eta\lambda = {_fmt(factor)}$)")
     axes.axhline(0.0, color="0.5", linewidth=0.8)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("step $t$")
     axes.set_ylabel(r"$(1 - \eta\lambda)^t$")
     axes.grid(True, alpha=0.3)
@@ -1187,4 +1254,198 @@ def rate_vs_kappa(
     ax2.set_title("Iterations at the optimal tuning")
     if owned and title != "":
         fig.suptitle("Optimal rates against the condition number" if title is None else title)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Beyond quadratics
+# --------------------------------------------------------------------------------------------
+
+_METHOD_NAMES = {"heavy_ball": "heavy ball", "nesterov": "Nesterov", "gradient_descent": "gradient descent"}
+
+
+def cycle_plot(data: CycleFigureData, *, ax: Axes | None = None, title: str | None = None) -> Figure:
+    r"""Heavy ball cycling on the Lessard-Recht-Packard function, Nesterov and gradient descent converging.
+
+    The graph of the piecewise-quadratic function :math:`f` (:mod:`hbtheory.counterexamples`;
+    :math:`\mu = 1`, :math:`L = 25`) with its breakpoints :math:`x = 1, 2` (dotted). Each method's
+    iterates :math:`(x_t, f(x_t))`, tuned for :math:`\kappa = 25`, are points joined in the order
+    visited: heavy ball at Polyak's tuning falls onto the period-3 cycle, drawn as a closed
+    triangle through its three points (large red dots), while Nesterov's method and gradient
+    descent reach the minimiser :math:`x^* = 0`. Everything drawn is in ``data``
+    (:func:`hbtheory.counterexamples.cycle_figure_data`).
+
+    Parameters
+    ----------
+    data : CycleFigureData
+        From :func:`hbtheory.counterexamples.cycle_figure_data`.
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes instead of a new figure.
+    title : str, optional
+        Title; ``""`` for none.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError
+        If ``data`` is not a :class:`~hbtheory.counterexamples.CycleFigureData`.
+
+    Examples
+    --------
+    >>> from hbtheory.counterexamples import cycle_figure_data
+    >>> from hbtheory.plots import cycle_plot
+    >>> fig = cycle_plot(cycle_figure_data())
+    >>> (points,) = [line for line in fig.axes[0].get_lines() if line.get_gid() == "cycle-points"]
+    >>> points.get_xdata().round(4)
+    array([-1.8024,  2.1159,  0.6465])
+    """
+    from hbtheory.counterexamples import CycleFigureData
+
+    if not isinstance(data, CycleFigureData):
+        raise TypeError(f"`data` must be a CycleFigureData (hbtheory.counterexamples.cycle_figure_data), "
+                        f"got {type(data).__name__}")
+    title = _title(title)
+    fig, axes = _axes(ax, (7.6, 5.4))
+    x, f = np.asarray(data.x), np.asarray(data.f)
+    axes.plot(x, f, color="0.15", linewidth=2.0, zorder=2, gid=GID_GRAPH,
+              label=r"$f$ (Lessard-Recht-Packard, $\mu = 1$, $L = 25$)")
+    label = "breakpoints of $f'$ ($x = 1, 2$)"
+    for b in np.asarray(data.breakpoints):
+        axes.axvline(float(b), color="0.45", linestyle=":", linewidth=1.2, zorder=1, gid=GID_BREAKPOINT, label=label)
+        label = "_" + label
+
+    styles: dict[str, dict[str, Any]] = {
+        "gradient_descent": {"color": "tab:green", "marker": "s", "markersize": 3.5, "linewidth": 0.9,
+                             "linestyle": "--", "alpha": 0.8, "zorder": 3},
+        "nesterov": {"color": "tab:blue", "marker": "D", "markersize": 3.5, "linewidth": 0.9,
+                     "linestyle": "--", "alpha": 0.8, "zorder": 3},
+        "heavy_ball": {"color": "tab:orange", "marker": "o", "markersize": 4.5, "linewidth": 1.1,
+                       "linestyle": "-", "alpha": 0.9, "zorder": 4},
+    }
+    order: list[str] = [k for k in ("gradient_descent", "nesterov", "heavy_ball") if k in data.iterates]
+    order += [k for k in data.iterates if k not in order]
+    for i, name in enumerate(order):
+        xs, fs = np.asarray(data.iterates[name]), np.asarray(data.values[name])
+        style = styles.get(name, {"color": f"C{(i + 4) % 10}", "marker": "o", "markersize": 3.5, "linewidth": 0.9})
+        alpha_, beta_ = data.tunings.get(name, (np.nan, np.nan))
+        tuning_text = rf"$\alpha = {_fmt(alpha_)}$" + ("" if beta_ == 0.0 else rf", $\beta = {_fmt(beta_)}$")
+        end = "period-3 cycle" if name == "heavy_ball" else rf"$x_{{{xs.size - 1}}} = {xs[-1]:.1e}$"
+        axes.plot(xs, fs, gid=GID_ITERATES + name,
+                  label=f"{_METHOD_NAMES.get(name, name)} ({tuning_text}): {end}", **style)
+    if order:  # every run starts at x_{-1} = x_0 = data.x0
+        axes.plot([data.x0], [float(np.asarray(data.values[order[0]])[0])], marker="s", markersize=9,
+                  markerfacecolor="white", markeredgecolor="black", linestyle="none", zorder=6,
+                  label=rf"start $x_{{-1}} = x_0 = {_fmt(data.x0)}$")
+
+    cx, cf = np.asarray(data.cycle_points), np.asarray(data.cycle_values)
+    axes.fill(cx, cf, facecolor="tab:red", alpha=0.08, zorder=1)
+    axes.plot(np.r_[cx, cx[:1]], np.r_[cf, cf[:1]], color="tab:red", linewidth=2.2, zorder=5, gid=GID_CYCLE,
+              label="heavy ball's cycle (each point maps to the next)")
+    axes.plot(cx, cf, marker="o", markersize=12, markerfacecolor="tab:red", markeredgecolor="black",
+              markeredgewidth=1.2, linestyle="none", zorder=7, gid=GID_CYCLE_POINTS,
+              label="cycle points " + ", ".join(f"{c:.3f}" for c in cx))
+    axes.plot([0.0], [0.0], marker="*", markersize=14, color="black", linestyle="none", zorder=7,
+              label=r"minimiser $x^* = 0$")
+    # The view is the graph's: heavy ball's first steps leave it (and are clipped).
+    top = float(np.max(f))
+    axes.set_xlim(float(x.min()), float(x.max()))
+    axes.set_ylim(min(0.0, float(np.min(f))) - 0.04 * top, 1.06 * top)
+    axes.set_xlabel("$x$")
+    axes.set_ylabel("$f(x)$")
+    axes.grid(True, alpha=0.25)
+    if title != "":
+        axes.set_title("Heavy ball at Polyak's tuning cycles on a smooth strongly convex function\n"
+                       r"(all three methods tuned for $\kappa = 25$)" if title is None else title)
+    _legend(axes, ax is None, fig)
+    return fig
+
+
+def pep_plot(data: PEPComparison, *, ax: Axes | None = None, log: bool = True, title: str | None = None) -> Figure:
+    r"""Worst case of :math:`n` steps against :math:`n`: quadratics against all smooth strongly convex functions.
+
+    Three curves at the quadratic-optimal tuning of ``data.method`` (Polyak's for heavy ball):
+    the exact worst case over quadratics (:func:`hbtheory.worst_case`, line), PEPit's over the
+    quadratic class (open circles: they should sit on the line) and PEPit's over every
+    :math:`\mu`-strongly convex :math:`L`-smooth function (red squares), which can grow where the
+    quadratic one decays. Solves the solver did not report accurate are crossed. Everything drawn
+    is in ``data`` (:func:`hbtheory.pep.pep_comparison`).
+
+    Parameters
+    ----------
+    data : PEPComparison
+        From :func:`hbtheory.pep.pep_comparison`.
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes instead of a new figure.
+    log : bool, optional
+        Logarithmic worst-case axis (default ``True``).
+    title : str, optional
+        Title; ``""`` for none.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError
+        If ``data`` is not a :class:`~hbtheory.pep.PEPComparison`, or ``log`` is not a bool.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hbtheory.pep import PEPComparison
+    >>> from hbtheory.plots import pep_plot
+    >>> data = PEPComparison(ns=np.array([1, 2, 3]), kappa=25.0, mu=0.04, L=1.0, alpha=2.78, beta=0.44,
+    ...                      method="heavy_ball", metric="distance", solver="CLARABEL",
+    ...                      exact=np.array([3.16, 3.71, 3.16]), quadratic=np.array([3.16, 3.71, 3.16]),
+    ...                      smooth_strongly_convex=np.array([3.16, 7.92, 10.26]),
+    ...                      accurate=np.ones((2, 3), dtype=bool), tolerance=1e-8)
+    >>> fig = pep_plot(data)
+    >>> sorted(line.get_gid() for line in fig.axes[0].get_lines() if line.get_gid())
+    ['exact', 'pep-quadratic', 'pep-smooth-strongly-convex']
+    """
+    from hbtheory.pep import PEPComparison
+
+    if not isinstance(data, PEPComparison):
+        raise TypeError(f"`data` must be a PEPComparison (hbtheory.pep.pep_comparison), got {type(data).__name__}")
+    if not isinstance(log, bool):
+        raise TypeError(f"`log` must be a bool, got {type(log).__name__}")
+    title = _title(title)
+    ns = np.asarray(data.ns)
+    exact, quad, general = (np.asarray(v, dtype=np.float64) for v in
+                            (data.exact, data.quadratic, data.smooth_strongly_convex))
+    accurate = np.asarray(data.accurate, dtype=bool).reshape(2, ns.size)
+
+    fig, axes = _axes(ax, (6.8, 4.6))
+    axes.plot(ns, exact, color="black", linewidth=1.8, marker="o", markersize=4, zorder=3, gid=GID_EXACT,
+              label=r"quadratics, exact (hbtheory.worst_case)")
+    axes.plot(ns, quad, color="tab:blue", marker="o", markersize=10, markerfacecolor="none", markeredgewidth=1.5,
+              linestyle="none", zorder=4, gid=GID_PEP_QUADRATIC, label="quadratics, PEPit")
+    axes.plot(ns, general, color="tab:red", marker="s", markersize=6, linewidth=1.6, zorder=4, gid=GID_PEP_GENERAL,
+              label=r"every $\mu$-strongly convex $L$-smooth $f$, PEPit")
+    off = ~accurate
+    if off.any():
+        xs = np.concatenate([ns[off[0]], ns[off[1]]])
+        ys = np.concatenate([quad[off[0]], general[off[1]]])
+        axes.plot(xs, ys, marker="x", markersize=9, color="black", linestyle="none", zorder=5,
+                  label="solve not reported accurate")
+    axes.axhline(1.0, color="0.5", linewidth=0.9, linestyle="--", zorder=1)
+    if log:
+        axes.set_yscale("log")
+    axes.set_xticks(ns)
+    axes.set_xlabel("steps $n$")
+    quantity = {"distance": r"$\|x_n - x^*\|^2 / \|x_0 - x^*\|^2$",
+                "function_value": r"$(f(x_n) - f^*) / (f(x_0) - f^*)$"}.get(data.metric, data.metric)
+    axes.set_ylabel(f"worst case of {quantity}")
+    axes.grid(True, which="both", alpha=0.25)
+    if title != "":
+        name = _METHOD_NAMES.get(data.method, data.method).capitalize()
+        default = (f"{name} at the quadratic-optimal tuning, κ = {_fmt(data.kappa)}\n"
+                   rf"($\alpha = {_fmt(data.alpha)}$, $\beta = {_fmt(data.beta)}$, "
+                   rf"$[\mu, L] = [{_fmt(data.mu)}, {_fmt(data.L)}]$)")
+        axes.set_title(default if title is None else title)
+    axes.legend(loc="best", fontsize="small", framealpha=0.9)
     return fig

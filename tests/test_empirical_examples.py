@@ -41,3 +41,25 @@ def test_chapter_2d_writes_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(SystemExit):
         runpy.run_path(str(ROOT / "examples/chapter_2d_comparison.py"), run_name="__main__")
     assert '"trajectory"' in out.read_text()
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "figure"),
+    [
+        ("examples/chapter_2d_comparison.py", [], "chapter_2d_trajectories.png"),
+        ("examples/notes_2d_results.py", [], "notes_2d_traces.png"),
+        ("examples/chapter_network.py", ["--fast"], "chapter_network_loss.png"),
+        ("examples/rho_map.py", ["--fast"], "rho_map_measured.png"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and v.endswith(".png") else None,
+)
+def test_script_saves_its_figure(script: str, args: list[str], figure: str, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "argv", [script, *args, "--out", str(tmp_path)])
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_path(str(ROOT / script), run_name="__main__")
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0, out
+    data = (tmp_path / figure).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    assert [p.name for p in tmp_path.iterdir()] == [figure]

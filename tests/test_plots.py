@@ -531,6 +531,170 @@ def test_rate_vs_kappa() -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Beyond quadratics: the GFJ region, the LRP cycle, PEPit's worst cases
+# --------------------------------------------------------------------------------------------
+
+
+def test_heatmap_gfj_region_matches_gfj_beta_bound() -> None:
+    from hbtheory import pep
+
+    mu, L = 0.01, 1.0
+    fig = plots.rho_heatmap(mu=mu, L=L, n=40, gfj=True)
+    ax = fig.axes[0]
+    curve, segment = lines_with_gid(ax, plots.GID_GFJ)
+    a, b = np.asarray(curve.get_xdata()), np.asarray(curve.get_ydata())
+    assert a.size > 500 and (a > 0.0).all() and (a < 2.0 / L).all()
+    np.testing.assert_array_equal(b, pep.gfj_beta_bound(a, mu, L))
+    assert a[-1] == pytest.approx(2.0 / L, rel=1e-9) and b[-1] == pytest.approx(mu / L, rel=1e-6)
+    assert b[0] == pytest.approx(1.0, abs=1e-5)
+    # the region's right edge alpha = 2/L, from the axis up to the curve
+    np.testing.assert_array_equal(segment.get_xdata(), [a[-1], a[-1]])
+    np.testing.assert_array_equal(segment.get_ydata(), [0.0, b[-1]])
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert sum("GFJ" in t for t in labels) == 1
+    # inside the drawn curve the region holds, just above it it does not
+    assert pep.gfj_region(a[::50], 0.999 * b[::50], mu, L).all()
+    assert not pep.gfj_region(a[::50], 1.001 * b[::50], mu, L).any()
+    # the quadratic region is still drawn beside it
+    assert list(contour_with_gid(ax, plots.GID_BOUNDARY).levels) == [1.0]
+    assert not lines_with_gid(plots.rho_heatmap(mu=mu, L=L, n=20).axes[0], plots.GID_GFJ)
+
+
+def test_heatmap_gfj_clipped_to_the_view() -> None:
+    ax = plots.rho_heatmap(mu=0.1, L=1.0, n=20, gfj=True, alpha_max=1.0, beta_range=(0.0, 0.9)).axes[0]
+    (curve,) = lines_with_gid(ax, plots.GID_GFJ)  # no right edge: 2/L is beyond the view
+    a, b = np.asarray(curve.get_xdata()), np.asarray(curve.get_ydata())
+    assert a.max() == pytest.approx(1.0)
+    assert np.isnan(b[:5]).all() and np.nanmax(b) <= 0.9
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"h": 1.0, "gfj": True}, ValueError, "`gfj`"),
+        ({"mu": 0.1, "L": 1.0, "method": "nesterov", "gfj": True}, ValueError, "`gfj`"),
+        ({"mu": 0.1, "L": 1.0, "gfj": 1}, TypeError, "`gfj`"),
+    ],
+)
+def test_heatmap_gfj_validation(kwargs: dict[str, Any], exc: type[Exception], match: str) -> None:
+    with pytest.raises(exc, match=match):
+        plots.rho_heatmap(n=10, **kwargs)
+
+
+def test_gfj_bound_does_not_need_pepit() -> None:
+    code = (
+        "import sys; sys.modules['PEPit'] = None; sys.modules['cvxpy'] = None;"
+        "from hbtheory import pep, plots; print(float(pep.gfj_beta_bound(1.0, 0.1, 1.0)));"
+        "plots.rho_heatmap(mu=0.1, L=1.0, n=10, gfj=True); print('drawn')"
+    )  # a None entry in sys.modules makes any import of PEPit or cvxpy raise ImportError
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert float(out[0]) == pytest.approx(0.73254858, abs=1e-8) and out[1] == "drawn"
+
+
+@pytest.fixture(scope="module")
+def cycle_data() -> Any:
+    from hbtheory.counterexamples import cycle_figure_data
+
+    return cycle_figure_data()
+
+
+def test_cycle_plot(cycle_data: Any) -> None:
+    fig = plots.cycle_plot(cycle_data)
+    ax = fig.axes[0]
+    (graph,) = lines_with_gid(ax, plots.GID_GRAPH)
+    np.testing.assert_array_equal(graph.get_xydata(), np.column_stack([cycle_data.x, cycle_data.f]))
+    assert [list(line.get_xdata()) for line in lines_with_gid(ax, plots.GID_BREAKPOINT)] == [[1.0, 1.0], [2.0, 2.0]]
+
+    # the cycle points, prominent, at the data's cycle points; the cycle as a closed polygon
+    (points,) = lines_with_gid(ax, plots.GID_CYCLE_POINTS)
+    expected = np.column_stack([cycle_data.cycle_points, cycle_data.cycle_values])
+    np.testing.assert_array_equal(points.get_xydata(), expected)
+    assert points.get_markersize() >= 10 and points.get_linestyle() == "None"
+    (polygon,) = lines_with_gid(ax, plots.GID_CYCLE)
+    np.testing.assert_array_equal(polygon.get_xydata(), np.vstack([expected, expected[:1]]))
+    # and they lie on the graph
+    np.testing.assert_allclose(np.interp(cycle_data.cycle_points, cycle_data.x, cycle_data.f),
+                               cycle_data.cycle_values, rtol=1e-3)
+
+    # every method's iterates, in order, labelled; heavy ball's tail on the cycle
+    for name in ("heavy_ball", "nesterov", "gradient_descent"):
+        (line,) = lines_with_gid(ax, plots.GID_ITERATES + name)
+        np.testing.assert_array_equal(line.get_xdata(), cycle_data.iterates[name])
+        np.testing.assert_array_equal(line.get_ydata(), cycle_data.values[name])
+        assert not line.get_label().startswith("_")
+    (hb,) = lines_with_gid(ax, plots.GID_ITERATES + "heavy_ball")
+    tail = np.asarray(hb.get_xdata())[-3:]
+    assert np.min(np.abs(tail[:, None] - cycle_data.cycle_points[None, :]), axis=1).max() < 1e-3
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert any(t.startswith("heavy ball") for t in labels) and any(t.startswith("Nesterov") for t in labels)
+    assert any(t.startswith("gradient descent") for t in labels)
+    # the view is the graph's
+    assert ax.get_xlim() == (cycle_data.x[0], cycle_data.x[-1])
+    assert ax.get_ylim()[1] >= cycle_data.f.max()
+
+
+def test_cycle_plot_legend_fits_and_ax(cycle_data: Any) -> None:
+    fig = plots.cycle_plot(cycle_data)
+    fig.canvas.draw()
+    assert fig.legends[0].get_window_extent().width <= fig.bbox.width
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert plots.cycle_plot(cycle_data, ax=ax, title="") is fig
+    assert ax.get_legend() is not None and ax.get_title() == ""
+    with pytest.raises(TypeError, match="`data`"):
+        plots.cycle_plot({"x": [1.0]})  # type: ignore[arg-type]
+
+
+def pep_data(accurate: bool = True) -> Any:
+    """A PEPComparison of PEPit's values for Polyak's tuning at kappa = 25 (pep_comparison's doctest), no SDP."""
+    from hbtheory.pep import PEPComparison
+
+    ns = np.array([1, 2, 3])
+    tune = tuning.optimal_parameters(mu=0.04, L=1.0)
+    exact = np.array([float(spectral.worst_case(int(n), tune.alpha, tune.beta, 0.04, 1.0)) for n in ns])
+    acc = np.ones((2, 3), dtype=bool)
+    if not accurate:
+        acc[1, 2] = False
+    return PEPComparison(ns=ns, kappa=25.0, mu=0.04, L=1.0, alpha=tune.alpha, beta=tune.beta, method="heavy_ball",
+                         metric="distance", solver="CLARABEL", exact=exact, quadratic=exact + 1e-7,
+                         smooth_strongly_convex=np.array([3.16049389, 7.92318248, 10.26185032]), accurate=acc,
+                         tolerance=1e-8)
+
+
+def test_pep_plot_draws_the_three_worst_cases() -> None:
+    data = pep_data()
+    fig = plots.pep_plot(data)
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log"
+    for gid, values in ((plots.GID_EXACT, data.exact), (plots.GID_PEP_QUADRATIC, data.quadratic),
+                        (plots.GID_PEP_GENERAL, data.smooth_strongly_convex)):
+        (line,) = lines_with_gid(ax, gid)
+        np.testing.assert_array_equal(line.get_xdata(), data.ns)
+        np.testing.assert_array_equal(line.get_ydata(), values)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert len(labels) == 3 and "hbtheory.worst_case" in labels[0] and "PEPit" in labels[1]
+    assert "convex" in labels[2]
+    assert "κ = 25" in ax.get_title()
+    ax = plots.pep_plot(pep_data(accurate=False), log=False).axes[0]
+    assert ax.get_yscale() == "linear"
+    crosses = [line for line in ax.get_lines() if line.get_marker() == "x"]
+    assert len(crosses) == 1 and list(crosses[0].get_xydata()[0]) == [3.0, 10.26185032]
+    with pytest.raises(TypeError, match="`data`"):
+        plots.pep_plot(object())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="`log`"):
+        plots.pep_plot(data, log="no")  # type: ignore[arg-type]
+
+
+def test_pep_plot_from_pepit() -> None:
+    pytest.importorskip("PEPit")
+    from hbtheory.pep import pep_comparison
+
+    data = pep_comparison([1, 2], 10.0)
+    (line,) = lines_with_gid(plots.pep_plot(data).axes[0], plots.GID_PEP_GENERAL)
+    np.testing.assert_array_equal(line.get_ydata(), data.smooth_strongly_convex)
+
+
+# --------------------------------------------------------------------------------------------
 # Output, and no global matplotlib state
 # --------------------------------------------------------------------------------------------
 
@@ -550,6 +714,9 @@ def all_figures() -> dict[str, Callable[[], Figure]]:
         "momentum_weights": plots.momentum_weights,
         "decay_curves": plots.decay_curves,
         "rate_vs_kappa": lambda: plots.rate_vs_kappa([2.0, 10.0, 100.0]),
+        "cycle_plot": lambda: plots.cycle_plot(__import__("hbtheory.counterexamples").counterexamples
+                                               .cycle_figure_data()),
+        "pep_plot": lambda: plots.pep_plot(pep_data()),
     }
 
 
