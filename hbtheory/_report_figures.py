@@ -34,7 +34,7 @@ def figure_specs(artefacts: dict[str, Any], *, quick: bool = False) -> list[Figu
                    f"Worst-case rate of heavy ball over the spectrum [1/{KAPPA:g}, 1]: the rho = 1 boundary, the "
                    "critical-damping curves at mu and L, gradient descent's line beta = 0, Polyak's optimum, and "
                    "the region where convergence is proven for every smooth strongly convex function.",
-                   lambda: _heatmap_with_guarantee(plots, t.mu, t.L, n)),
+                   lambda: plots.rho_heatmap(mu=t.mu, L=t.L, n=n, gfj=True)),
         FigureSpec("heatmap_nesterov", "theory",
                    "The same map for Nesterov's method, with its optimum (Lessard, Recht and Packard 2016).",
                    lambda: plots.rho_heatmap(mu=t.mu, L=t.L, method="nesterov", n=n)),
@@ -90,15 +90,14 @@ def figure_specs(artefacts: dict[str, Any], *, quick: bool = False) -> list[Figu
                                 "Rates measured by running torch's update on a grid of (alpha, beta) against "
                                 "spectral_radius.",
                                 lambda: plots.rates_scatter(np.ravel(cmp.predicted), np.ravel(cmp.measured))))
-    if hasattr(plots, "cycle_plot"):
-        from hbtheory.counterexamples import cycle_figure_data
+    from hbtheory.counterexamples import cycle_figure_data
 
-        specs.append(FigureSpec("counterexample_cycle", "beyond",
-                                "The Lessard-Recht-Packard function (1-strongly convex, 25-smooth): heavy ball at "
-                                "Polyak's tuning for kappa = 25 falls into a period-3 cycle; Nesterov and gradient "
-                                "descent converge.",
-                                lambda: plots.cycle_plot(cycle_figure_data())))
-    if hasattr(plots, "pep_plot") and importlib.util.find_spec("PEPit") is not None:
+    specs.append(FigureSpec("counterexample_cycle", "beyond",
+                            "The Lessard-Recht-Packard function (1-strongly convex, 25-smooth): heavy ball at "
+                            "Polyak's tuning for kappa = 25 falls into a period-3 cycle; Nesterov and gradient "
+                            "descent converge.",
+                            lambda: plots.cycle_plot(cycle_figure_data())))
+    if importlib.util.find_spec("PEPit") is not None:
         from hbtheory.pep import pep_comparison
 
         ns = [1, 2, 3] if quick else [1, 2, 3, 4]
@@ -107,10 +106,3 @@ def figure_specs(artefacts: dict[str, Any], *, quick: bool = False) -> list[Figu
                                 "quadratics, PEPit on quadratics, and PEPit on all smooth strongly convex functions.",
                                 lambda: plots.pep_plot(pep_comparison(ns, 10.0))))
     return specs
-
-
-def _heatmap_with_guarantee(plots: Any, mu: float, L: float, n: int) -> Any:
-    try:
-        return plots.rho_heatmap(mu=mu, L=L, n=n, gfj=True)
-    except TypeError:  # a plots module without the guarantee overlay
-        return plots.rho_heatmap(mu=mu, L=L, n=n)
