@@ -17,7 +17,8 @@ neither overflow nor fall below the normal range (about ``|a b| > 2**-969``).
 
 from __future__ import annotations
 
-from typing import Any, Union
+import math
+from typing import Any, TypeGuard, Union
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,18 +49,23 @@ def split(a: Arr) -> tuple[Arr, Arr]:
     ``2**27 + 1`` times ``a`` overflows beyond ``2**996``; such values are split at ``a / 2**28``
     and scaled back (exact: powers of two).
     """
-    big = np.abs(a) > _SPLIT_MAX
-    scaled = np.where(big, a * 2.0**-28, a)
-    c = _SPLITTER * scaled
-    hi = c - (c - scaled)
-    lo = scaled - hi
-    if np.any(big):
-        hi, lo = np.where(big, hi * 2.0**28, hi), np.where(big, lo * 2.0**28, lo)
-    return hi, lo
+    with np.errstate(over="ignore", invalid="ignore"):
+        c = _SPLITTER * a
+        hi = c - (c - a)
+    if not np.isfinite(c).all():  # 2**27 * a overflowed (or a is not finite)
+        big = ~(np.abs(a) <= _SPLIT_MAX)
+        scaled = np.where(big, a * 2.0**-28, a)
+        c = _SPLITTER * scaled
+        hi = c - (c - scaled)
+        lo = scaled - hi
+        return np.where(big, hi * 2.0**28, hi), np.where(big, lo * 2.0**28, lo)
+    return hi, a - hi
 
 
 def two_prod(a: Arr, b: Arr) -> tuple[Arr, Arr]:
     """Dekker's TwoProduct: ``p + e == a * b`` exactly, ``p = fl(a * b)``."""
+    if a is b:
+        return two_square(a)
     p = a * b
     ah, al = split(a)
     bh, bl = split(b)
@@ -67,24 +73,51 @@ def two_prod(a: Arr, b: Arr) -> tuple[Arr, Arr]:
     return p, e
 
 
+def two_square(a: Arr) -> tuple[Arr, Arr]:
+    """:func:`two_prod` of ``a`` with itself, splitting once: ``p + e == a * a`` exactly."""
+    p = a * a
+    ah, al = split(a)
+    e = ((ah * ah - p) + 2.0 * (ah * al)) + al * al
+    return p, e
+
+
 Operand = Union["DD", float, int, Arr]
 
 
-class DD:
-    """An array of double-double numbers ``hi + lo`` supporting ``+``, ``-`` and ``*``."""
+def _power_of_two(x: object) -> TypeGuard[float | int]:
+    """``x`` is a Python number whose product with any float64 is exact (0 or +-2**k)."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and (x == 0 or abs(math.frexp(x)[0]) == 0.5)
 
-    __slots__ = ("hi", "lo")
+
+class DD:
+    """An array of double-double numbers ``hi + lo`` supporting ``+``, ``-`` and ``*``.
+
+    A number built without ``lo`` (a float64 input, exactly representable) remembers that its
+    ``lo`` is zero, and the operations skip the terms that would only add zeros: the sum or the
+    product of two such numbers is a single :func:`two_sum` or :func:`two_prod`, and a product with
+    a Python power of two (``0.5``, ``4``) is exact. The results are the same as without the
+    shortcuts; they only save numpy passes on the routed points of :mod:`hbtheory._kernel`.
+    """
+
+    __slots__ = ("exact", "hi", "lo")
 
     def __init__(self, hi: Any, lo: Any = 0.0) -> None:
         self.hi = np.asarray(hi, dtype=np.float64)
+        self.exact = isinstance(lo, (int, float)) and lo == 0
         self.lo = np.asarray(lo, dtype=np.float64)
 
     @staticmethod
     def _lift(x: Operand) -> DD:
-        return x if isinstance(x, DD) else DD(x, 0.0)
+        return x if isinstance(x, DD) else DD(x)
 
     def __add__(self, other: Operand) -> DD:
         o = DD._lift(other)
+        if self.exact and o.exact:
+            return DD(*two_sum(self.hi, o.hi))
+        if self.exact or o.exact:  # double-double plus double (Hida, Li and Bailey)
+            x, y = (o, self) if self.exact else (self, o)
+            s, e = two_sum(x.hi, y.hi)
+            return DD(*quick_two_sum(s, e + x.lo))
         s, e = two_sum(self.hi, o.hi)
         t, f = two_sum(self.lo, o.lo)
         e = e + t
@@ -96,7 +129,7 @@ class DD:
     __radd__ = __add__
 
     def __neg__(self) -> DD:
-        return DD(-self.hi, -self.lo)
+        return DD(-self.hi) if self.exact else DD(-self.hi, -self.lo)
 
     def __sub__(self, other: Operand) -> DD:
         return self + (-DD._lift(other))
@@ -105,8 +138,16 @@ class DD:
         return DD._lift(other) + (-self)
 
     def __mul__(self, other: Operand) -> DD:
+        if _power_of_two(other):
+            k = float(other)
+            return DD(self.hi * k) if self.exact else DD(self.hi * k, self.lo * k)
         o = DD._lift(other)
+        if self.exact and o.exact:
+            return DD(*two_prod(self.hi, o.hi))
         p, e = two_prod(self.hi, o.hi)
+        if self.exact or o.exact:  # double-double times double
+            x, y = (o, self) if self.exact else (self, o)
+            return DD(*quick_two_sum(p, e + x.lo * y.hi))
         e = e + (self.hi * o.lo + self.lo * o.hi)
         p, e = quick_two_sum(p, e)
         return DD(p, e)
@@ -114,11 +155,13 @@ class DD:
     __rmul__ = __mul__
 
     def __abs__(self) -> DD:
+        if self.exact:
+            return DD(np.abs(self.hi))
         neg = self.hi < 0.0
         return DD(np.where(neg, -self.hi, self.hi), np.where(neg, -self.lo, self.lo))
 
     def __getitem__(self, index: Any) -> DD:
-        return DD(self.hi[index], self.lo[index])
+        return DD(self.hi[index]) if self.exact else DD(self.hi[index], self.lo[index])
 
     def to_float(self) -> Arr:
         """Round to the nearest float64 (``hi + lo`` in one rounding)."""
@@ -134,14 +177,20 @@ def dd_sqrt(x: DD) -> DD:
     """Square root of a non-negative :class:`DD` (negative values give 0).
 
     One Newton step from the float64 root, with the residual ``x - s**2`` formed exactly by
-    :func:`two_prod`: the result is accurate to about ``2**-104`` relative (Hida, Li and Bailey's
+    :func:`two_square`: the result is accurate to about ``2**-104`` relative (Hida, Li and Bailey's
     ``sqrt``). Zero maps to zero without a division by zero.
     """
-    hi = np.maximum(x.hi, 0.0)
-    lo = np.where(x.hi > 0.0, x.lo, 0.0)
+    positive = x.hi > 0.0
+    hi = np.where(positive, x.hi, 1.0)  # placeholders, replaced by 0 at the end
     s = np.sqrt(hi)
-    p, e = two_prod(s, s)
-    positive = s > 0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(positive, (((hi - p) - e) + lo) / (2.0 * np.where(positive, s, 1.0)), 0.0)
-    return DD(*quick_two_sum(s, r))
+    p, e = two_square(s)
+    r = ((hi - p) - e) / (2.0 * s) if x.exact else (((hi - p) - e) + x.lo) / (2.0 * s)
+    s, r = quick_two_sum(s, r)
+    return DD(np.where(positive, s, 0.0), np.where(positive, r, 0.0))
+
+
+def dd_add_positive(x: DD, y: DD) -> DD:
+    """``x + y`` for non-negative ``x`` and ``y``: no cancellation, so the "sloppy" addition of
+    Hida, Li and Bailey (one :func:`two_sum`) is accurate to about ``2**-104`` relative."""
+    s, e = two_sum(x.hi, y.hi)
+    return DD(*quick_two_sum(s, e + (x.lo + y.lo)))

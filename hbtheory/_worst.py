@@ -121,8 +121,8 @@ def worst_case_rate(alpha: Any, beta: Any, mu: Any, L: Any, method: str | Method
     mu_a, L_a = check_interval(mu, L)
     _broadcast_shape(a=a, beta=b, mu=mu_a, L=L_a)
     a, b, mu_a, L_a = np.broadcast_arrays(a, b, mu_a, L_a)
-    rho_mu = _kernel.radius(_kernel.characteristic(m, a, b, mu_a))
-    rho_L = _kernel.radius(_kernel.characteristic(m, a, b, L_a))
+    rho_mu = _kernel.spectral_radius(m, a, b, mu_a)
+    rho_L = _kernel.spectral_radius(m, a, b, L_a)
     return finish(np.maximum(rho_mu, rho_L))
 
 
@@ -445,7 +445,7 @@ def _phase_grid(m: Method, n: int, a: float, b: float, mu: float, L: float) -> t
     """Grid uniform in the phase, parabolic refinement of the high brackets, double-double values."""
     ends = np.array([mu, L])
     # Scale of the closed-form values: P_n / s**n stays O(n) with s the largest root modulus.
-    s = float(_kernel.radius(_kernel.characteristic(m, a, b, ends)).max())
+    s = float(_kernel.spectral_radius(m, a, b, ends).max())
     inv_s = 1.0 / s if s > 0.0 and math.isfinite(1.0 / s) else 1.0
     grid, scan = _grid(m, n, a, b, mu, L, inv_s)
     # Local maxima of the grid values, the ends included: a peak just inside [mu, L] may have

@@ -97,7 +97,7 @@ def spectral_radius(alpha: Any, beta: Any, h: Any, method: str | Method = "heavy
     (2, 3)
     """
     m, a, b, hh = check_method_params(method, alpha, beta, h)
-    return finish(_kernel.radius(_kernel.characteristic(m, a, b, hh)))
+    return finish(_kernel.spectral_radius(m, a, b, hh))
 
 
 def iteration_matrix(alpha: Any, beta: Any, h: Any, method: str | Method = "heavy_ball") -> Any:

@@ -700,7 +700,7 @@ def _ripple_alpha(m: Method, beta: float, mu: float, L: float, guess: float, lo:
     h = _ends(mu, L)
 
     def pred(a: float) -> bool:
-        rho = _kernel.radius(_kernel.characteristic(m, a, beta, h))
+        rho = _kernel.spectral_radius(m, a, beta, h)
         return bool(rho[0] <= rho[1])
 
     found = _smallest(pred, guess, lo, math.nextafter(hi, math.inf))

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from hbtheory import _kernel
-from hbtheory._dd import DD, dd_sqrt, two_prod, two_sum
+from hbtheory._dd import DD, dd_add_positive, dd_sqrt, two_prod, two_square, two_sum
 from hbtheory.methods import METHODS, get_method
 
 EPS = float(np.finfo(np.float64).eps)
@@ -74,6 +74,29 @@ def test_dd_sqrt_is_accurate_and_maps_zero_to_zero(rng: np.random.Generator) -> 
         assert abs(ri * ri - xi) <= xi * Fraction(1, 2**100)
     zero = dd_sqrt(DD(np.array([0.0, -1.0])))
     assert np.array_equal(zero.hi, [0.0, 0.0]) and np.array_equal(zero.lo, [0.0, 0.0])
+
+
+def test_two_square_and_exact_shortcuts_are_error_free(rng: np.random.Generator) -> None:
+    a = _wide_floats(rng, 2000)
+    p, e = two_square(a)
+    for i in range(a.size):
+        assert Fraction(p[i]) + Fraction(e[i]) == Fraction(a[i]) ** 2
+    # Numbers built from floats skip the zero low parts; the results are exact sums and products.
+    b = _wide_floats(rng, 2000)
+    s, prod, scaled = DD(a) + DD(b), DD(a) * DD(b), DD(a) * 0.25
+    for i in range(a.size):
+        assert Fraction(s.hi[i]) + Fraction(s.lo[i]) == Fraction(a[i]) + Fraction(b[i])
+        assert Fraction(prod.hi[i]) + Fraction(prod.lo[i]) == Fraction(a[i]) * Fraction(b[i])
+        assert Fraction(float(scaled.hi[i])) == Fraction(a[i]) / 4
+
+
+def test_dd_add_positive_is_accurate(rng: np.random.Generator) -> None:
+    x = DD(np.abs(_wide_floats(rng, 500))) * DD(np.abs(_wide_floats(rng, 500)))
+    y = DD(np.abs(_wide_floats(rng, 500))) * DD(np.abs(_wide_floats(rng, 500)))
+    z = dd_add_positive(x, y)
+    for i in range(z.hi.size):
+        exact = Fraction(x.hi[i]) + Fraction(x.lo[i]) + Fraction(y.hi[i]) + Fraction(y.lo[i])
+        assert abs(Fraction(z.hi[i]) + Fraction(z.lo[i]) - exact) <= exact * Fraction(1, 2**100)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -173,6 +196,71 @@ def test_huge_but_finite_coefficients_give_finite_radius() -> None:
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         rho = _kernel.radius(_kernel.characteristic(HB, 1e200, 0.5, 1e100))
     assert rho == pytest.approx(1e300, rel=4 * EPS)
+
+
+# ----------------------------------------------------------------------------------------------
+# spectral_radius: blocked, the same values as radius(characteristic(...))
+# ----------------------------------------------------------------------------------------------
+
+
+def _sr_cases(rng: np.random.Generator, name: str) -> list[tuple[object, object, object]]:
+    uses_beta = get_method(name).uses_beta
+    a, b, h = _points(rng, name, 3000)
+    grid_b = np.linspace(0.0, 0.999, 37)[None, :] if uses_beta else 0.0
+    return [
+        (a, b, h),  # 1-d, a third near the curves
+        (np.linspace(0.001, 4.0, 53)[:, None], grid_b, 1.0),  # a grid, broadcast
+        (a.reshape(30, 100), b.reshape(30, 100), h.reshape(30, 100)),  # full 2-d operands
+        (np.linspace(0.01, 3.0, 5)[:, None, None], grid_b, np.linspace(-1.0, 3.0, 11)[:, None]),  # 3-d, h < 0
+        (0.25, 0.25 if uses_beta else 0.0, 1.0),  # 0-d, on a curve for heavy ball
+        (1.0, b, 0.0),  # h = 0: rho exactly 1
+        (np.array([1e200, 0.5]), b[:2], np.array([1e100, 1.0])),  # huge: the general path
+        (np.zeros((0, 3)) + 0.5, 0.0, 1.0),  # empty
+    ]
+
+
+@pytest.mark.parametrize("block", [7, 64, 4096, _kernel._BLOCK])
+@pytest.mark.parametrize("name", list(METHODS))
+def test_spectral_radius_equals_radius_of_characteristic(
+    rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch, name: str, block: int
+) -> None:
+    # Bit for bit, whatever the blocking: the routing decision of a point depends on it alone.
+    monkeypatch.setattr(_kernel, "_BLOCK", block)
+    m = get_method(name)
+    for a, b, h in _sr_cases(rng, name):
+        expected = _kernel.radius(_kernel.characteristic(m, a, b, h))
+        got = _kernel.spectral_radius(m, a, b, h)
+        assert got.shape == expected.shape and got.dtype == np.float64
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_block_candidates_contain_every_routed_point(rng: np.random.Generator, name: str) -> None:
+    # The blocks' cheap test keeps a superset of what characteristic's _route reroutes, and the
+    # float64 rho it writes is the same elsewhere.
+    m = get_method(name)
+    for a, b, h in (_points(rng, name, 5000), (np.linspace(0.001, 4.0, 300)[:, None], _sr_cases(rng, name)[1][1], 1.0)):
+        a, b, h = _kernel._broadcast(a, b, h)
+        out = np.empty(a.shape)
+        candidates = np.zeros(a.size, dtype=bool)
+        candidates[_kernel._float_blocks(m, a, b, h, out)] = True
+        _, rho, route = _kernel._fast_path(m, a, b, h, False)
+        assert not np.any(route.reshape(-1) & ~candidates)
+        np.testing.assert_array_equal(out, rho)
+        assert candidates.mean() <= 4 * max(route.mean(), 1e-3)  # and not many more
+
+
+@pytest.mark.parametrize("name", ["heavy_ball", "gradient_descent"])
+def test_window_rule_contains_every_inaccurate_point(rng: np.random.Generator, name: str) -> None:
+    # Points left to float64 by the window rule are within ROUTE_TOL of the 50-digit value.
+    a, b, h = _points(rng, name, 3000)
+    m = get_method(name)
+    _, rho, route = _kernel._fast_path(m, *_kernel._broadcast(a, b, h), False)
+    kept = np.flatnonzero(~route)
+    near = kept[np.argsort(np.abs(_kernel.float64_characteristic(m, a, b, h).disc[kept]))[:400]]
+    for i in near:  # the kept points closest to a curve
+        ref = _mp_radius(name, float(a[i]), float(b[i]), float(h[i]))
+        assert abs(mpmath.mpf(float(rho[i])) - ref) <= _kernel.ROUTE_TOL * ref
 
 
 # ----------------------------------------------------------------------------------------------
