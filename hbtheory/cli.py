@@ -10,6 +10,8 @@ Examples
     hbtheory optimal --kappa 100
     hbtheory optimal --mu 0.1 --L 10 --method nesterov --json
     hbtheory rho --alpha 0.1 --beta 0.9 --h 1
+    hbtheory rho --alpha-range 0.01 4 --beta-range 0 0.99 --n 200 --h 1 --csv rho.csv
+    hbtheory heatmap --kappa 100 --out heatmap.png
     hbtheory worst-case --n 20 --alpha 0.33 --beta 0.67 --mu 0.1 --L 1
     hbtheory counterexample --json
     hbtheory verify --device cpu
@@ -85,9 +87,89 @@ def _cmd_optimal(args: argparse.Namespace) -> int:
     return 0
 
 
+def _atomic_write(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same directory (no half-written file)."""
+    import os
+    import tempfile
+
+    target = os.path.abspath(path)
+    directory = os.path.dirname(target)
+    if not os.path.isdir(directory):
+        raise UsageError(f"hbtheory: directory {directory!r} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".hbtheory-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _cmd_rho_grid(args: argparse.Namespace) -> int:
+    import io
+
+    import numpy as np
+
+    from hbtheory.spectral import spectral_radius
+
+    if args.n < 2 or args.n > 5000:
+        raise UsageError("hbtheory rho: --n must be in [2, 5000]")
+    alpha = np.linspace(float(args.alpha_range[0]), float(args.alpha_range[1]), args.n)
+    beta = np.linspace(float(args.beta_range[0]), float(args.beta_range[1]), args.n)
+    rho = spectral_radius(alpha[:, None], beta[None, :], args.h, method=args.method)
+    buf = io.StringIO()
+    buf.write("alpha,beta,h,rho\n")
+    a, b = np.meshgrid(alpha, beta, indexing="ij")
+    for x, y, r in zip(a.ravel(), b.ravel(), rho.ravel(), strict=True):
+        buf.write(f"{float(x)!r},{float(y)!r},{float(args.h)!r},{float(r)!r}\n")
+    _atomic_write(args.csv, buf.getvalue().encode())
+    payload = {"csv": args.csv, "points": int(rho.size), "method": args.method, "h": args.h,
+               "min_rho": float(rho.min()), "converging_fraction": float(np.mean(rho < 1.0))}
+    _emit(args, payload, f"wrote {rho.size} points to {args.csv} (min rho {payload['min_rho']:.6g}, "
+                         f"{100 * payload['converging_fraction']:.1f}% converge)")
+    return 0
+
+
+def _cmd_heatmap(args: argparse.Namespace) -> int:
+    import io
+
+    from hbtheory import plots
+
+    fmt = args.out.rsplit(".", 1)[-1].lower() if "." in args.out else ""
+    if fmt not in {"png", "pdf", "svg"}:
+        raise UsageError("hbtheory heatmap: --out must end in .png, .pdf or .svg")
+    if not 20 <= args.n <= 2000 or not 20 <= args.dpi <= 600:
+        raise UsageError("hbtheory heatmap: --n must be in [20, 2000] and --dpi in [20, 600]")
+    given = [args.kappa is not None, args.h is not None, args.mu is not None or args.L is not None]
+    if sum(given) != 1 or (given[2] and (args.mu is None or args.L is None)):
+        raise UsageError("hbtheory heatmap: give exactly one of --h, --kappa, or --mu and --L")
+    if args.kappa is not None:
+        from hbtheory._validation import as_scalar
+
+        kappa = as_scalar(args.kappa, "kappa", low=1.0)
+        fig = plots.rho_heatmap(mu=1.0 / kappa, L=1.0, method=args.method, n=args.n, gfj=args.gfj)
+    elif args.h is not None:
+        fig = plots.rho_heatmap(args.h, method=args.method, n=args.n)
+    else:
+        fig = plots.rho_heatmap(mu=args.mu, L=args.L, method=args.method, n=args.n, gfj=args.gfj)
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=args.dpi)
+    _atomic_write(args.out, buf.getvalue())
+    _emit(args, {"out": args.out, "method": args.method}, f"wrote {args.out}")
+    return 0
+
+
 def _cmd_rho(args: argparse.Namespace) -> int:
     from hbtheory.spectral import spectral_radius
 
+    grid = args.csv is not None or args.alpha_range is not None or args.beta_range is not None
+    if grid:
+        if args.csv is None or args.alpha_range is None or args.beta_range is None or args.h is None:
+            raise UsageError("hbtheory rho: a grid needs --alpha-range, --beta-range, --h and --csv")
+        return _cmd_rho_grid(args)
+    if args.alpha is None or args.beta is None or args.h is None:
+        raise UsageError("hbtheory rho: give --alpha, --beta and --h (or a grid: --alpha-range, --beta-range, --csv)")
     rho = float(spectral_radius(args.alpha, args.beta, args.h, method=args.method))
     payload = {"method": args.method, "alpha": args.alpha, "beta": args.beta, "h": args.h, "rho": rho,
                "converges": rho < 1.0}
@@ -177,14 +259,33 @@ def build_parser() -> argparse.ArgumentParser:
     _add_json(p)
     p.set_defaults(func=_cmd_optimal)
 
-    p = sub.add_parser("rho", help="spectral radius at one point",
-                       epilog="example: hbtheory rho --alpha 0.1 --beta 0.9 --h 1")
-    p.add_argument("--alpha", type=float, required=True)
-    p.add_argument("--beta", type=float, required=True)
-    p.add_argument("--h", type=float, required=True, help="curvature (Hessian eigenvalue)")
+    p = sub.add_parser("rho", help="spectral radius at a point, or on an (alpha, beta) grid written to CSV",
+                       epilog="example: hbtheory rho --alpha 0.1 --beta 0.9 --h 1; grid: hbtheory rho "
+                              "--alpha-range 0.01 4 --beta-range 0 0.99 --n 200 --h 1 --csv rho.csv")
+    p.add_argument("--alpha", type=float)
+    p.add_argument("--beta", type=float)
+    p.add_argument("--h", type=float, help="curvature (Hessian eigenvalue)")
+    p.add_argument("--alpha-range", type=float, nargs=2, metavar=("LO", "HI"), help="grid of step sizes")
+    p.add_argument("--beta-range", type=float, nargs=2, metavar=("LO", "HI"), help="grid of momenta")
+    p.add_argument("--n", type=int, default=100, help="grid points per axis (default 100)")
+    p.add_argument("--csv", help="write the grid as CSV (alpha,beta,h,rho) to this file")
     _add_method(p)
     _add_json(p)
     p.set_defaults(func=_cmd_rho)
+
+    p = sub.add_parser("heatmap", help="draw the rho heatmap over (alpha, beta) to an image file",
+                       epilog="example: hbtheory heatmap --kappa 100 --out heatmap.png")
+    p.add_argument("--out", required=True, help="image file (.png, .pdf or .svg)")
+    p.add_argument("--kappa", type=float, help="worst case over the spectrum [1/kappa, 1]")
+    p.add_argument("--mu", type=float, help="worst case over [mu, L] (with --L)")
+    p.add_argument("--L", type=float)
+    p.add_argument("--h", type=float, help="one curvature")
+    p.add_argument("--method", default="heavy_ball", choices=["heavy_ball", "nesterov"])
+    p.add_argument("--gfj", action="store_true", help="also draw the GFJ global-convergence region (heavy ball)")
+    p.add_argument("--n", type=int, default=300, help="grid points per axis (default 300)")
+    p.add_argument("--dpi", type=int, default=110)
+    _add_json(p)
+    p.set_defaults(func=_cmd_heatmap)
 
     p = sub.add_parser("worst-case", help="exact n-step worst case over quadratics with spectrum in [mu, L]",
                        epilog="example: hbtheory worst-case --n 20 --alpha 0.33 --beta 0.67 --mu 0.1 --L 1")

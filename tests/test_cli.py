@@ -77,7 +77,7 @@ def test_console_script_error_has_no_traceback() -> None:
 
 
 def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[str]) -> None:
-    for cmd in ("optimal", "rho", "worst-case", "counterexample", "verify", "report"):
+    for cmd in ("optimal", "rho", "heatmap", "worst-case", "counterexample", "verify", "report"):
         with pytest.raises(SystemExit) as exc:
             main([cmd, "--help"])
         assert exc.value.code == 0
@@ -142,3 +142,34 @@ def test_counterexample_json_has_the_period_3_cycle(capsys: pytest.CaptureFixtur
     # Lessard, Recht, Packard (2016), sec. 4.6: the cycle of heavy ball at Polyak's tuning, kappa = 25
     exact = sorted([-2208 / 1225, 2592 / 1225, 792 / 1225])
     assert max(abs(a - b) for a, b in zip(sorted(d["cycle_points"]), exact, strict=True)) < 1e-9
+
+
+def test_rho_grid_to_csv_matches_spectral_radius(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+
+    from hbtheory import spectral_radius
+
+    out = tmp_path / "rho.csv"
+    code, stdout, _ = run(capsys, "rho", "--alpha-range", "0.01", "4", "--beta-range", "0", "0.99", "--n", "30",
+                          "--h", "2", "--csv", str(out), "--json")
+    assert code == 0 and json.loads(stdout)["points"] == 900
+    data = np.loadtxt(out, delimiter=",", skiprows=1)
+    assert data.shape == (900, 4)
+    np.testing.assert_array_equal(data[:, 3], spectral_radius(data[:, 0], data[:, 1], data[:, 2]))
+
+
+def test_heatmap_writes_an_image_and_rejects_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "h.png"
+    code, _, _ = run(capsys, "heatmap", "--kappa", "100", "--gfj", "--n", "60", "--out", str(out))
+    assert code == 0 and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for argv, needle in [
+        (["heatmap", "--kappa", "100", "--h", "1", "--out", str(out)], "exactly one of"),
+        (["heatmap", "--kappa", "100", "--out", str(tmp_path / "h.gif")], ".png, .pdf or .svg"),
+        (["heatmap", "--kappa", "0.5", "--out", str(out)], "`kappa`"),
+        (["heatmap", "--kappa", "100", "--out", str(tmp_path / "missing" / "h.png")], "does not exist"),
+        (["rho", "--alpha-range", "0", "1", "--beta-range", "0", "1", "--h", "1", "--csv", str(tmp_path / "r.csv")],
+         "`alpha`"),
+    ]:
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and needle in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["h.png"]  # nothing half-written
