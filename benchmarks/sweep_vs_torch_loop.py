@@ -87,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Python loop of torch.optim.SGD          : {t_loop:.3f} s{scaled}")
     print(f"final iterates identical (normal range) : {identical} ({int(normal.sum())} compared)")
     print(f"speed-up: {ratio:.0f}x (target >= {TARGET:.0f}x)")
-    return 0 if identical else 1
+    # --quick is a smoke run (too small for the ratio to mean anything); otherwise both targets count
+    return 0 if identical and (args.quick or ratio >= TARGET) else 1
 
 
 if __name__ == "__main__":
