@@ -80,8 +80,11 @@ def _cmd_optimal(args: argparse.Namespace) -> int:
         f"{METHODS[res.method].title} on [mu, L] = [{res.mu:g}, {res.L:g}] (kappa = {res.kappa:g})\n"
         f"  alpha = {res.alpha:.17g}\n  beta  = {res.beta:.17g}\n  rate  = {res.rate:.17g}\n"
         f"  iterations to {args.tol:g}: {payload['iterations']}\n"
-        f"  torch.optim.SGD(lr={res.alpha:.6g}, momentum={res.beta:.6g}"
+        # full precision: the optimum sits on a critical-damping curve, where rounding beta to a few
+        # digits costs about the square root of the rounding error in rate
+        f"  torch.optim.SGD(lr={res.alpha!r}, momentum={res.beta!r}"
         f"{', nesterov=True' if res.method == 'nesterov' else ''})"
+        f"{'  # lr in units of 1/L' if args.kappa is not None else ''}"
     )
     _emit(args, payload, text)
     return 0
