@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hbtheory._validation import as_int, as_real, as_scalar
+from hbtheory._validation import as_int, as_real, as_scalar, finish
 from hbtheory.empirical._result import Result, frozen_array
 from hbtheory.methods import get_method
 
@@ -128,7 +128,7 @@ def lrp_value(x: Any) -> Any:
     """
     arr = as_real(x, "x")
     out = _lrp_value(arr)
-    return out[()] if out.ndim == 0 else out
+    return finish(out)
 
 
 def lrp_gradient(x: Any) -> Any:
@@ -158,7 +158,7 @@ def lrp_gradient(x: Any) -> Any:
     """
     arr = as_real(x, "x")
     out = _lrp_gradient(arr)
-    return out[()] if out.ndim == 0 else out
+    return finish(out)
 
 
 def lrp_gradient_exact(x: Fraction | int) -> Fraction:

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hbtheory._validation import as_int, as_real, as_scalar, check_interval
+from hbtheory._validation import as_int, as_real, as_scalar, check_interval, finish
 from hbtheory.counterexamples import Verification
 from hbtheory.empirical._result import Result, frozen_array
 from hbtheory.methods import get_method
@@ -506,7 +506,7 @@ def gfj_beta_bound(alpha: Any, mu: Any, L: Any) -> Any:
         i = tuple(int(j) for j in np.argwhere(bad)[0]) if bad.ndim else ()
         raise ValueError(f"`alpha` must be in (0, 2/L), got {a_b[i].item()!r} with L = {L_b[i].item()!r}")
     out = _gfj_bound(a_b, mu_b, L_b)
-    return out[()] if out.ndim == 0 else out
+    return finish(out)
 
 
 def gfj_region(alpha: Any, beta: Any, mu: Any, L: Any) -> Any:
@@ -582,7 +582,7 @@ def gfj_region(alpha: Any, beta: Any, mu: Any, L: Any) -> Any:
         ) from None
     step_ok = (a_b > 0.0) & (a_b * L_b < 2.0)
     out = step_ok & (b_b >= 0.0) & (b_b < _gfj_bound(np.where(step_ok, a_b, 0.0), mu_b, L_b))
-    return out[()] if out.ndim == 0 else out
+    return finish(out)
 
 
 @dataclass(frozen=True, eq=False)
