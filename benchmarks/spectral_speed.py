@@ -18,10 +18,13 @@ column, ``beta = linspace(0, 0.999, n)`` as a row, ``h = 1``, broadcast by the c
 Times are medians of interleaved rounds (each round: eigvals once, the others 10 times), so the
 ratios come from the same process and the same stretch of machine load, with glibc's malloc set to
 reuse freed memory (``_common.steady_allocator``): otherwise whether an 8 MB result gets fresh,
-page-faulting pages depends on what ran before, and the floor's time varied 2x between runs. Informational lines:
-the same call on full meshgrid arrays, and what the time consists of (the float64 formula with no
-accuracy handling at all, timed the same way, and the fraction of points recomputed in
-double-double); they show where the eigvals target stands against what numpy can do.
+page-faulting pages depends on what ran before, and the floor's time varied 2x between runs.
+
+The targets are checked on ``spectral_radius`` as installed: with the compiled float64 pass
+(``hbtheory/_ckernel.c``) when it was built. Informational lines: the same call on the numpy path
+(what a machine without a C compiler gets; same bits), on full meshgrid arrays, and what the time
+consists of (the float64 formula with no accuracy handling at all, in numpy with the kernel's
+blocking, and the fraction of points recomputed in double-double).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import _common  # noqa: F401  (puts this checkout first on sys.path)
 import numpy as np
 from _common import interleaved, machine, ms, peak_memory, result, steady_allocator
 
-from hbtheory import spectral_radius
+from hbtheory import _kernel, spectral_radius
 from hbtheory.spectral import iteration_matrix
 
 EIGVALS_TARGET = 100.0
@@ -83,6 +86,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine()}")
     print(steady_allocator())
     print(f"grid: {n} x {n} (alpha column, beta row, h = {h}); medians of {args.rounds} interleaved rounds")
+    compiled = _kernel._compiled
+    print(
+        "float64 pass: "
+        + ("compiled (hbtheory/_ckernel.c)" if compiled is not None else "numpy blocks (the C extension is not built)")
+    )
+
+    def numpy_path() -> object:
+        _kernel._compiled = None
+        try:
+            return spectral_radius(alpha, beta, h)
+        finally:
+            _kernel._compiled = compiled
 
     ours = spectral_radius(alpha, beta, h)
     theirs = np.abs(np.linalg.eigvals(matrices)).max(axis=-1)
@@ -93,21 +108,23 @@ def main(argv: list[str] | None = None) -> int:
             "eigvals": (lambda: np.abs(np.linalg.eigvals(matrices)).max(axis=-1), 1),
             "floor": (lambda: np.sqrt(alpha * h + beta), 10),
             "bare float64 formula": (lambda: bare_formula(alpha, beta, h), 10),
+            "numpy path": (numpy_path, 10),
         },
         args.rounds,
     )
-    ours_t, eig_t, floor_t, bare_t = (
-        times[k] for k in ("spectral_radius", "eigvals", "floor", "bare float64 formula")
+    ours_t, eig_t, floor_t, bare_t, numpy_t = (
+        times[k] for k in ("spectral_radius", "eigvals", "floor", "bare float64 formula", "numpy path")
     )
     peak = peak_memory(lambda: spectral_radius(alpha, beta, h)) / grid_bytes
     floor_peak = peak_memory(lambda: np.sqrt(alpha * h + beta)) / grid_bytes
 
     a_full, b_full = (np.ascontiguousarray(x) for x in np.broadcast_arrays(alpha, beta))
     full_t = interleaved({"full": (lambda: spectral_radius(a_full, b_full, h), 5)}, 3)["full"]
-    from hbtheory import _kernel
     from hbtheory.methods import get_method
 
     routed = _kernel.routed_fraction(get_method("heavy_ball"), alpha, beta, h)
+    if not np.array_equal(numpy_path(), ours):
+        print("warning: the compiled and numpy paths differ")
 
     print(f"{'':<36}{'time':>12}{'vs spectral_radius':>22}")
     for label, t in (
@@ -115,14 +132,16 @@ def main(argv: list[str] | None = None) -> int:
         ("np.linalg.eigvals (prebuilt A)", eig_t),
         ("floor np.sqrt(alpha*h + beta)", floor_t),
         ("bare float64 formula (no accuracy)", bare_t),
+        ("spectral_radius, numpy path", numpy_t),
     ):
         print(f"{label:<36}{ms(t):>12}{t / ours_t:>21.2f}x")
     print(f"peak memory: spectral_radius {peak:.2f} grid arrays (floor: {floor_peak:.2f})")
     print(f"informational: same call on full {n}x{n} meshgrid arrays: {ms(full_t)} (input validation included)")
     print(
         f"informational: {routed:.2%} of the grid is recomputed in double-double; the accurate result "
-        f"costs {ours_t / bare_t:.2f}x the bare float64 formula, which alone is {eig_t / bare_t:.0f}x faster "
-        f"than eigvals and {bare_t / floor_t:.2f}x the floor"
+        f"costs {ours_t / bare_t:.2f}x the bare float64 formula in numpy, which alone is {eig_t / bare_t:.0f}x "
+        f"faster than eigvals and {bare_t / floor_t:.2f}x the floor (the numpy path: {eig_t / numpy_t:.0f}x "
+        f"eigvals, {numpy_t / floor_t:.2f}x the floor)"
     )
     if not close:
         print("warning: spectral_radius and eigvals disagree beyond 1e-6 somewhere")

@@ -18,7 +18,9 @@ import argparse
 import sys
 import time
 
+import _common  # noqa: F401  (puts this checkout first on sys.path)
 import numpy as np
+from _common import result
 
 from hbtheory.empirical import sweep
 from hbtheory.empirical._progress import Progress
@@ -88,7 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"final iterates identical (normal range) : {identical} ({int(normal.sum())} compared)")
     print(f"speed-up: {ratio:.0f}x (target >= {TARGET:.0f}x)")
     # --quick is a smoke run (too small for the ratio to mean anything); otherwise both targets count
-    return 0 if identical and (args.quick or ratio >= TARGET) else 1
+    ok = identical and (args.quick or ratio >= TARGET)
+    return result(
+        "sweep vs SGD loop",
+        "PASS" if ok else "FAIL",
+        f"{ratio:.0f}x faster (target >= {TARGET:.0f}x{', not checked with --quick' if args.quick else ''}), "
+        f"{'identical' if identical else 'DIFFERENT'} iterates",
+    )
 
 
 if __name__ == "__main__":

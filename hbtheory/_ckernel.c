@@ -14,8 +14,8 @@
  * (sqrt of a negative number is NaN and fmax drops it), so rho has the same bits as the numpy path;
  * gradient descent is the same with c1 = 1 - alpha h, c0 = 0 h. The flag marks every point that
  * hbtheory._kernel._route might recompute in double-double: the window
- * lower sigma1^2 <= disc < upper sigma1^2, sigma1 = 1 + max(|beta|, 1) + |alpha h| >= sigma
- * (bounds given once by set_window, already widened against rounding), or 2 rho within 2^-42 of 2.
+ * lower sigma^2 <= disc < upper sigma^2, sigma = 1 + |beta| + |alpha h| (_route's own window, with
+ * bounds given once by set_window and widened against rounding), or 2 rho within 2^-42 of 2.
  * The caller then applies _route itself to the flagged points.
  *
  * Built with -ffp-contract=off (a fused multiply-add would change the bits of disc) and
@@ -51,8 +51,7 @@ static inline npy_bool hb_finish(double c1, double c0, double u, double b, doubl
     const int real = disc >= 0.0;
     const double r = sqrt(real ? disc : c0);
     const double t = real ? fabs(c1) + r : 2.0 * r;
-    const double abs_b = fabs(b);
-    const double sigma = 1.0 + (abs_b > 1.0 ? abs_b : 1.0) + fabs(u);
+    const double sigma = (1.0 + fabs(b)) + fabs(u);
     const double s2 = sigma * sigma;
     *rho = 0.5 * t;
     return (npy_bool)(((disc < upper * s2) & (disc >= lower * s2)) | (t + 2048.0 == 2050.0));
@@ -160,7 +159,7 @@ static PyObject *set_window(PyObject *NPY_UNUSED(self), PyObject *args)
 
 static PyMethodDef methods[] = {
     {"set_window", set_window, METH_VARARGS,
-     "set_window(lower, upper): flag the points with lower sigma1^2 <= disc < upper sigma1^2."},
+     "set_window(lower, upper): flag the points with lower sigma^2 <= disc < upper sigma^2."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -263,7 +263,7 @@ def _load_compiled() -> Any:
         from hbtheory import _ckernel
     except ImportError:
         return None
-    # The C flag must mark a superset of the points _route routes: it uses sigma1 >= sigma and
+    # The C flag must mark a superset of the points _route routes: it tests the same window with
     # one rounding per product instead of _window_rule's reciprocal, so widen the window by far
     # more than the few ulps those roundings can move its edges.
     rule = _RULES["heavy_ball"]

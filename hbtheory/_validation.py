@@ -67,6 +67,13 @@ def as_real(
         kind = "complex" if arr.dtype.kind == "c" else arr.dtype.name
         raise TypeError(f"`{name}` must be a real number or an array of real numbers, got dtype {kind}")
     arr = arr.astype(np.float64, copy=False)
+    if arr.size == 0:
+        return arr
+    # Two reductions decide the common case without a temporary the size of the input (min and
+    # max propagate NaN); the element-wise masks below run only to name the first bad value.
+    smallest, largest = float(arr.min()), float(arr.max())
+    if np.isfinite(smallest) and np.isfinite(largest) and _inside(smallest, largest, low, high, low_open, high_open):
+        return arr
     finite = np.isfinite(arr)
     if not finite.all():
         raise ValueError(f"`{name}` must be finite, {_first_bad(~finite, arr)}")
@@ -75,10 +82,17 @@ def as_real(
         bad |= (arr <= low) if low_open else (arr < low)
     if high is not None:
         bad |= (arr >= high) if high_open else (arr > high)
-    if bad.any():
-        allowed = _describe(low, high, low_open, high_open)
-        raise ValueError(f"`{name}` must be in {allowed}, {_first_bad(bad, arr)}")
-    return arr
+    allowed = _describe(low, high, low_open, high_open)
+    raise ValueError(f"`{name}` must be in {allowed}, {_first_bad(bad, arr)}")
+
+
+def _inside(
+    smallest: float, largest: float, low: float | None, high: float | None, low_open: bool, high_open: bool
+) -> bool:
+    """Whether ``[smallest, largest]`` lies in the interval given by ``low``/``high``."""
+    if low is not None and (smallest <= low if low_open else smallest < low):
+        return False
+    return not (high is not None and (largest >= high if high_open else largest > high))
 
 
 def as_int(value: Any, name: str, *, low: int = 0) -> NDArray[np.int64]:

@@ -153,8 +153,8 @@ def test_compiled_and_numpy_paths_agree_on_wide_inputs(points: tuple[np.ndarray,
 @needs_extension
 @given(large, large, large)
 def test_ufunc_flags_every_routed_point_for_any_beta(a: float, b: float, h: float) -> None:
-    # The flag is a superset of _route's test for every finite input, beta outside [0, 1] too
-    # (sigma1 = 1 + max(|beta|, 1) + |alpha h|), not only for the validated range.
+    # The flag is a superset of _route's test for every finite input, beta outside [0, 1] too,
+    # not only for the validated range.
     aa, bb, hh = _kernel._broadcast(a, b, h)
     if (1.0 + abs(b)) * (1.0 + abs(a * h)) > _kernel._HUGE:  # spectral_radius's general path
         return

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from hbtheory._validation import as_int, as_real, as_scalar, check_interval, finish
 
@@ -77,3 +80,27 @@ def test_check_interval() -> None:
 def test_finish_returns_scalars_for_0d() -> None:
     assert isinstance(finish(np.array(1.5)), np.float64)
     assert finish(np.array([1.5])).shape == (1,)
+
+
+@given(
+    arrays(np.float64, st.integers(0, 40), elements=st.floats(allow_nan=True, allow_infinity=True, width=64)),
+    st.sampled_from([(None, None, False, False), (0.0, None, True, False), (0.0, 1.0, False, False),
+                     (-1.0, 2.0, True, True), (None, 0.5, False, True)]),
+)
+def test_as_real_rejects_exactly_the_bad_arrays_and_names_the_first(values: np.ndarray, bounds: tuple) -> None:
+    # The min/max shortcut must accept and reject the same arrays as the element-wise rule, and
+    # the message must name the first offending element (non-finite ones first).
+    low, high, low_open, high_open = bounds
+    finite = np.isfinite(values)
+    bad = ~finite.copy()
+    if low is not None:
+        bad |= (values <= low) if low_open else (values < low)
+    if high is not None:
+        bad |= (values >= high) if high_open else (values > high)
+    kwargs = {"low": low, "high": high, "low_open": low_open, "high_open": high_open}
+    if not bad.any():
+        np.testing.assert_array_equal(as_real(values, "x", **kwargs), values)
+        return
+    first = int(np.flatnonzero(~finite)[0]) if not finite.all() else int(np.flatnonzero(bad)[0])
+    with pytest.raises(ValueError, match=rf"`x` must be .*at index \({first},\)"):
+        as_real(values, "x", **kwargs)
