@@ -117,7 +117,8 @@ def main() -> int:
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     failed = False
-    worst_ours, worst_eig = 0.0, 0.0
+    worst_ours = 0.0
+    worst_eig: dict[str, float] = {}
     print(f"{args.n} points per method, a third within 1e-10 of a critical curve; 50-digit reference")
     header = f"{'method':<12}{'evaluator':<30}{'max rel err':>14}{'median':>12}{'max / eps':>12}"
     print(header)
@@ -146,7 +147,7 @@ def main() -> int:
                 worst_ours = max(worst_ours, worst)
                 failed |= not worst <= TOL
             if label == "numpy.linalg.eigvals":
-                worst_eig = max(worst_eig, worst)
+                worst_eig[name] = worst
         routed = _kernel.routed_fraction(m, a, b, h)
         print(f"{name:<12}{'routed to double-double':<30}{routed:>14.2%}   (reference: {t_ref:.1f} s)")
     ours, theirs = speed_ratio()
@@ -158,7 +159,7 @@ def main() -> int:
         "spectral_radius accuracy",
         "FAIL" if failed else "PASS",
         f"max relative error {worst_ours:.2g} = {worst_ours / EPS:.1f} eps (target <= {TOL:g}); "
-        f"np.linalg.eigvals: {worst_eig:.2g}",
+        "np.linalg.eigvals: " + ", ".join(f"{worst:.1e} ({name})" for name, worst in worst_eig.items()),
     )
 
 

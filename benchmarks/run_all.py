@@ -136,10 +136,9 @@ def main(argv: list[str] | None = None) -> int:
         rows.extend(Row(n, "-", "MISSING", "script not there yet", 0.0) for n in EXPECTED if n not in names)
     total = time.perf_counter() - start
     text = table(rows)
-    footer = (
-        f"\nTotal {total / 60:.1f} min on {machine()}.\n"
-        "`*`: the script prints no `RESULT:` line; its exit status (0) decides and the result is its last line."
-    )
+    footer = f"\nTotal {total / 60:.1f} min on {machine()}."
+    if any(r.status.endswith("*") for r in rows):
+        footer += "\n`*`: the script prints no `RESULT:` line; its exit status decides, the result is its last line."
     print()
     print(text)
     print(footer)

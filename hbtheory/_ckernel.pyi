@@ -1,0 +1,7 @@
+# Type stub of the optional compiled module built from _ckernel.c (see that file).
+import numpy as np
+
+heavy_ball: np.ufunc
+gradient_descent: np.ufunc
+
+def set_window(lower: float, upper: float, /) -> None: ...
