@@ -12,11 +12,13 @@
  *
  * operation for operation as hbtheory.methods and hbtheory._kernel._radius_from evaluate them
  * (sqrt of a negative number is NaN and fmax drops it), so rho has the same bits as the numpy path;
- * gradient descent is the same with c1 = 1 - alpha h, c0 = 0 h. The flag marks every point that
- * hbtheory._kernel._route might recompute in double-double: the window
- * lower sigma^2 <= disc < upper sigma^2, sigma = 1 + |beta| + |alpha h| (_route's own window, with
- * bounds given once by set_window and widened against rounding), or 2 rho within 2^-42 of 2.
- * The caller then applies _route itself to the flagged points.
+ * gradient descent is the same with c1 = 1 - alpha h, c0 = 0 h, and Nesterov's method with
+ * c1 = (1 + beta)(1 - alpha h), c0 = beta (1 - alpha h). The flag marks every point that
+ * hbtheory._kernel._route might recompute in double-double: for heavy ball and gradient descent
+ * the window lower sigma^2 <= disc < upper sigma^2, sigma = 1 + |beta| + |alpha h| (_route's own
+ * window, with bounds given once by set_window and widened against rounding), or 2 rho within
+ * 2^-42 of 2; for Nesterov the error bound of _route, with larger constants (set_tight). The
+ * caller then applies _route itself to the flagged points.
  *
  * Built with -ffp-contract=off (a fused multiply-add would change the bits of disc) and
  * -fno-math-errno (so sqrt vectorises; IEEE sqrt is correctly rounded either way). The
@@ -26,6 +28,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <fenv.h>
+#include <float.h>
 #include <math.h>
 
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
@@ -73,6 +76,47 @@ static inline npy_bool hb_finish(double c1, double c0, double u, double b, doubl
  * every point is flagged (a superset is always safe). */
 static double window_lower = -HUGE_VAL, window_upper = HUGE_VAL;
 
+/* Nesterov: c0 = beta (1 - alpha h) is rounded too, so _route evaluates the first-order error
+ * bound of rho at each point (_kernel._tight_route) instead of a window. Here the same bound with
+ * e1, e0 and d_disc a millionth larger (set_tight gives the scales), so that the flag is a superset
+ * of _route's decision whatever the roundings (a few ulps) of the bound's own evaluation. Until
+ * set_tight is called every point is flagged. */
+static double tight_e1 = HUGE_VAL, tight_e0 = HUGE_VAL, tight_d = HUGE_VAL, tight_tol = 0.0;
+
+static inline double hb_fmax(double t, double x)
+{
+    /* numpy.fmax: the non-NaN operand; t when equal. Non-short-circuit, so the loops vectorise. */
+    const int take_x = (t < x) | (t != t);
+    return take_x ? x : t;
+}
+
+static inline npy_bool nag_point(double a, double b, double h, double *rho)
+{
+    const double u = a * h;
+    const double one_minus_u = 1.0 - u;
+    const double c1 = (1.0 + b) * one_minus_u;
+    const double c0 = b * one_minus_u;
+    const double disc = c1 * c1 - 4.0 * c0;
+    const double s = sqrt(disc);                 /* NaN for complex roots */
+    const double t_real = fabs(c1) + s;
+    const double x = 2.0 * sqrt(c0);             /* NaN for c0 < 0 (real roots of both signs) */
+    const double t = hb_fmax(t_real, x);
+    *rho = 0.5 * t;
+    const double sigma = (1.0 + fabs(b)) * (1.0 + fabs(u));
+    const double e1 = tight_e1 * sigma, e0 = tight_e0 * sigma;
+    const double d_disc = tight_d * (2.0 * fabs(c1) * e1 + 4.0 * e0 + (0.5 * DBL_EPSILON) * (c1 * c1 + fabs(disc)));
+    const double rel_c0 = e0 / (2.0 * fabs(c0)) + 0.5 * DBL_EPSILON;
+    double rel_real = (e1 + d_disc / s) / t_real + DBL_EPSILON;
+    const int both = x > t_real;                 /* fmax took sqrt(c0): both errors count */
+    rel_real = (both & (rel_c0 > rel_real)) ? rel_c0 : rel_real;
+    const double rel = disc > d_disc ? rel_real : (disc < -d_disc ? rel_c0 : HUGE_VAL);
+    /* _route: |rho - 1| <= 4 rel rho + 2 eps; with a millionth more room, as for the bound. */
+    const int near_one = fabs(*rho - 1.0) <= 4.000004 * rel * *rho + 2.000002 * DBL_EPSILON;
+    return (npy_bool)((!(rel <= tight_tol)) | near_one);
+}
+
+#define NAG_POINT(A, B, H, LO, UP, RHO, FLAG) ((FLAG) = nag_point((A), (B), (H), &(RHO)))
+
 /* The loops, by which operands vary along the inner loop (the others are scalars there): all
  * three; alpha and beta (a grid with one h, from numpy's buffers or a meshgrid); beta (a row of an
  * alpha-column, beta-row grid); alpha (a column); and, without vectorisation, any strides. */
@@ -86,7 +130,7 @@ static double window_lower = -HUGE_VAL, window_upper = HUGE_VAL;
     }
 
 #define VEC const double *restrict
-#define HB_LOOPS(NAME, POINT)                                                                      \
+#define HB_LOOPS(NAME, POINT, HARMLESS)                                                            \
     HB_VARIANT(NAME, abh, VEC, VEC, VEC, a[i], b[i], h[i], POINT)                                  \
     HB_VARIANT(NAME, ab, VEC, VEC, double, a[i], b[i], h, POINT)                                   \
     HB_VARIANT(NAME, b, double, VEC, double, a, b[i], h, POINT)                                    \
@@ -129,16 +173,20 @@ static double window_lower = -HUGE_VAL, window_upper = HUGE_VAL;
             }                                                                                      \
         }                                                                                          \
     done:                                                                                          \
-        /* sqrt of a negative number raised "invalid" on points where the other branch is     */  \
-        /* taken; numpy cleared the flags before the loop, so nothing else is lost.            */  \
-        feclearexcept(FE_INVALID);                                                                 \
+        /* HARMLESS: sqrt of a negative number ("invalid") where the other branch is taken; */    \
+        /* for Nesterov also its bound's division by a zero or subnormal c0 or sqrt(disc)   */    \
+        /* ("divide", "overflow": the bound is then infinite and the point flagged). numpy  */    \
+        /* cleared the flags before the loop, so nothing else is lost.                      */    \
+        feclearexcept(HARMLESS);                                                                   \
     }
 
-HB_LOOPS(heavy_ball, HB_POINT)
-HB_LOOPS(gradient_descent, GD_POINT)
+HB_LOOPS(heavy_ball, HB_POINT, FE_INVALID)
+HB_LOOPS(gradient_descent, GD_POINT, FE_INVALID)
+HB_LOOPS(nesterov, NAG_POINT, FE_INVALID | FE_DIVBYZERO | FE_OVERFLOW)
 
 static PyUFuncGenericFunction heavy_ball_funcs[] = {&heavy_ball_loop};
 static PyUFuncGenericFunction gradient_descent_funcs[] = {&gradient_descent_loop};
+static PyUFuncGenericFunction nesterov_funcs[] = {&nesterov_loop};
 static void *no_data[] = {NULL};
 static const char types[] = {NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_BOOL};
 
@@ -157,7 +205,27 @@ static PyObject *set_window(PyObject *NPY_UNUSED(self), PyObject *args)
     Py_RETURN_NONE;
 }
 
+static PyObject *set_tight(PyObject *NPY_UNUSED(self), PyObject *args)
+{
+    double e1, e0, d, tol;
+    if (!PyArg_ParseTuple(args, "dddd:set_tight", &e1, &e0, &d, &tol)) {
+        return NULL;
+    }
+    if (!(e1 > 0.0 && e0 > 0.0 && d >= 1.0 && tol > 0.0 && tol < 1.0)) {
+        PyErr_SetString(PyExc_ValueError, "set_tight: need e1 > 0, e0 > 0, d >= 1 and 0 < tol < 1");
+        return NULL;
+    }
+    tight_e1 = e1;
+    tight_e0 = e0;
+    tight_d = d;
+    tight_tol = tol;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"set_tight", set_tight, METH_VARARGS,
+     "set_tight(e1, e0, d, tol): scales of Nesterov's error bound (e1 sigma, e0 sigma, d d_disc) "
+     "and the relative error above which a point is flagged."},
     {"set_window", set_window, METH_VARARGS,
      "set_window(lower, upper): flag the points with lower sigma^2 <= disc < upper sigma^2."},
     {NULL, NULL, 0, NULL},
@@ -195,7 +263,10 @@ PyMODINIT_FUNC PyInit__ckernel(void)
                   "and the routing flag (see hbtheory/_ckernel.c).") < 0 ||
         add_ufunc(m, gradient_descent_funcs, "gradient_descent",
                   "gradient_descent(alpha, beta, h) -> (rho, flag): as heavy_ball, "
-                  "for gradient descent.") < 0) {
+                  "for gradient descent.") < 0 ||
+        add_ufunc(m, nesterov_funcs, "nesterov",
+                  "nesterov(alpha, beta, h) -> (rho, flag): float64 rho of Nesterov's method and a "
+                  "flag from its error bound (see hbtheory/_ckernel.c).") < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -3,5 +3,7 @@ import numpy as np
 
 heavy_ball: np.ufunc
 gradient_descent: np.ufunc
+nesterov: np.ufunc
 
 def set_window(lower: float, upper: float, /) -> None: ...
+def set_tight(e1: float, e0: float, d: float, tol: float, /) -> None: ...

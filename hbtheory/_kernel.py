@@ -36,9 +36,9 @@ Big grids
 :func:`characteristic` materialises ``c1``, ``c0`` and ``disc`` and a dozen temporaries of the
 broadcast shape. :func:`spectral_radius` returns the same values as
 ``radius(characteristic(...))`` without them: the float64 formula and a cheap superset of the
-routing test run in one pass of the optional compiled ufuncs of ``hbtheory/_ckernel.c`` (heavy
-ball and gradient descent), or else block by block in numpy with a few 256 KiB buffers; only the
-flagged points (about 1% of a typical grid) go on to the exact test and double-double. Peak memory
+routing test run in one pass of the optional compiled ufuncs of ``hbtheory/_ckernel.c`` (one per
+method), or else block by block in numpy with a few 256 KiB buffers; only the flagged points
+(about 1% of a typical heavy-ball grid) go on to the exact test and double-double. Peak memory
 is the result plus one byte per point; on a 1000 x 1000 grid it is about 11 (compiled) or 5.5 (numpy)
 times faster than :func:`characteristic` (``benchmarks/spectral_speed.py``).
 
@@ -268,17 +268,23 @@ def _load_compiled() -> Any:
     # more than the few ulps those roundings can move its edges.
     rule = _RULES["heavy_ball"]
     _ckernel.set_window(rule.lower * (1.0 + 2.0**-30), rule.upper * (1.0 + 2.0**-30))
+    # Nesterov: its bound (_tight_route) with e1, e0 and d_disc a millionth larger; the roundings
+    # of the bound's evaluation move it by a few ulps, far inside that factor.
+    _, k1, k0 = _RULES["nesterov"].bounds
+    wider = 1.0 + 2.0**-20
+    _ckernel.set_tight(wider * _SLACK * k1 * EPS, wider * _SLACK * k0 * EPS, wider * _SLACK, ROUTE_TOL)
     return _ckernel
 
 
-#: Methods whose float64 pass the compiled kernel evaluates (they share one routing window).
-_COMPILED_METHODS = ("heavy_ball", "gradient_descent")
-assert all(_RULES[name] == _RULES["heavy_ball"] for name in _COMPILED_METHODS)
+#: Methods whose float64 pass the compiled kernel evaluates: heavy ball and gradient descent share
+#: one routing window; Nesterov's bound uses sigma = (1 + |beta|)(1 + |alpha h|) ("product").
+_COMPILED_METHODS = ("heavy_ball", "gradient_descent", "nesterov")
+assert _RULES["heavy_ball"] == _RULES["gradient_descent"] and _RULES["nesterov"].bounds[0]
 _compiled = _load_compiled()
 
 
 def compiled_kernel() -> bool:
-    """Whether :func:`spectral_radius` uses the compiled float64 pass for heavy ball and gradient descent."""
+    """Whether :func:`spectral_radius` uses the compiled float64 pass (``hbtheory/_ckernel.c``)."""
     return _compiled is not None
 
 

@@ -20,7 +20,7 @@ from hypothesis.extra.numpy import arrays
 from hbtheory import _kernel
 from hbtheory.methods import get_method
 
-COMPILED = ["heavy_ball", "gradient_descent"]
+COMPILED = ["heavy_ball", "gradient_descent", "nesterov"]
 
 needs_extension = pytest.mark.skipif(
     not _kernel.compiled_kernel() and not os.environ.get("HBTHEORY_REQUIRE_EXTENSION"),
@@ -73,6 +73,7 @@ def _layouts(rng: np.random.Generator) -> list[tuple[object, object, object]]:
         (a[:, None], b[None, ::-2], h[:, None]),  # negative strides
         (grid_a[:, None, None], grid_b[None, :20, None], np.array([-1.0, 0.0, 0.5, 3.0])),  # 3-d, h <= 0
         (0.25, np.full(100, 0.25), 1.0),  # exactly on a curve: the exact-rational path
+        (np.geomspace(1e-3, 1e3, 301)[:, None], np.array([0.0, 5e-324, 1e-310]), 1.0),  # subnormal beta
     ]
 
 
@@ -151,15 +152,15 @@ def test_compiled_and_numpy_paths_agree_on_wide_inputs(points: tuple[np.ndarray,
 
 
 @needs_extension
-@given(large, large, large)
-def test_ufunc_flags_every_routed_point_for_any_beta(a: float, b: float, h: float) -> None:
+@given(large, large, large, st.sampled_from(COMPILED))
+def test_ufunc_flags_every_routed_point_for_any_beta(a: float, b: float, h: float, name: str) -> None:
     # The flag is a superset of _route's test for every finite input, beta outside [0, 1] too,
     # not only for the validated range.
     aa, bb, hh = _kernel._broadcast(a, b, h)
     if (1.0 + abs(b)) * (1.0 + abs(a * h)) > _kernel._HUGE:  # spectral_radius's general path
         return
-    rho, flag = _kernel._compiled.heavy_ball(a, b, h)
-    _, rho_np, route = _kernel._fast_path(get_method("heavy_ball"), aa, bb, hh, False)
+    rho, flag = getattr(_kernel._compiled, name)(a, b, h)
+    _, rho_np, route = _kernel._fast_path(get_method(name), aa, bb, hh, False)
     if bool(route):
         assert bool(flag)
     else:
@@ -168,11 +169,15 @@ def test_ufunc_flags_every_routed_point_for_any_beta(a: float, b: float, h: floa
 
 @needs_extension
 def test_ufunc_raises_no_floating_point_warnings() -> None:
-    # sqrt of a negative discriminant happens inside the loop on every complex-root point; the
-    # ufunc clears that "invalid" flag, so numpy has nothing to warn about.
+    # sqrt of a negative discriminant happens inside the loop on every complex-root point, and
+    # Nesterov's bound divides by c0 = 0 at alpha h = 1; the ufuncs clear those flags, so numpy
+    # has nothing to warn about.
     with np.errstate(all="raise"):
         rho, _ = _kernel._compiled.heavy_ball(np.linspace(0.01, 1.0, 1000), 0.9, 1.0)
+        rho_nag, flag_nag = _kernel._compiled.nesterov(np.array([0.5, 1.0, 1.5]), np.array([[0.0], [0.9]]), 2.0)
     assert np.all(np.isfinite(rho)) and rho.max() == pytest.approx(0.9**0.5, rel=1e-15)
+    assert np.all(rho_nag[:, 0] == 0.0) and np.all(np.isfinite(rho_nag))  # alpha h = 1: nilpotent
+    assert np.all(flag_nag[:, 0])  # rho = 0: its relative accuracy needs the exact path
 
 
 @needs_extension
@@ -181,3 +186,5 @@ def test_set_window_rejects_a_window_without_zero() -> None:
         _kernel._compiled.set_window(0.1, 0.2)
     with pytest.raises(TypeError):
         _kernel._compiled.set_window("a", 0.2)
+    with pytest.raises(ValueError, match="0 < tol < 1"):
+        _kernel._compiled.set_tight(1e-16, 1e-16, 2.0, 0.0)

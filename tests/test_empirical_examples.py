@@ -28,6 +28,7 @@ def test_script_runs(
     script: str, args: list[str], expected: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(sys, "argv", [script, *args])
+    monkeypatch.syspath_prepend(str((ROOT / script).parent))  # as `python <script>` does (benchmarks' _common)
     with pytest.raises(SystemExit) as exit_info:
         runpy.run_path(str(ROOT / script), run_name="__main__")
     out = capsys.readouterr().out
