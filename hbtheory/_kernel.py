@@ -490,21 +490,21 @@ def _blocks(shape: tuple[int, ...]) -> tuple[int, int]:
 def spectral_radius(method: Method, alpha: Any, beta: Any, h: Any) -> Arr:
     """``radius(characteristic(method, alpha, beta, h))``: the same values, without its big temporaries.
 
-    The float64 formula runs block by block (:data:`_BLOCK` elements, a few reused buffers),
-    writing rho straight into the output, together with a cheap test whose points contain every
-    point :func:`_route` routes (the window with ``sigma1 >= sigma``, see :func:`_inverse_scale`).
+    The float64 formula runs in one pass of the compiled ufunc (``hbtheory/_ckernel.c``) or else
+    block by block (:data:`_BLOCK` elements, a few reused buffers), writing rho straight into the
+    output, together with a cheap test whose points contain every point :func:`_route` routes.
     :func:`_route` itself then decides on those few, and the routed ones are recomputed in
-    double-double as in :func:`characteristic`. Peak memory: the output plus a few block-sized
-    buffers.
+    double-double as in :func:`characteristic`. Peak memory: the output plus one byte per point
+    (compiled) or a few block-sized buffers (numpy).
 
     Inputs must be validated (finite, broadcastable). Methods without :data:`_BOUNDS`, at most
     :data:`_SMALL` points and magnitudes near the float64 range take :func:`characteristic`'s path.
     """
-    a, b, hh = (np.asarray(x, dtype=np.float64) for x in (alpha, beta, h))
+    a, b, hh = (_compact(np.asarray(x, dtype=np.float64)) for x in (alpha, beta, h))
     shape = np.broadcast_shapes(a.shape, b.shape, hh.shape)
     if method.name not in _BOUNDS or int(np.prod(shape, dtype=np.int64)) <= _SMALL:
         return radius(characteristic(method, a, b, hh))
-    amax, bmax, hmax = (float(np.max(np.abs(x))) for x in (a, b, hh))
+    amax, bmax, hmax = (max(float(np.max(x, initial=0.0)), -float(np.min(x, initial=0.0))) for x in (a, b, hh))
     with np.errstate(over="ignore"):
         moderate = (1.0 + bmax) * (1.0 + amax * hmax) <= _HUGE
     if not moderate:  # overflow checks and the huge-|c1| formula live on the general path
@@ -526,6 +526,15 @@ def spectral_radius(method: Method, alpha: Any, beta: Any, h: Any) -> Arr:
             pa, pb, ph = pa[route], pb[route], ph[route]
             flat[candidates[route]] = _dd_radius(*_dd_coefficients(method, pa, pb, ph))
     return out
+
+
+def _compact(x: Arr) -> Arr:
+    """``x`` with every axis of stride 0 (a broadcast view) cut to length 1: the same values once
+    broadcast again, without reducing over (or the kernels walking) the repeated elements."""
+    repeated = [st == 0 and n > 1 for st, n in zip(x.strides, x.shape, strict=True)]
+    if x.size == 0 or not any(repeated):
+        return x
+    return x[tuple(slice(0, 1) if r else slice(None) for r in repeated)]
 
 
 def _gather(x: Arr, where: tuple[NDArray[np.intp], ...]) -> Arr:

@@ -312,3 +312,19 @@ def test_lucas_u_broadcasts_and_overflows_to_inf() -> None:
         p = _kernel.lucas_u(ch, np.array([0, 1, 2, 5000]))
     assert p.shape == (2, 4)
     assert np.isinf(p[1, 3]) and np.all(np.isfinite(p[:, :3]))
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_broadcast_views_are_compacted_not_walked(name: str) -> None:
+    # worst_case_rate passes np.broadcast_arrays views: the kernel cuts their stride-0 axes to
+    # length 1 (no reduction over a million repeated elements) and gives the same bits as on copies.
+    m = get_method(name)
+    a = np.linspace(0.001, 4.0, 120)[:, None]
+    b = np.linspace(0.0, 0.999, 90)[None, :] if m.uses_beta else np.zeros((1, 90))
+    views = np.broadcast_arrays(a, b, np.float64(0.7))
+    compact = [_kernel._compact(v) for v in views]
+    assert [c.shape for c in compact] == [(120, 1), (1, 90), ()]
+    copies = [np.ascontiguousarray(v) for v in views]
+    np.testing.assert_array_equal(_kernel.spectral_radius(m, *views), _kernel.spectral_radius(m, *copies))
+    empty = np.broadcast_to(np.zeros((0, 1)), (0, 5))
+    assert _kernel._compact(empty) is empty
