@@ -123,6 +123,22 @@ def main(argv: list[str] | None = None) -> int:
     from hbtheory.methods import get_method
 
     routed = _kernel.routed_fraction(get_method("heavy_ball"), alpha, beta, h)
+
+    def nesterov_numpy() -> object:
+        _kernel._compiled = None
+        try:
+            return spectral_radius(alpha, beta, h, method="nesterov")
+        finally:
+            _kernel._compiled = compiled
+
+    nag = interleaved(
+        {
+            "compiled": (lambda: spectral_radius(alpha, beta, h, method="nesterov"), 3),
+            "numpy": (nesterov_numpy, 3),
+        },
+        3,
+    )
+    nag_routed = _kernel.routed_fraction(get_method("nesterov"), alpha, beta, h)
     if not np.array_equal(numpy_path(), ours):
         print("warning: the compiled and numpy paths differ")
 
@@ -142,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         f"costs {ours_t / bare_t:.2f}x the bare float64 formula in numpy, which alone is {eig_t / bare_t:.0f}x "
         f"faster than eigvals and {bare_t / floor_t:.2f}x the floor (the numpy path: {eig_t / numpy_t:.0f}x "
         f"eigvals, {numpy_t / floor_t:.2f}x the floor)"
+    )
+    print(
+        f"informational: Nesterov on the same grid: {ms(nag['compiled'])} (numpy path {ms(nag['numpy'])}); "
+        f"{nag_routed:.1%} of its points need double-double (where rho is small, around alpha*h = 1)"
     )
     if not close:
         print("warning: spectral_radius and eigvals disagree beyond 1e-6 somewhere")
