@@ -8,6 +8,8 @@ The extension is optional: without a working C compiler the install still succee
 from __future__ import annotations
 
 import os
+import zlib
+from pathlib import Path
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
@@ -34,12 +36,17 @@ def _extensions() -> list[Extension]:
         return []
     import numpy
 
+    source = "hbtheory/_ckernel.c"
+    # The checksum of the source goes into the module: hbtheory._kernel compares it with the
+    # _ckernel.c next to it and ignores an extension built from another version (a stale build in
+    # an editable install), falling back to numpy with a warning.
+    crc = zlib.crc32(Path(__file__).with_name("hbtheory").joinpath("_ckernel.c").read_bytes())
     return [
         Extension(
             "hbtheory._ckernel",
-            ["hbtheory/_ckernel.c"],
+            [source],
             include_dirs=[numpy.get_include()],
-            define_macros=[("NPY_TARGET_VERSION", "NPY_1_23_API_VERSION")],
+            define_macros=[("NPY_TARGET_VERSION", "NPY_1_23_API_VERSION"), ("HB_SOURCE_CRC32", f"{crc}UL")],
             optional=True,
         )
     ]

@@ -258,6 +258,13 @@ PyMODINIT_FUNC PyInit__ckernel(void)
     }
     import_array();
     import_umath();
+#ifdef HB_SOURCE_CRC32
+    /* zlib.crc32 of this file at build time (setup.py): hbtheory._kernel ignores a stale build. */
+    if (PyModule_AddObject(m, "SOURCE_CRC32", PyLong_FromUnsignedLong(HB_SOURCE_CRC32)) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+#endif
     if (add_ufunc(m, heavy_ball_funcs, "heavy_ball",
                   "heavy_ball(alpha, beta, h) -> (rho, flag): float64 rho of heavy ball "
                   "and the routing flag (see hbtheory/_ckernel.c).") < 0 ||

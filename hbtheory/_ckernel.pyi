@@ -1,6 +1,7 @@
 # Type stub of the optional compiled module built from _ckernel.c (see that file).
 import numpy as np
 
+SOURCE_CRC32: int
 heavy_ball: np.ufunc
 gradient_descent: np.ufunc
 nesterov: np.ufunc

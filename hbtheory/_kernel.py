@@ -72,6 +72,8 @@ one rounding of :math:`c_1, c_0`.
 from __future__ import annotations
 
 import os
+import warnings
+import zlib
 from fractions import Fraction
 from typing import Any, NamedTuple
 
@@ -253,15 +255,30 @@ _RULES = {name: _make_rule(bounds) for name, bounds in _BOUNDS.items()}
 def _load_compiled() -> Any:
     """The optional compiled float64 pass (``hbtheory/_ckernel.c``), or None.
 
-    None when the extension was not built (no C compiler at install time) or when the
-    environment variable ``HBTHEORY_NO_EXTENSION`` is set (non-empty): then the numpy blocks of
-    :func:`_float_blocks` compute the same bits, about three times slower.
+    None when the extension was not built (no C compiler at install time), when the
+    environment variable ``HBTHEORY_NO_EXTENSION`` is set (non-empty), or, with a warning, when it
+    was built from another version of ``_ckernel.c`` than the one next to this file (an editable
+    install updated without rebuilding): then the numpy blocks of :func:`_float_blocks` compute
+    the same bits, two to three times slower.
     """
     if os.environ.get("HBTHEORY_NO_EXTENSION"):
         return None
     try:
         from hbtheory import _ckernel
     except ImportError:
+        return None
+    try:
+        with open(os.path.join(os.path.dirname(__file__), "_ckernel.c"), "rb") as source:
+            expected: int | None = zlib.crc32(source.read())
+    except OSError:  # installed without its source: trust the build
+        expected = None
+    if expected is not None and getattr(_ckernel, "SOURCE_CRC32", None) != expected:
+        warnings.warn(
+            "hbtheory._ckernel was built from another version of hbtheory/_ckernel.c; using the numpy "
+            "path instead (same results, slower). Reinstall (`pip install -e .`) to rebuild it.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
         return None
     # The C flag must mark a superset of the points _route routes: it tests the same window with
     # one rounding per product instead of _window_rule's reciprocal, so widen the window by far

@@ -57,9 +57,11 @@ def compiled_kernel() -> bool:
     """Whether :func:`spectral_radius` runs its float64 pass in compiled code.
 
     ``pip install`` builds the small optional C extension ``hbtheory._ckernel`` when a C compiler
-    is available. Without it, or with the environment variable ``HBTHEORY_NO_EXTENSION`` set
-    before import, the same pass runs in numpy blocks: the results are the same bits, about two to
-    three times slower on large grids (``benchmarks/spectral_speed.py`` prints both).
+    is available. Without it, with the environment variable ``HBTHEORY_NO_EXTENSION`` set before
+    import, or (with a warning) when the extension was built from another version of
+    ``_ckernel.c`` than the installed one, the same pass runs in numpy blocks: the results are the
+    same bits, about two to three times slower on large grids (``benchmarks/spectral_speed.py``
+    prints both).
 
     Returns
     -------

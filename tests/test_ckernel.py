@@ -188,3 +188,27 @@ def test_set_window_rejects_a_window_without_zero() -> None:
         _kernel._compiled.set_window("a", 0.2)
     with pytest.raises(ValueError, match="0 < tol < 1"):
         _kernel._compiled.set_tight(1e-16, 1e-16, 2.0, 0.0)
+
+
+def test_a_stale_build_is_ignored_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An editable install whose _ckernel.c changed after the build carries another checksum: the
+    # kernel must not run it (its flags could miss points), it warns and takes the numpy path.
+    import types
+
+    import hbtheory
+
+    stale = types.ModuleType("hbtheory._ckernel")
+    stale.SOURCE_CRC32 = 12345  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "hbtheory._ckernel", stale)
+    monkeypatch.setattr(hbtheory, "_ckernel", stale, raising=False)
+    with pytest.warns(RuntimeWarning, match="built from another version"):
+        assert _kernel._load_compiled() is None
+
+
+@needs_extension
+def test_the_build_matches_its_source() -> None:
+    import zlib
+    from pathlib import Path
+
+    source = Path(_kernel.__file__).with_name("_ckernel.c").read_bytes()
+    assert _kernel._compiled.SOURCE_CRC32 == zlib.crc32(source)
