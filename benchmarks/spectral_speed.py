@@ -92,10 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         + ("compiled (hbtheory/_ckernel.c)" if compiled is not None else "numpy blocks (the C extension is not built)")
     )
 
-    def numpy_path() -> object:
+    def numpy_path(method: str = "heavy_ball") -> object:
         _kernel._compiled = None
         try:
-            return spectral_radius(alpha, beta, h)
+            return spectral_radius(alpha, beta, h, method=method)
         finally:
             _kernel._compiled = compiled
 
@@ -124,17 +124,10 @@ def main(argv: list[str] | None = None) -> int:
 
     routed = _kernel.routed_fraction(get_method("heavy_ball"), alpha, beta, h)
 
-    def nesterov_numpy() -> object:
-        _kernel._compiled = None
-        try:
-            return spectral_radius(alpha, beta, h, method="nesterov")
-        finally:
-            _kernel._compiled = compiled
-
     nag = interleaved(
         {
             "compiled": (lambda: spectral_radius(alpha, beta, h, method="nesterov"), 3),
-            "numpy": (nesterov_numpy, 3),
+            "numpy": (lambda: numpy_path("nesterov"), 3),
         },
         3,
     )

@@ -71,28 +71,26 @@ def as_real(
         return arr
     # Two reductions decide the common case without a temporary the size of the input (min and
     # max propagate NaN); the element-wise masks below run only to name the first bad value.
-    smallest, largest = float(arr.min()), float(arr.max())
-    if np.isfinite(smallest) and np.isfinite(largest) and _inside(smallest, largest, low, high, low_open, high_open):
+    extremes = np.array([arr.min(), arr.max()])
+    if np.isfinite(extremes).all() and not _outside(extremes, low, high, low_open, high_open).any():
         return arr
     finite = np.isfinite(arr)
     if not finite.all():
         raise ValueError(f"`{name}` must be finite, {_first_bad(~finite, arr)}")
-    bad = np.zeros(arr.shape, dtype=bool)
-    if low is not None:
-        bad |= (arr <= low) if low_open else (arr < low)
-    if high is not None:
-        bad |= (arr >= high) if high_open else (arr > high)
     allowed = _describe(low, high, low_open, high_open)
-    raise ValueError(f"`{name}` must be in {allowed}, {_first_bad(bad, arr)}")
+    raise ValueError(f"`{name}` must be in {allowed}, {_first_bad(_outside(arr, low, high, low_open, high_open), arr)}")
 
 
-def _inside(
-    smallest: float, largest: float, low: float | None, high: float | None, low_open: bool, high_open: bool
-) -> bool:
-    """Whether ``[smallest, largest]`` lies in the interval given by ``low``/``high``."""
-    if low is not None and (smallest <= low if low_open else smallest < low):
-        return False
-    return not (high is not None and (largest >= high if high_open else largest > high))
+def _outside(
+    x: FloatArray, low: float | None, high: float | None, low_open: bool, high_open: bool
+) -> NDArray[np.bool_]:
+    """Mask of the values of ``x`` outside the interval given by ``low``/``high``."""
+    bad = np.zeros(x.shape, dtype=bool)
+    if low is not None:
+        bad |= (x <= low) if low_open else (x < low)
+    if high is not None:
+        bad |= (x >= high) if high_open else (x > high)
+    return bad
 
 
 def as_int(value: Any, name: str, *, low: int = 0) -> NDArray[np.int64]:

@@ -42,14 +42,21 @@ def test_environment_variable_turns_the_extension_off() -> None:
     assert out.stdout.strip() == "False"
 
 
-def _both(method_name: str, a: object, b: object, h: object, monkeypatch: pytest.MonkeyPatch) -> tuple[np.ndarray, ...]:
+def _numpy_path(method_name: str, a: object, b: object, h: object) -> np.ndarray:
+    """spectral_radius with the compiled pass switched off (no fixture: hypothesis tests use it too)."""
+    saved = _kernel._compiled
+    try:
+        _kernel._compiled = None
+        return _kernel.spectral_radius(get_method(method_name), a, b, h)
+    finally:
+        _kernel._compiled = saved
+
+
+def _both(method_name: str, a: object, b: object, h: object) -> tuple[np.ndarray, ...]:
     m = get_method(method_name)
     compiled = _kernel.spectral_radius(m, a, b, h)
-    with monkeypatch.context() as patch:
-        patch.setattr(_kernel, "_compiled", None)
-        numpy_path = _kernel.spectral_radius(m, a, b, h)
     reference = _kernel.radius(_kernel.characteristic(m, a, b, h))
-    return compiled, numpy_path, reference
+    return compiled, _numpy_path(method_name, a, b, h), reference
 
 
 def _layouts(rng: np.random.Generator) -> list[tuple[object, object, object]]:
@@ -79,13 +86,11 @@ def _layouts(rng: np.random.Generator) -> list[tuple[object, object, object]]:
 
 @needs_extension
 @pytest.mark.parametrize("name", COMPILED)
-def test_compiled_path_gives_the_numpy_paths_bits(
-    rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch, name: str
-) -> None:
+def test_compiled_path_gives_the_numpy_paths_bits(rng: np.random.Generator, name: str) -> None:
     for a, b, h in _layouts(rng):
         if name == "gradient_descent":
             b = np.zeros_like(np.asarray(b))
-        compiled, numpy_path, reference = _both(name, a, b, h, monkeypatch)
+        compiled, numpy_path, reference = _both(name, a, b, h)
         assert compiled.shape == reference.shape and compiled.dtype == np.float64
         np.testing.assert_array_equal(compiled, numpy_path)
         np.testing.assert_array_equal(compiled, reference)
@@ -140,15 +145,8 @@ def test_compiled_and_numpy_paths_agree_on_wide_inputs(points: tuple[np.ndarray,
         with pytest.raises(ValueError, match="overflows"):
             _kernel.spectral_radius(m, a, b, h)
         return
-    compiled = _kernel.spectral_radius(m, a, b, h)
-    saved = _kernel._compiled
-    try:
-        _kernel._compiled = None
-        numpy_path = _kernel.spectral_radius(m, a, b, h)
-    finally:
-        _kernel._compiled = saved
-    np.testing.assert_array_equal(compiled, reference)
-    np.testing.assert_array_equal(numpy_path, reference)
+    np.testing.assert_array_equal(_kernel.spectral_radius(m, a, b, h), reference)
+    np.testing.assert_array_equal(_numpy_path(name, a, b, h), reference)
 
 
 @needs_extension
