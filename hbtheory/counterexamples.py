@@ -49,7 +49,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hbtheory._validation import as_int, as_real, as_scalar, finish
-from hbtheory.empirical._result import Result, frozen_array
+from hbtheory._result import Result, frozen_array
 from hbtheory.methods import get_method
 
 __all__ = [

@@ -43,7 +43,7 @@ from numpy.typing import NDArray
 
 from hbtheory._validation import as_int, as_real, as_scalar, check_interval, finish
 from hbtheory.counterexamples import Verification
-from hbtheory.empirical._result import Result, frozen_array
+from hbtheory._result import Result, frozen_array
 from hbtheory.methods import get_method
 
 __all__ = [

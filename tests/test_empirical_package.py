@@ -10,7 +10,7 @@ import pytest
 
 import hbtheory.empirical as emp
 from hbtheory.empirical._progress import Progress
-from hbtheory.empirical._result import Result
+from hbtheory._result import Result
 
 
 def test_importing_does_not_import_torch() -> None:

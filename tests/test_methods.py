@@ -22,8 +22,16 @@ def canonical_run(method: str, alpha: float, beta: float, H: np.ndarray, x0: np.
         elif method == "nesterov":
             y = x + beta * (x - x_prev)
             x_new = y - alpha * H @ y
-        else:
+        elif method == "triple_momentum":
+            # Van Scoy, Freeman & Lynch (2018), with rho recovered from beta = rho^2 / (2 - rho)
+            rho = (np.sqrt(beta * beta + 8.0 * beta) - beta) / 2.0
+            gamma = rho * rho / ((1.0 + rho) * (2.0 - rho))
+            y = x + gamma * (x - x_prev)
+            x_new = x + beta * (x - x_prev) - alpha * H @ y
+        elif method == "gradient_descent":
             x_new = x - alpha * H @ x
+        else:
+            raise AssertionError(f"no textbook update written for {method}")
         x_prev, x = x, x_new
         xs.append(x.copy())
     return np.array(xs)

@@ -49,7 +49,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hbtheory import _kernel
-from hbtheory.empirical._result import Result, frozen_array
+from hbtheory._result import Result, frozen_array
 
 __all__ = ["GivensLeastSquares", "RecurrenceFit", "envelope_rate", "fit_recurrence", "fit_triples"]
 

@@ -1,4 +1,4 @@
-"""Base class of every empirical result: readable printing, plain dicts for JSON, safe equality."""
+"""Base class of every hbtheory result: readable printing, plain dicts for JSON, safe equality."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def _short(value: Any) -> str:
 
 
 class Result:
-    """Mixin for the frozen result dataclasses of :mod:`hbtheory.empirical`.
+    """Mixin for every frozen result dataclass of hbtheory (one base, one JSON policy).
 
     * ``str(result)`` prints one field per line, long arrays summarised by shape and first values;
     * :meth:`as_dict` gives plain Python containers (lists, floats, ints, str, bool);
