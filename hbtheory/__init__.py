@@ -2,8 +2,9 @@
 
 The public surface is listed in ``__all__`` below. Layers (see ``docs/``):
 
-* :mod:`hbtheory.methods` - heavy ball, Nesterov and gradient descent as characteristic
-  polynomials, and the maps from framework conventions (PyTorch, Keras, ...) to them;
+* :mod:`hbtheory.methods` - heavy ball, Nesterov, gradient descent, Triple Momentum and the
+  general three-parameter method as linear systems, and the maps from framework conventions
+  (PyTorch, Keras, QHM, ...) to them;
 * :mod:`hbtheory.symbolic` - exact derivations with sympy (imported on first use);
 * :mod:`hbtheory.spectral` - broadcasting spectral radii, exact matrix powers, Theorem-1
   constants, worst cases over a spectrum, noise;
@@ -32,7 +33,9 @@ from hbtheory.methods import (
     from_d2l,
     from_ema,
     from_keras,
+    from_qhm,
     from_torch,
+    general,
     get_method,
 )
 
@@ -88,7 +91,8 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)
+    # The public names only: not the helpers of this module (``importlib``, ``Any``, ...).
+    return sorted(set(__all__) | _SUBMODULES)
 
 
 __all__ = [
@@ -104,7 +108,9 @@ __all__ = [
     "from_d2l",
     "from_ema",
     "from_keras",
+    "from_qhm",
     "from_torch",
+    "general",
     "get_method",
     "iteration_matrix",
     "methods",

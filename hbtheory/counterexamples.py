@@ -48,8 +48,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hbtheory._validation import as_int, as_real, as_scalar, finish
 from hbtheory._result import Result, frozen_array
+from hbtheory._validation import as_int, as_real, as_scalar, finish
 from hbtheory.methods import get_method
 
 __all__ = [

@@ -128,21 +128,24 @@ class Method:
         ``c1(alpha, beta, h)`` and ``c0(alpha, beta, h)``: the coefficients of
         :math:`z^2 - c_1 z + c_0`. Pure arithmetic, so they accept floats, arrays, fractions,
         sympy symbols or double-double numbers.
-    gamma, delta : callable
-        ``gamma(beta)``: the look-ahead of the gradient point :math:`y = x_t + \gamma (x_t - x_{t-1})`;
-        ``delta(beta)``: that of the output :math:`z = x_t + \delta (x_t - x_{t-1})`. Constants for
-        every method but Triple Momentum, whose values are float64 functions of ``beta``.
     uses_beta : bool
         ``False`` for gradient descent, whose polynomial does not depend on ``beta``
         (``beta`` must then be 0).
     update : str
         The update rule in LaTeX, in the canonical variables.
-    error_bounds : tuple of (bool, float, float)
+    gamma, delta : callable or None
+        ``gamma(beta)``: the look-ahead of the gradient point :math:`y = x_t + \gamma (x_t - x_{t-1})`;
+        ``delta(beta)``: that of the output :math:`z = x_t + \delta (x_t - x_{t-1})` (``None``: 0).
+        Constants for every built-in method but Triple Momentum, whose values are float64
+        functions of ``beta``. A user-defined method given only by ``c1`` and ``c0`` has
+        ``gamma = None``: everything on quadratics works, but it has no realisation or step.
+    error_bounds : tuple of (bool, float, float) or None
         ``(product, k1, k0)``: the float64 evaluation of ``c1`` and ``c0`` by the functions above
         is within ``k1 eps sigma`` and ``k0 eps sigma`` of the exact values (to first order), with
         ``sigma = (1 + |beta|)(1 + |alpha h|)`` when ``product`` else ``1 + |beta| + |alpha h|``.
         :mod:`hbtheory._kernel` routes a point to double-double by them; ``k0 == 0`` means ``c0``
-        is exact. Derived at each method's definition below.
+        is exact. Derived at each method's definition below; ``None`` (a user-defined method
+        whose rounding is unknown) makes the kernel take its accurate path everywhere.
     closed_form : callable or None
         ``closed_form(mu, L) -> ClosedForm``: the method's tuning on ``[mu, L]`` in closed form,
         or ``None``, in which case :func:`hbtheory.optimal_parameters` minimises numerically.
@@ -165,11 +168,11 @@ class Method:
     title: str
     c1: Coefficient
     c0: Coefficient
-    gamma: Shift
-    delta: Shift
-    uses_beta: bool
-    update: str
-    error_bounds: tuple[bool, float, float]
+    uses_beta: bool = True
+    update: str = ""
+    gamma: Shift | None = None
+    delta: Shift | None = None
+    error_bounds: tuple[bool, float, float] | None = None
     closed_form: Callable[[float, float], ClosedForm] | None = None
     reference: str = ""
 
@@ -190,6 +193,13 @@ class Method:
         :func:`hbtheory.spectral.iteration_matrix` for arrays)."""
         return ((self.c1(alpha, beta, h), -self.c0(alpha, beta, h)), (1, 0))
 
+    def _shifts(self, beta: Any) -> tuple[Any, Any]:
+        if self.gamma is None:
+            raise ValueError(
+                f"method {self.name!r} is given by its polynomial only (`gamma` is None): it has no realisation or step"
+            )
+        return self.gamma(beta), (0 * beta if self.delta is None else self.delta(beta))
+
     def realisation(self, alpha: Any, beta: Any) -> tuple[Any, Any, Any, Any]:
         r"""The linear system ``(A, B, C, C_z)`` of the method as nested tuples (rows).
 
@@ -205,7 +215,7 @@ class Method:
         """
         if not self.uses_beta:
             beta = 0 * beta
-        g, d = self.gamma(beta), self.delta(beta)
+        g, d = self._shifts(beta)
         a_mat = ((1 + beta, -beta), (1, 0))
         b_mat = ((-alpha,), (0,))
         c_mat = ((1 + g, -g),)
@@ -214,11 +224,11 @@ class Method:
 
     def lookahead(self, x: Any, x_prev: Any, beta: Any) -> Any:
         r"""The point :math:`y_t = x_t + \gamma (x_t - x_{t-1})` where the gradient is taken."""
-        return x + self.gamma(beta) * (x - x_prev)
+        return x + self._shifts(beta)[0] * (x - x_prev)
 
     def output(self, x: Any, x_prev: Any, beta: Any) -> Any:
         r"""The output :math:`z_t = x_t + \delta (x_t - x_{t-1})` (``x_t`` unless Triple Momentum)."""
-        return x + self.delta(beta) * (x - x_prev)
+        return x + self._shifts(beta)[1] * (x - x_prev)
 
     def step(self, grad: Callable[[Any], Any], x: Any, x_prev: Any, alpha: Any, beta: Any) -> tuple[Any, Any]:
         r"""One step of the method: ``(x_{t+1}, x_t)`` from ``(x_t, x_{t-1})``.
@@ -636,7 +646,7 @@ class Canonical(Result):
         m = self.as_method()
         if m is NESTEROV:
             return {"lr": self.alpha, "momentum": self.beta, "dampening": 0.0, "nesterov": True}
-        if m in (HEAVY_BALL, GRADIENT_DESCENT) or (self.beta == 0.0 and m.gamma(0.0) == 0.0):
+        if m in (HEAVY_BALL, GRADIENT_DESCENT) or (self.beta == 0.0 and m.gamma is not None and m.gamma(0.0) == 0.0):
             return {"lr": self.alpha, "momentum": self.beta, "dampening": 0.0, "nesterov": False}
         raise ValueError(f"`method` {self.method!r} has no torch.optim.SGD equivalent (only heavy ball and Nesterov)")
 

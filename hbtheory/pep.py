@@ -41,9 +41,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from hbtheory._result import Result, frozen_array
 from hbtheory._validation import as_int, as_real, as_scalar, check_interval, finish
 from hbtheory.counterexamples import Verification
-from hbtheory._result import Result, frozen_array
 from hbtheory.methods import get_method
 
 __all__ = [

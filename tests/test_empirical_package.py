@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import hbtheory.empirical as emp
-from hbtheory.empirical._progress import Progress
 from hbtheory._result import Result
+from hbtheory.empirical._progress import Progress
 
 
 def test_importing_does_not_import_torch() -> None:

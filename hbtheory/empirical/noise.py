@@ -29,10 +29,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hbtheory import spectral
+from hbtheory._result import Result, frozen_array
 from hbtheory._validation import as_real, as_scalar
 from hbtheory.empirical._checks import as_seed, as_steps
 from hbtheory.empirical._progress import Progress
-from hbtheory._result import Result, frozen_array
 from hbtheory.empirical._torch import resolve_device, resolve_dtype, torch_session
 
 __all__ = ["NoiseRun", "noise_variance"]

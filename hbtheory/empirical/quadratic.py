@@ -26,9 +26,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hbtheory import spectral
+from hbtheory._result import Result, frozen_array
 from hbtheory.empirical._checks import as_bool, as_eigenvalues, as_seed, as_steps
 from hbtheory.empirical._progress import Progress
-from hbtheory._result import Result, frozen_array
 from hbtheory.empirical._torch import resolve_device, resolve_dtype, torch_session
 from hbtheory.empirical.fit import envelope_rate, fit_recurrence
 from hbtheory.methods import from_torch

@@ -59,9 +59,9 @@ from numpy.typing import NDArray
 
 from hbtheory import spectral
 from hbtheory._params import check_method_params
+from hbtheory._result import Result, frozen_array
 from hbtheory.empirical._checks import as_bool, as_steps
 from hbtheory.empirical._progress import Progress
-from hbtheory._result import Result, frozen_array
 from hbtheory.empirical._torch import require_torch, resolve_device, resolve_dtype
 from hbtheory.empirical.fit import GivensLeastSquares
 from hbtheory.methods import Method
