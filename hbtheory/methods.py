@@ -151,6 +151,12 @@ class Method:
         or ``None``, in which case :func:`hbtheory.optimal_parameters` minimises numerically.
     reference : str
         Where the method comes from.
+    design : callable or None
+        ``design(r) -> (beta, gamma, delta)``: the method's momentum parameters as rational functions
+        of one design parameter ``r``, for a method whose ``gamma(beta)`` is not polynomial in
+        ``beta`` (Triple Momentum: ``beta = r^2/(2 - r)``). :mod:`hbtheory.symbolic` derives such a
+        method's results in ``(alpha, r, h)`` so that they stay polynomial; see
+        :meth:`design_coefficients`.
 
     Examples
     --------
@@ -175,6 +181,7 @@ class Method:
     error_bounds: tuple[bool, float, float] | None = None
     closed_form: Callable[[float, float], ClosedForm] | None = None
     reference: str = ""
+    design: Callable[[Any], tuple[Any, Any, Any]] | None = None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Method):
@@ -192,6 +199,22 @@ class Method:
         tuples of whatever type the coefficients evaluate to (see
         :func:`hbtheory.spectral.iteration_matrix` for arrays)."""
         return ((self.c1(alpha, beta, h), -self.c0(alpha, beta, h)), (1, 0))
+
+    def design_coefficients(self, alpha: Any, r: Any, h: Any) -> tuple[Any, Any]:
+        """``(c1, c0)`` in terms of the design parameter ``r`` (see :attr:`design`); the general
+        method's coefficients at ``(beta, gamma) = design(r)``.
+
+        Examples
+        --------
+        >>> c1, c0 = TRIPLE_MOMENTUM.design_coefficients(1.0, 0.5, 1.0)   # beta = 1/6, gamma = 1/9
+        >>> round(c1, 12), round(c0, 12)
+        (0.055555555556, 0.055555555556)
+        """
+        if self.design is None:
+            raise ValueError(f"method {self.name!r} has no design parameter")
+        b, g, _ = self.design(r)
+        c1, c0 = _general_coefficients(_const(g))
+        return c1(alpha, b, h), c0(alpha, b, h)
 
     def _shifts(self, beta: Any) -> tuple[Any, Any]:
         if self.gamma is None:
@@ -265,11 +288,24 @@ class Method:
 #   <= (1 + 2|gamma|) eps sigma. Triple Momentum has gamma in [0, 1/2].
 
 
-def _const(value: float) -> Shift:
+def _const(value: Any) -> Shift:
     def shift(beta: Any) -> Any:
+        if isinstance(value, float):  # exact in the caller's exact arithmetic
+            if _is_symbolic(beta):
+                return _symbolic_constant(value)
+            if isinstance(beta, Fraction):
+                return Fraction(value)
         return value
 
     return shift
+
+
+def _symbolic_constant(value: float) -> Any:
+    """The simplest rational that rounds to the float64 ``value`` (exact for sympy work)."""
+    import sympy as sp
+
+    simple = sp.nsimplify(value, rational=True)
+    return simple if float(simple) == value else sp.Rational(value)
 
 
 def _same(beta: Any) -> Any:
@@ -353,6 +389,11 @@ def _beta_float(beta: Any) -> Any:
 
 def _is_symbolic(x: Any) -> bool:
     return type(x).__module__.startswith("sympy")
+
+
+def _tm_design(r: Any) -> tuple[Any, Any, Any]:
+    """Triple Momentum's ``(beta, gamma, delta)`` from its design parameter ``r`` (the robust rate)."""
+    return r * r / (2 - r), r * r / ((1 + r) * (2 - r)), r * r / ((1 - r) * (1 + r))
 
 
 def _tm_gamma(beta: Any) -> Any:
@@ -485,6 +526,7 @@ TRIPLE_MOMENTUM = Method(
     error_bounds=_general_bounds(0.5),
     closed_form=_tm_closed_form,
     reference="B. Van Scoy, R. A. Freeman, K. M. Lynch, IEEE Control Systems Letters 2(1), 2018",
+    design=_tm_design,
 )
 
 METHODS: dict[str, Method] = {m.name: m for m in (HEAVY_BALL, NESTEROV, GRADIENT_DESCENT, TRIPLE_MOMENTUM)}

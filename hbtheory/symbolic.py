@@ -58,6 +58,7 @@ __all__ = [
     "latex",
     "mu",
     "optimal_parameters",
+    "r",
     "rho",
     "schur_cohn_conditions",
     "sigma",
@@ -89,8 +90,11 @@ sigma = sp.Symbol("sigma", positive=True)
 z = sp.Symbol("z")
 #: A rate (the unknown of the equal-ripple equations).
 rho = sp.Symbol("rho", positive=True)
+#: The design parameter of a method whose momentum parameters are functions of one number
+#: (Triple Momentum: its robust rate, with ``beta = r**2 / (2 - r)``); see ``Method.design``.
+r = sp.Symbol("r", positive=True)
 
-_ORDER = (alpha, beta, h, mu, L, kappa, g, t, sigma, z, rho)
+_ORDER = (alpha, beta, r, h, mu, L, kappa, g, t, sigma, z, rho)
 
 # Auxiliary unknowns, substituted away before anything is returned.
 _r = sp.Dummy("r", positive=True)  # sqrt(alpha*h)
@@ -178,8 +182,23 @@ def _shortest(candidates: Sequence[Any]) -> Any:
 
 
 @functools.cache
+def _param(m: Method) -> Any:
+    """The symbol of the momentum parameter: ``beta``, or ``r`` for a method with a design parameter."""
+    return beta if m.design is None else r
+
+
+def _coefficients(m: Method) -> tuple[Any, Any]:
+    """``(c1, c0)`` of ``m`` in ``(alpha, beta, h)``, or in ``(alpha, r, h)`` when ``m.design`` is set
+    (there ``gamma(beta)`` is not polynomial in ``beta``, but every parameter is rational in ``r``)."""
+    if m.design is None:
+        return m.c1(alpha, beta, h), m.c0(alpha, beta, h)
+    c1, c0 = m.design_coefficients(alpha, r, h)
+    return sp.factor(sp.together(c1)), sp.factor(sp.together(c0))
+
+
 def _matrix(m: Method) -> Any:
-    return sp.ImmutableMatrix([[m.c1(alpha, beta, h), -m.c0(alpha, beta, h)], [1, 0]])
+    c1, c0 = _coefficients(m)
+    return sp.ImmutableMatrix([[c1, -c0], [1, 0]])
 
 
 def iteration_matrix(method: str | Method = "heavy_ball") -> Any:
@@ -229,6 +248,9 @@ def iteration_matrix(method: str | Method = "heavy_ball") -> Any:
 
 @functools.cache
 def _charpoly(m: Method) -> Any:
+    if m.design is not None:  # coefficients rational in r: keep them whole rather than expand over r
+        c1, c0 = _coefficients(m)
+        return z**2 - c1 * z + c0
     det = (z * sp.eye(2) - _matrix(m)).det()
     return sp.collect(sp.expand(det), z)
 
@@ -339,6 +361,10 @@ def _factor_over_square_roots(factor: Any) -> Any:
 
 @functools.cache
 def _discriminant(m: Method) -> tuple[Any, Any]:
+    if m.design is not None:
+        c1, c0 = _coefficients(m)
+        disc = sp.factor(sp.together(c1**2 - 4 * c0))
+        return disc, disc
     expanded = sp.expand(sp.discriminant(_charpoly(m), z))
     coeff, factors = sp.factor_list(expanded)
     product = sp.Mul(coeff, *(_factor_over_square_roots(f) ** e for f, e in factors))
@@ -569,9 +595,26 @@ def _relational(expr: Any) -> Any:
     return sp.Lt(sp.factor(sp.Add(*negative)), sp.factor(sp.Add(*positive)))
 
 
+def _design_conditions(m: Method) -> list[Any]:
+    """Jury's conditions of ``z^2 - c1 z + c0`` with coefficients rational in ``r`` (a design
+    parameter in ``(0, 1)``), each cleared of its denominator, whose sign is constant there."""
+    c1, c0 = _coefficients(m)
+    out = []
+    for cond in (1 - c0, 1 + c0, 1 - c1 + c0, 1 + c1 + c0):
+        num, den = sp.fraction(sp.factor(sp.together(cond)))
+        if den.free_symbols - {r}:  # pragma: no cover - a design maps r to parameters only
+            raise ValueError(f"`method` {m.name!r}: a denominator depends on more than the design parameter")
+        crossings = [x for x in sp.Poly(den, r).real_roots() if 0 < x < 1] if den.has(r) else []
+        if crossings:  # pragma: no cover - Triple Momentum's denominators keep their sign on (0, 1)
+            raise ValueError(f"`method` {m.name!r}: a denominator changes sign for r in (0, 1)")
+        sign = 1 if den.subs(r, sp.Rational(1, 2)) > 0 else -1
+        out.append(sp.factor(sign * num))
+    return out
+
+
 @functools.cache
 def _region(m: Method) -> tuple[Any, tuple[Any, ...]]:
-    conditions = list(schur_cohn_conditions(_charpoly(m), z))
+    conditions = _design_conditions(m) if m.design is not None else list(schur_cohn_conditions(_charpoly(m), z))
     if any(c.is_number for c in conditions):  # a non-positive constant: never stable
         return sp.false, tuple(conditions)
     kept = list(conditions)
@@ -667,8 +710,17 @@ class CriticalCurves:
         return [rf"\beta = {sp.latex(b)}" for b in self.beta] + [rf"\alpha h = {sp.latex(v)}" for v in self.alpha_h]
 
 
+def _needs_beta(m: Method, what: str, instead: str) -> None:
+    if m.design is not None:
+        raise ValueError(
+            f"`method` {m.name!r}: its momentum parameters are not polynomial in beta (they are rational in its "
+            f"design parameter r), so {what} is not derived symbolically; {instead}"
+        )
+
+
 @functools.cache
 def _critical_curves(m: Method) -> CriticalCurves:
+    _needs_beta(m, "the curves beta(alpha*h)", "the critical set is discriminant(method) == 0 in (alpha*h, r)")
     expanded = _discriminant(m)[0]
     in_r = _in_alpha_h(expanded)
     if in_r is None:
@@ -800,6 +852,12 @@ def _admissible(m: Method, q: Any, b: Any, r: Any) -> bool:
 
 @functools.cache
 def _optimal(m: Method) -> OptimalParameters:
+    if m.closed_form is None or m.design is not None:
+        raise ValueError(
+            f"`method` {m.name!r}: no equal-ripple optimum is derived symbolically for it (only for methods whose "
+            "optimum on quadratics has a closed form and whose parameters are polynomial in beta); "
+            "hbtheory.optimal_parameters computes its tuning numerically"
+        )
     poly = _charpoly(m)
     at_mu, at_L = poly.subs(h, mu), poly.subs(h, L)
     equations = [sp.Eq(at_mu.subs(z, rho), 0), sp.Eq(at_L.subs(z, -rho), 0)]
@@ -1157,10 +1215,20 @@ def _derivation(m: Method) -> tuple[tuple[str, str], ...]:
     out.append(("eigenvalues", r",\quad ".join(f"z_{i} = {latex(v)}" for i, v in enumerate(roots, 1))))
     out.append(("discriminant", r"D = c_1^2 - 4 c_0 = " + latex(_discriminant(m)[1])))
     out.append(("convergence_region", r"\rho(A) < 1 \iff " + latex(_region(m)[0])))
-    out.append(("critical_curves", r"D = 0:\quad " + latex(_critical_curves(m))))
-    opt = _optimal(m)._latex_parts()
-    out.append(("optimal_parameters", r",\quad ".join(opt[:3])))
-    out.append(("optimal_parameters_kappa", r",\quad ".join(opt[3:])))
+    if m.design is not None:
+        b, gam, dlt = m.design(r)
+        out.append(("design", rf"\beta = {latex(b)},\quad \gamma = {latex(gam)},\quad \delta = {latex(dlt)}"))
+    try:
+        out.append(("critical_curves", r"D = 0:\quad " + latex(_critical_curves(m))))
+    except ValueError:  # not derivable for this method (the message of critical_curves says why)
+        pass
+    try:
+        opt = _optimal(m)._latex_parts()
+    except ValueError:  # no symbolic optimum for this method (the message of optimal_parameters says why)
+        opt = []
+    if opt:
+        out.append(("optimal_parameters", r",\quad ".join(opt[:3])))
+        out.append(("optimal_parameters_kappa", r",\quad ".join(opt[3:])))
     if m.uses_beta:
         steady, transient = _amplification()._latex_parts()
         out.append(("amplification", steady))
