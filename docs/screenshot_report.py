@@ -1,52 +1,131 @@
-"""Render a report's ``report.html`` in headless Chromium and save a full-page screenshot.
+"""Open a report's ``report.html`` in headless Chromium: full-page screenshots and a check of the page.
 
 Usage::
 
     hbtheory report --out hbtheory-report
-    python docs/screenshot_report.py hbtheory-report/report.html --out report.png
+    python docs/screenshot_report.py hbtheory-report/report.html --out report
 
-Needs Debian's ``chromium`` package (``apt-get install chromium``). The page is opened from the
-file system with the network disabled, which also proves it is self-contained.
+writes ``report-1280.png`` and ``report-390.png``: the whole page (however tall) at desktop and
+phone width, and prints what :func:`inspect_page` found. Needs Debian's ``chromium``
+(``apt-get install chromium``) and the Python package ``playwright`` (``pip install playwright``);
+the browser is the system's, so ``playwright install`` is never needed. Every request other than
+the page itself is blocked, which also proves the page is self-contained. The test suite
+(``tests/test_report.py``) runs :func:`inspect_page` on a generated report.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
-import subprocess
 import sys
-import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--hide-scrollbars", "--force-device-scale-factor=1",
-]
+#: Chromium's flags: headless, no sandbox (root in CI), and nothing that talks to the network.
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+WIDTHS = (1280, 390)
+
+_INSPECT = """() => {
+  const imgs = [...document.images];
+  const ids = new Set([...document.querySelectorAll('[id]')].map(e => e.id));
+  const links = [...document.querySelectorAll('nav.toc a')].map(a => a.getAttribute('href'));
+  const maths = [...document.querySelectorAll('math')];
+  const frac = document.querySelector('math mfrac');
+  const main = document.querySelector('main').getBoundingClientRect();
+  return {
+    width: window.innerWidth,
+    height: document.documentElement.scrollHeight,
+    scroll_width: document.documentElement.scrollWidth,
+    images: imgs.map(i => ({alt: i.alt.slice(0, 40), natural_width: i.naturalWidth, shown_width: i.width,
+                             complete: i.complete, inside: i.getBoundingClientRect().right <= main.right + 0.5})),
+    math: maths.length,
+    math_laid_out: frac !== null && frac.getBoundingClientRect().height > 0
+                   && frac.getBoundingClientRect().height > parseFloat(getComputedStyle(frac).fontSize),
+    toc_links: links.length,
+    toc_broken: links.filter(h => !h.startsWith('#') || !ids.has(h.slice(1))),
+    failed_cards: [...document.querySelectorAll('.card.bad')].map(c => c.textContent),
+  };
+}"""
 
 
-def screenshot(page: Path, out: Path, *, width: int = 1280, height: int = 6000) -> None:
-    """Save a ``width`` x ``height`` screenshot of ``page`` (a local HTML file) to ``out``."""
-    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if browser is None:
-        raise SystemExit("screenshot_report: no chromium on PATH (apt-get install chromium)")
-    with tempfile.TemporaryDirectory() as profile:
-        cmd = [browser, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
-               f"--screenshot={out.resolve()}", page.resolve().as_uri()]
-        subprocess.run(cmd, check=True, capture_output=True, timeout=120)
-    if not out.exists():
-        raise SystemExit(f"screenshot_report: chromium wrote no {out}")
+def find_browser() -> str | None:
+    """The system Chromium, or ``None``."""
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@contextmanager
+def open_page(page: Path, width: int, *, height: int = 900) -> Iterator[tuple[Any, list[str]]]:
+    """A Playwright page showing ``page`` at ``width`` CSS pixels, and the list of blocked requests."""
+    from playwright.sync_api import sync_playwright
+
+    browser_path = find_browser()
+    if browser_path is None:
+        raise SystemExit("screenshot_report: no chromium (apt-get install chromium)")
+    url = page.resolve().as_uri()
+    blocked: list[str] = []
+
+    def route(r: Any) -> None:
+        if r.request.url == url or r.request.url.startswith("data:"):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=browser_path, args=ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
+            tab = context.new_page()
+            tab.route("**/*", route)
+            tab.goto(url, wait_until="load")
+            yield tab, blocked
+        finally:
+            browser.close()
+
+
+def inspect_page(page: Path, width: int) -> dict[str, Any]:
+    """What a reader's browser makes of the page at ``width``: figures, MathML, overflow, contents links.
+
+    Keys: ``width``, ``height``, ``scroll_width`` (wider than ``width`` means horizontal scrolling),
+    ``images`` (each with ``natural_width``: 0 if it did not load), ``math`` (number of ``<math>``
+    elements), ``math_laid_out`` (a fraction is typeset taller than one line: MathML is rendered,
+    not shown as text), ``toc_links``, ``toc_broken``, ``failed_cards`` and ``blocked`` (requests
+    the page tried to make).
+    """
+    with open_page(page, width) as (tab, blocked):
+        found: dict[str, Any] = tab.evaluate(_INSPECT)
+        found["blocked"] = list(blocked)
+    return found
+
+
+def screenshot(page: Path, out: Path, *, width: int = 1280) -> dict[str, Any]:
+    """Save a full-page screenshot of ``page`` at ``width`` to ``out``; return :func:`inspect_page`'s findings."""
+    with open_page(page, width) as (tab, blocked):
+        found: dict[str, Any] = tab.evaluate(_INSPECT)
+        found["blocked"] = list(blocked)
+        tab.screenshot(path=str(out), full_page=True)
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     p.add_argument("page", type=Path, help="report.html")
-    p.add_argument("--out", type=Path, default=Path("report.png"))
-    p.add_argument("--width", type=int, default=1280)
-    p.add_argument("--height", type=int, default=6000)
+    p.add_argument("--out", default="report", help="file name prefix: writes PREFIX-<width>.png (default: report)")
+    p.add_argument("--widths", type=int, nargs="+", default=list(WIDTHS), help="CSS widths (default: 1280 390)")
     args = p.parse_args(argv)
-    screenshot(args.page, args.out, width=args.width, height=args.height)
-    print(f"wrote {args.out}")
+    for width in args.widths:
+        out = Path(f"{args.out}-{width}.png")
+        found = screenshot(args.page, out, width=width)
+        found["images"] = f"{sum(i['natural_width'] > 0 for i in found['images'])} of {len(found['images'])} loaded"
+        print(f"wrote {out} ({width} x {found['height']}): {json.dumps(found)}")
     return 0
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +9,8 @@ from typing import Any
 import numpy as np
 
 KAPPA = 100.0
+#: The figures of ``hbtheory report --quick`` (the others take most of a full report's drawing time).
+QUICK_FIGURES = ("heatmap_heavy_ball", "universal_map", "momentum_weights", "counterexample_cycle")
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ def figure_specs(artefacts: dict[str, Any], *, quick: bool = False) -> list[Figu
     from hbtheory.tuning import optimal_parameters
 
     t = optimal_parameters(kappa=KAPPA)
-    n = 160 if quick else 320
+    n = 120 if quick else 320
     specs = [
         FigureSpec("heatmap_heavy_ball", "theory",
                    f"Worst-case rate of heavy ball over the spectrum [1/{KAPPA:g}, 1]: the rho = 1 boundary, the "
@@ -97,12 +98,12 @@ def figure_specs(artefacts: dict[str, Any], *, quick: bool = False) -> list[Figu
                             "Polyak's tuning for kappa = 25 falls into a period-3 cycle; Nesterov and gradient "
                             "descent converge.",
                             lambda: plots.cycle_plot(cycle_figure_data())))
-    if importlib.util.find_spec("PEPit") is not None:
-        from hbtheory.pep import pep_comparison
-
-        ns = [1, 2, 3] if quick else [1, 2, 3, 4]
+    if "pep" in artefacts:
+        comparison = artefacts["pep"]
         specs.append(FigureSpec("pep_comparison", "beyond",
                                 "Worst case of ||x_n - x*||^2 after n steps at Polyak's tuning (kappa = 10): exact on "
                                 "quadratics, PEPit on quadratics, and PEPit on all smooth strongly convex functions.",
-                                lambda: plots.pep_plot(pep_comparison(ns, 10.0))))
+                                lambda: plots.pep_plot(comparison)))
+    if quick:
+        specs = [s for s in specs if s.name in QUICK_FIGURES]
     return specs

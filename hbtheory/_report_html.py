@@ -1,7 +1,9 @@
-"""Rendering of the report: one self-contained HTML page (figures embedded) and its Markdown twin.
+"""Rendering of the report: one self-contained HTML page and its Markdown twin.
 
-The page needs no network: formulas are shown as sympy's Unicode pretty-printing (with the LaTeX
-source one click away), figures are embedded as base64 PNG, and the style sheet is inline.
+This module owns the page: its layout and style sheet (inline), the table of contents, the
+verification table (stacked into cards on a phone), the derivations typeset as MathML (printed by
+sympy, rendered by the browser itself: no script, no network) and the figures (PNG drawn at twice
+the displayed size, embedded as base64, scaled to the column). Python computed everything shown.
 """
 
 from __future__ import annotations
@@ -9,119 +11,371 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 SECTIONS = {
-    "theory": "Where heavy ball converges, and how fast",
+    "theory": "Where the methods converge, and how fast",
     "experiments": "The chapter's and the notes' experiments, run with torch.optim.SGD",
     "beyond": "Where the quadratic theory stops",
 }
 
 _CSS = """
-body { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2330; background: #f6f7f9;
+:root { --ink: #1d2330; --muted: #4a5468; --line: #e3e6ec; --soft: #f1f4f8; --pass: #1a7f37; --fail: #cf222e; }
+* { box-sizing: border-box; }
+body { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); background: #f6f7f9;
        margin: 0; }
 main { max-width: 1100px; margin: 0 auto; padding: 24px 32px 64px; background: #fff;
        box-shadow: 0 0 24px rgba(0,0,0,.06); }
-h1 { font-size: 30px; margin: 8px 0 4px; } h2 { margin-top: 40px; border-bottom: 2px solid #e3e6ec;
-padding-bottom: 4px; } h3 { margin-bottom: 4px; }
-.lead { color: #4a5468; margin-top: 0; }
-.summary { display: flex; gap: 16px; flex-wrap: wrap; margin: 20px 0; }
-.card { flex: 1 1 160px; border-radius: 10px; padding: 12px 16px; background: #f1f4f8; }
+h1 { font-size: 30px; line-height: 1.2; margin: 8px 0 4px; }
+h2 { margin-top: 44px; border-bottom: 2px solid var(--line); padding-bottom: 4px; scroll-margin-top: 12px; }
+h3 { margin: 28px 0 6px; scroll-margin-top: 12px; }
+.lead { color: var(--muted); margin-top: 0; }
+.summary { display: flex; gap: 12px; flex-wrap: wrap; margin: 20px 0; }
+.card { flex: 1 1 150px; border-radius: 10px; padding: 10px 14px; background: var(--soft); }
 .card b { display: block; font-size: 28px; }
-.pass b { color: #1a7f37; } .fail b { color: #cf222e; } .skip b { color: #7d8590; }
+.card.good { background: #e8f5ec; } .card.good b { color: var(--pass); }
+.card.bad { background: #fdecee; } .card.bad b { color: var(--fail); }
+.card.neutral b { color: #57606a; }
+.note { background: #fff8e1; border-left: 4px solid #d4a72c; padding: 8px 14px; border-radius: 6px; }
+nav.toc { background: var(--soft); border-radius: 10px; padding: 10px 18px; margin: 16px 0; }
+nav.toc ol { margin: 4px 0; padding-left: 22px; columns: 2 260px; column-gap: 32px; }
+nav.toc ol ol { columns: 1; padding-left: 18px; font-size: 14px; }
+nav.toc li { break-inside: avoid; }
+nav.toc a { color: #0b5cad; text-decoration: none; } nav.toc a:hover { text-decoration: underline; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; margin: 12px 0; }
-th, td { border-bottom: 1px solid #e3e6ec; padding: 6px 8px; text-align: left; vertical-align: top; }
-th { background: #f1f4f8; } td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.v-PASS { color: #1a7f37; font-weight: 700; } .v-FAIL { color: #cf222e; font-weight: 700; }
+th, td { border-bottom: 1px solid var(--line); padding: 6px 8px; text-align: left; vertical-align: top; }
+th { background: var(--soft); }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td small, .cite { color: var(--muted); font-size: 12.5px; display: block; }
+.v-PASS { color: var(--pass); font-weight: 700; } .v-FAIL { color: var(--fail); font-weight: 700; }
 .v-SKIP { color: #7d8590; font-weight: 700; }
-pre.math { background: #f6f8fa; border-radius: 8px; padding: 10px 14px; overflow-x: auto; font-size: 14px;
-           line-height: 1.25; }
-details { margin: 2px 0 12px; } summary { cursor: pointer; color: #4a5468; font-size: 13px; }
-figure { margin: 18px 0 28px; } figure img { max-width: 100%; border: 1px solid #e3e6ec; border-radius: 6px; }
-figcaption { color: #4a5468; font-size: 14px; margin-top: 6px; }
-code { background: #f1f4f8; padding: 1px 4px; border-radius: 4px; }
+tr.FAIL td { background: #fff5f5; }
+dl.kinds { font-size: 14px; margin: 8px 0 0; } dl.kinds dt { font-weight: 600; float: left; clear: left;
+  width: 8.5em; } dl.kinds dd { margin: 0 0 2px 8.5em; color: var(--muted); }
+.math { overflow-x: auto; overflow-y: hidden; padding: 6px 2px; }
+math { font-family: "STIX Two Math", "Latin Modern Math", "DejaVu Math TeX Gyre", "Cambria Math", math; }
+math[display="block"] { font-size: 1.12em; margin: 0; }
+.deriv > div.math { align-items: flex-start; gap: 6px; overflow-x: auto; }
+.deriv { display: grid; grid-template-columns: minmax(150px, 220px) minmax(0, 1fr); column-gap: 18px;
+         border-top: 1px solid var(--line); }
+.deriv > div { border-bottom: 1px solid var(--line); min-width: 0; display: flex; flex-direction: column;
+               justify-content: center; padding: 6px 2px; }
+.deriv > .what { color: var(--muted); font-size: 14px; }
+details { margin: 6px 0 14px; } summary { cursor: pointer; color: var(--muted); font-size: 13px; }
+pre.tex { background: #f6f8fa; border-radius: 8px; padding: 10px 14px; overflow-x: auto; font-size: 13px;
+          white-space: pre-wrap; word-break: break-word; }
+figure { margin: 20px 0 32px; }
+figure img { display: block; max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; }
+figcaption { color: var(--muted); font-size: 14px; margin-top: 6px; }
+code { background: var(--soft); padding: 1px 4px; border-radius: 4px; overflow-wrap: anywhere; }
+@media (max-width: 720px) {
+  main { padding: 14px 14px 40px; }
+  h1 { font-size: 24px; }
+  nav.toc ol { columns: 1; }
+  table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; width: 100%; }
+  table.stack thead { display: none; }
+  table.stack tr { border: 1px solid var(--line); border-radius: 8px; margin: 0 0 12px; padding: 4px 0; }
+  table.stack td { border: 0; padding: 3px 10px; text-align: left; white-space: normal; overflow-wrap: anywhere; }
+  table.stack td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-weight: 600; }
+  .deriv { grid-template-columns: minmax(0, 1fr); }
+  math[display="block"] { font-size: 1em; }
+  .deriv > div.what { border-bottom: 0; padding: 10px 0 0; }
+  dl.kinds dt { float: none; width: auto; } dl.kinds dd { margin-left: 12px; }
+}
 """
 
 
-def _fmt(x: float) -> str:
+# ------------------------------------------------------------------------------------------ maths
+
+
+@dataclass(frozen=True)
+class MathItem:
+    """One derived result: its title, the equations as MathML (one ``<math>`` each) and as LaTeX."""
+
+    title: str
+    mathml: tuple[str, ...]
+    latex: str
+
+
+@dataclass(frozen=True)
+class DerivationSection:
+    """The derived results of one method."""
+
+    method: str
+    title: str
+    items: tuple[MathItem, ...]
+
+
+_RELATION = re.compile(r"<mo>([<>]=?)</mo>")
+_MINUS = re.compile(r"<(mo|mn)>-")
+
+
+def _ml(expr: Any, **settings: Any) -> str:
+    """Presentation MathML of a sympy object, with the bare ``<``/``>`` sympy emits escaped."""
+    from sympy.printing.mathml import mathml
+
+    out = mathml(expr, printer="presentation", **settings)
+    out = _RELATION.sub(lambda m: f"<mo>{html.escape(m.group(1))}</mo>", out)
+    return _MINUS.sub(lambda m: f"<{m.group(1)}>&#8722;", out)  # a minus sign, not a hyphen
+
+
+def _mi(s: str) -> str:
+    return f"<mi>{s}</mi>"
+
+
+def _mo(s: str) -> str:
+    return f"<mo>{s}</mo>"
+
+
+def _x(sub: str) -> str:
+    """``x`` with subscript ``t``, ``t+1`` or ``t-1``."""
+    if sub == "t":
+        return "<msub><mi>x</mi><mi>t</mi></msub>"
+    sign = "+" if "+" in sub else "&#8722;"
+    return f"<msub><mi>x</mi><mrow><mi>t</mi><mo>{sign}</mo><mn>1</mn></mrow></msub>"
+
+
+def _eq(lhs: str, rhs: str) -> str:
+    return f"<math display='block'><mrow>{lhs}<mo>=</mo>{rhs}</mrow></math>"
+
+
+def _update_mathml(m: Any) -> str:
+    """The method's update rule, built from its look-ahead ``gamma`` (symbolic where it is constant)."""
+    import sympy as sp
+
+    from hbtheory import symbolic as s
+
+    diff = f"<mrow><mo>(</mo>{_x('t')}<mo>&#8722;</mo>{_x('t-1')}<mo>)</mo></mrow>"
+    gamma = sp.sympify(m.gamma(s.beta)) if (m.gamma is not None and m.design is None) else None
+    point = _x("t") if gamma is None or gamma == 0 else f"<mrow>{_x('t')}<mo>+</mo>{_ml(gamma)}{diff}</mrow>"
+    grad = f"<mo>&#8711;</mo><mi>f</mi><mrow><mo>(</mo>{point}<mo>)</mo></mrow>"
+    momentum = f"<mo>+</mo>{_mi('&#946;')}{diff}" if m.uses_beta else ""
+    return _eq(_x("t+1"), f"<mrow>{_x('t')}{momentum}<mo>&#8722;</mo>{_mi('&#945;')}{grad}</mrow>")
+
+
+def derivation_sections(methods: Sequence[str] = ("heavy_ball",)) -> list[DerivationSection]:
+    """The derived results of each method, as MathML and LaTeX (sympy does the derivation).
+
+    Examples
+    --------
+    >>> sec = derivation_sections(["gradient_descent"])[0]
+    >>> sec.title, [i.title for i in sec.items][:3]
+    ('Gradient descent', ['Update rule', 'Iteration matrix', 'Characteristic polynomial'])
+    >>> "<mfrac><mn>2</mn>" in sec.items[6].mathml[0]   # alpha* = 2/(L + mu)
+    True
+    """
+    import sympy as sp
+
+    from hbtheory import methods as _methods
+    from hbtheory import symbolic as s
+
+    a, b, mu = "&#945;", "&#946;", "&#956;"
+    star = "<mo>*</mo>"
+    out = []
+    for name in methods:
+        m = _methods.get_method(name)
+        opt = s.optimal_parameters(name)
+        curves = s.critical_curves(name)
+        items = [
+            MathItem("Update rule", (_update_mathml(m),), m.update),
+            MathItem("Iteration matrix", (_eq(_mi("A"), _ml(s.iteration_matrix(name))),),
+                     "A = " + s.latex(s.iteration_matrix(name))),
+            MathItem("Characteristic polynomial",
+                     (_eq("<mrow><mi>det</mi><mo>(</mo><mi>z</mi><mi>I</mi><mo>&#8722;</mo><mi>A</mi><mo>)</mo></mrow>",
+                          _ml(s.characteristic_polynomial(name), order="grlex")),),
+                     r"\det(zI - A) = " + sp.latex(s.characteristic_polynomial(name), order="grlex")),
+            MathItem("Discriminant, factored", (_eq(_mi("D"), _ml(s.discriminant(name))),),
+                     "D = " + s.latex(s.discriminant(name))),
+            MathItem("Convergence region (Schur-Cohn / Jury)",
+                     (f"<math display='block'><mrow><mi>&#961;</mi><mo>(</mo><mi>A</mi><mo>)</mo><mo>&lt;</mo>"
+                      f"<mn>1</mn><mo>&#8660;</mo>{_ml(s.convergence_region(name))}</mrow></math>",),
+                     r"\rho(A) < 1 \iff " + s.latex(s.convergence_region(name))),
+            MathItem("Critical damping (D = 0)",
+                     tuple(_eq(_mi(b), _ml(e)) for e in curves.beta)
+                     + tuple(_eq(f"<mrow>{_mi(a)}<mi>h</mi></mrow>", _ml(v)) for v in curves.alpha_h),
+                     s.latex(curves)),
+            MathItem("Optimal tuning on [μ, L]",
+                     tuple(_eq(f"<msup>{_mi(sym)}{star}</msup>", _ml(e)) for sym, e in
+                           ((a, opt.alpha), (b, opt.beta), ("&#961;", opt.rho)) if sym != b or m.uses_beta),
+                     ", ".join(opt._latex_parts()[:3])),
+            MathItem("... in terms of κ = L/μ",
+                     tuple(_eq(lhs, _ml(e)) for lhs, e in
+                           ((f"<mrow><msup>{_mi(a)}{star}</msup>{_mi(mu)}</mrow>", opt.alpha_mu),
+                            (f"<msup>{_mi(b)}{star}</msup>", opt.beta_kappa),
+                            (f"<msup><mi>&#961;</mi>{star}</msup>", opt.rho_kappa)) if m.uses_beta or b not in lhs),
+                     ", ".join(opt._latex_parts()[3:])),
+            MathItem("Stationary variance under gradient noise of variance σ²",
+                     (_eq("<mrow><mi>Var</mi><mo>(</mo><mi>x</mi><mo>)</mo></mrow>",
+                          _ml(s.stationary_variance(name))),),
+                     r"\operatorname{Var}(x) = " + s.latex(s.stationary_variance(name))),
+        ]
+        if m.uses_beta and name == methods[0]:
+            series = s.amplification_series()
+            v_t = "<msub><mi>v</mi><mi>t</mi></msub>"
+            items.append(MathItem(
+                "Step under a constant gradient g, after t steps and in the limit",
+                (_eq(v_t, _ml(series.transient)), _eq(f"<munder><mo>lim</mo><mrow><mi>t</mi><mo>&#8594;</mo>"
+                                                      f"<mi>&#8734;</mi></mrow></munder>{v_t}", _ml(series.steady))),
+                s.latex(series.transient) + r",\quad " + s.latex(series.steady)))
+        out.append(DerivationSection(name, m.title, tuple(items)))
+    return out
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def _fmt(x: float, digits: int = 3) -> str:
     if isinstance(x, float) and not math.isfinite(x):
         return "n/a" if math.isnan(x) else ("inf" if x > 0 else "-inf")
-    return f"{x:.3g}"
+    if isinstance(x, float) and x == int(x) and abs(x) < 1e6:
+        return str(int(x))
+    return f"{x:.{digits}g}"
 
 
-def render_html(*, rows: list[dict[str, Any]], checks: list[Any], derivation: list[tuple[str, str, str]],
-                figures: list[tuple[Any, bytes]], seconds: float, meta: dict[str, Any]) -> str:
-    """The whole page. ``derivation`` holds ``(title, unicode, latex)``; ``figures`` ``(spec, png)``."""
-    e = html.escape
+def _png_size(png: bytes) -> tuple[int, int]:
+    """Pixel width and height from a PNG's IHDR chunk."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("`png` is not a PNG image")
+    w, h = struct.unpack(">II", png[16:24])
+    return int(w), int(h)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _summary(checks: Sequence[Any]) -> tuple[int, int, int]:
     ran = [c for c in checks if not c.skipped]
     passed = sum(c.passed for c in ran)
-    failed = len(ran) - passed
-    skipped = len(checks) - len(ran)
+    return passed, len(ran) - passed, len(checks) - len(ran)
+
+
+_SHORT_KIND = {"relative error": "rel. error", "absolute error": "|difference|", "at most": "excess",
+               "at least": "shortfall"}
+
+
+# ------------------------------------------------------------------------------------------ page
+
+
+def render_html(*, rows: list[dict[str, Any]], checks: list[Any], derivation: list[DerivationSection],
+                figures: list[tuple[Any, bytes]], seconds: float, meta: dict[str, Any]) -> str:
+    """The whole page; ``figures`` holds ``(spec, png)`` pairs, PNGs drawn at twice their display size."""
+    from hbtheory.report import KINDS
+
+    e = html.escape
+    passed, failed, skipped = _summary(checks)
+    fig_sections = [(key, heading) for key, heading in SECTIONS.items()
+                    if any(spec.section == key for spec, _ in figures)]
+    toc = ["<nav class='toc' aria-label='Contents'><b>Contents</b><ol>",
+           f"<li><a href='#verification'>Verification ({passed + failed + skipped} checks)</a></li>",
+           "<li><a href='#derivation'>Derivations</a><ol>"]
+    toc += [f"<li><a href='#derivation-{_slug(sec.method)}'>{e(sec.title)}</a></li>" for sec in derivation]
+    toc += ["</ol></li>", "<li><a href='#tuning'>Optimal tunings</a></li>"]
+    toc += [f"<li><a href='#{key}'>{e(heading)}</a></li>" for key, heading in fig_sections]
+    toc.append("</ol></nav>")
+
     out = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
            "<meta name='viewport' content='width=device-width, initial-scale=1'>",
            "<title>hbtheory report</title><style>", _CSS, "</style></head><body><main>",
-           "<h1>Heavy-ball momentum: the theory, computed and checked</h1>",
+           "<h1 id='top'>Momentum methods: the theory, computed and checked</h1>",
            f"<p class='lead'>Written by <code>hbtheory report</code> {e(str(meta.get('version', '')))} in "
            f"{seconds:.1f} s on {e(str(meta.get('device', 'cpu')))}"
            f"{' (quick mode)' if meta.get('quick') else ''}. Every number below was derived with sympy, computed "
            "with numpy or measured by running <code>torch.optim.SGD</code> itself.</p>",
            "<div class='summary'>",
-           f"<div class='card pass'><b>{passed}</b>checks passed</div>",
-           f"<div class='card fail'><b>{failed}</b>checks failed</div>",
-           f"<div class='card skip'><b>{skipped}</b>skipped (optional dependency missing)</div>",
-           f"<div class='card'><b>{seconds:.0f} s</b>wall time</div></div>"]
+           f"<div class='card {'good' if passed else 'neutral'}'><b>{passed}</b>checks passed</div>",
+           f"<div class='card {'bad' if failed else 'good'}'><b>{failed}</b>checks failed</div>",
+           f"<div class='card neutral'><b>{skipped}</b>skipped (optional dependency missing)</div>",
+           f"<div class='card neutral'><b>{seconds:.0f} s</b>wall time</div></div>"]
+    if meta.get("quick"):
+        out.append("<p class='note'><b>Quick mode</b> leaves out: " + "; ".join(e(x) for x in meta["left_out"])
+                   + ". Run <code>hbtheory report</code> without <code>--quick</code> for everything.</p>")
+    out += toc
 
-    out.append("<h2>Verification</h2><p>Each claim of the theory, how it was checked, what was measured "
-               "and the tolerance it had to meet.</p><table><tr><th>claim</th><th>how it was checked</th>"
-               "<th>measured</th><th>tolerance</th><th>verdict</th></tr>")
+    out.append("<h2 id='verification'>Verification</h2><p>Each claim of the theory, where it comes from, how it was "
+               "checked, the computed value and the reference it is compared with. The <i>discrepancy</i> between "
+               "them is one of these, named in each row; the tolerance is the largest discrepancy that passes, "
+               "and a row also fails if it compared fewer cases than the claim needs or a value is not finite.</p>"
+               "<dl class='kinds'>")
+    out += [f"<dt>{e(_SHORT_KIND[k])}</dt><dd>{e(v)}</dd>" for k, v in KINDS.items()]
+    out.append("</dl><table class='stack checks'><thead><tr><th>verdict</th><th>claim</th><th>how it was checked</th>"
+               "<th>computed</th><th>reference</th><th>discrepancy &le; tolerance</th></tr></thead><tbody>")
     for c in checks:
-        out.append(f"<tr><td>{e(c.claim)}</td><td>{e(c.how)}</td><td class='num'>{_fmt(c.measured)}</td>"
-                   f"<td class='num'>{_fmt(c.tolerance)}</td><td class='v-{c.verdict}'>{c.verdict}</td></tr>")
-    out.append("</table>")
+        test = (f"{e(_SHORT_KIND[c.kind])} {_fmt(c.discrepancy)} &le; {_fmt(c.tolerance)}" if not c.skipped
+                else "not run")
+        out.append(f"<tr class='{c.verdict}'><td data-label='verdict' class='v-{c.verdict}'>{c.verdict}</td>"
+                   f"<td data-label='claim'>{e(c.claim)}<span class='cite'>{e(c.citation)}</span></td>"
+                   f"<td data-label='how'>{e(c.how)}<small>cases: {c.cases} (needs {c.min_cases}); tolerance: "
+                   f"{e(c.tolerance_means)}</small></td>"
+                   f"<td data-label='computed' class='num'>{_fmt(c.computed, 10)}</td>"
+                   f"<td data-label='reference' class='num'>{_fmt(c.reference, 10)}</td>"
+                   f"<td data-label='test' class='num'>{test}</td></tr>")
+    out.append("</tbody></table>")
 
-    out.append("<h2>Derivation (heavy ball)</h2><p>Derived by <code>hbtheory.symbolic</code> from the "
-               "method's two characteristic coefficients; nothing is typed in.</p>")
-    for title, pretty, latex in derivation:
-        out.append(f"<h3>{e(title)}</h3><pre class='math'>{e(pretty)}</pre>"
-                   f"<details><summary>LaTeX</summary><pre class='math'>{e(latex)}</pre></details>")
+    out.append("<h2 id='derivation'>Derivations</h2><p>Derived by <code>hbtheory.symbolic</code> (sympy) from each "
+               "method's two characteristic coefficients; nothing is typed in. The LaTeX source of each section is "
+               "one click away.</p>")
+    for sec in derivation:
+        out.append(f"<h3 id='derivation-{_slug(sec.method)}'>{e(sec.title)}</h3><div class='deriv'>")
+        for item in sec.items:
+            maths = "".join(item.mathml)
+            out.append(f"<div class='what'>{e(item.title)}</div><div class='math'>{maths}</div>")
+        out.append("</div><details><summary>LaTeX</summary><pre class='tex'>"
+                   + e("\n".join(f"% {i.title}\n{i.latex}" for i in sec.items)) + "</pre></details>")
 
-    out.append("<h2>Optimal parameters on the spectrum [1/&kappa;, 1]</h2><table><tr><th>&kappa;</th>"
-               "<th>method</th><th>&alpha;</th><th>&beta;</th><th>rate</th><th>iterations to 1e-6</th></tr>")
+    out.append("<h2 id='tuning'>Optimal tunings on the spectrum [1/&kappa;, 1]</h2><p>From "
+               "<code>hbtheory.optimal_parameters</code>: the step size &alpha;, momentum &beta; and worst-case rate "
+               "of each method, and the iterations to reduce the error by 10<sup>6</sup>.</p><table class='stack'>"
+               "<thead><tr><th>&kappa;</th><th>method</th><th>&alpha;</th><th>&beta;</th><th>rate</th>"
+               "<th>iterations to 1e-6</th></tr></thead><tbody>")
     for r in rows:
-        out.append(f"<tr><td class='num'>{r['kappa']:g}</td><td>{e(r['title'])}</td>"
-                   f"<td class='num'>{r['alpha']:.6g}</td><td class='num'>{r['beta']:.6g}</td>"
-                   f"<td class='num'>{r['rate']:.6g}</td><td class='num'>{r['iterations_1e-6']}</td></tr>")
-    out.append("</table>")
+        out.append(f"<tr><td data-label='&kappa;' class='num'>{r['kappa']:g}</td><td data-label='method'>"
+                   f"{e(r['title'])}</td><td data-label='&alpha;' class='num'>{r['alpha']:.6g}</td>"
+                   f"<td data-label='&beta;' class='num'>{r['beta']:.6g}</td>"
+                   f"<td data-label='rate' class='num'>{r['rate']:.6g}</td>"
+                   f"<td data-label='iterations' class='num'>{r['iterations_1e-6']}</td></tr>")
+    out.append("</tbody></table>")
 
-    for key, heading in SECTIONS.items():
-        figs = [(spec, png) for spec, png in figures if spec.section == key]
-        if not figs:
-            continue
-        out.append(f"<h2>{e(heading)}</h2>")
-        for spec, png in figs:
+    number = 0
+    for key, heading in fig_sections:
+        out.append(f"<h2 id='{key}'>{e(heading)}</h2>")
+        for spec, png in ((s, p) for s, p in figures if s.section == key):
+            number += 1
+            w, h = _png_size(png)
             data = base64.b64encode(png).decode("ascii")
-            out.append(f"<figure><img alt='{e(spec.name)}' src='data:image/png;base64,{data}'>"
-                       f"<figcaption>{e(spec.caption)}</figcaption></figure>")
-    out.append("</main></body></html>")
+            out.append(f"<figure id='fig-{e(spec.name)}'><img alt='{e(spec.caption)}' width='{w // 2}' "
+                       f"height='{h // 2}' src='data:image/png;base64,{data}'>"
+                       f"<figcaption><b>Figure {number}.</b> {e(spec.caption)}</figcaption></figure>")
+    out.append("<p><a href='#top'>Back to the top</a></p></main></body></html>")
     return "\n".join(out)
 
 
-def render_markdown(*, rows: list[dict[str, Any]], checks: list[Any], derivation: list[tuple[str, str, str]],
-                    figures: list[Any], seconds: float) -> str:
-    """The Markdown twin of the page (figures referenced as files under ``figures/``)."""
-    ran = [c for c in checks if not c.skipped]
+def render_markdown(*, rows: list[dict[str, Any]], checks: list[Any], derivation: list[DerivationSection],
+                    figures: list[Any], seconds: float, meta: dict[str, Any]) -> str:
+    """The Markdown twin of the page (figures referenced as files under ``figures/``, maths as LaTeX)."""
+    passed, failed, skipped = _summary(checks)
     out = ["# hbtheory report", "",
-           f"{sum(c.passed for c in ran)} of {len(ran)} checks passed in {seconds:.1f} s"
-           + (f" ({len(checks) - len(ran)} skipped)." if len(ran) < len(checks) else "."), "",
-           "## Verification", "", "| claim | how | measured | tolerance | verdict |",
-           "| --- | --- | ---: | ---: | --- |"]
+           f"{passed} of {passed + failed} checks passed in {seconds:.1f} s"
+           + (f" ({skipped} skipped)." if skipped else ".")]
+    if meta.get("quick"):
+        out += ["", "Quick mode leaves out: " + "; ".join(meta["left_out"]) + "."]
+    out += ["", "## Verification", "",
+            "| verdict | claim | how | computed | reference | discrepancy <= tolerance |",
+            "| --- | --- | --- | ---: | ---: | --- |"]
     for c in checks:
         verdict = {"FAIL": "**FAIL**"}.get(c.verdict, c.verdict)
-        out.append(f"| {c.claim} | {c.how} | {_fmt(c.measured)} | {_fmt(c.tolerance)} | {verdict} |")
-    out += ["", "## Derivation (heavy ball)", ""]
-    for title, _pretty, latex in derivation:
-        out.append(f"- **{title}**: $${latex}$$")
-    out += ["", "## Optimal parameters on the spectrum [1/kappa, 1]", "",
+        test = f"{_SHORT_KIND[c.kind]} {_fmt(c.discrepancy)} <= {_fmt(c.tolerance)}" if not c.skipped else "not run"
+        out.append(f"| {verdict} | {c.claim} ({c.citation}) | {c.how}; cases {c.cases}; tolerance: "
+                   f"{c.tolerance_means} | {_fmt(c.computed, 10)} | {_fmt(c.reference, 10)} | {test} |")
+    out += ["", "## Derivations"]
+    for sec in derivation:
+        out += ["", f"### {sec.title}", ""]
+        out += [f"- **{item.title}**: $${item.latex}$$" for item in sec.items]
+    out += ["", "## Optimal tunings on the spectrum [1/kappa, 1]", "",
             "| kappa | method | alpha | beta | rate | iterations to 1e-6 |",
             "| ---: | --- | ---: | ---: | ---: | ---: |"]
     for r in rows:
@@ -134,29 +388,3 @@ def render_markdown(*, rows: list[dict[str, Any]], checks: list[Any], derivation
             out += [f"![{spec.name}](figures/{spec.name}.png)\n\n{spec.caption}\n" for spec in figs]
     out.append("")
     return "\n".join(out)
-
-
-def derivation_items(method: str = "heavy_ball") -> list[tuple[str, str, str]]:
-    """``(title, unicode pretty-print, LaTeX)`` of each derived result, for the page."""
-    import sympy as sp
-
-    from hbtheory import symbolic as s
-
-    def item(title: str, expr: Any) -> tuple[str, str, str]:
-        return title, sp.pretty(expr, use_unicode=True, wrap_line=False), sp.latex(expr)
-
-    opt = s.optimal_parameters(method)
-    series = s.amplification_series()
-    curves = s.critical_curves(method)
-    return [
-        item("Iteration matrix A(α, β, h)", s.iteration_matrix(method)),
-        item("Characteristic polynomial det(zI − A)", s.characteristic_polynomial(method)),
-        item("Discriminant, factored", s.discriminant(method)),
-        item("Convergence region (Schur–Cohn / Jury)", s.convergence_region(method)),
-        item("Critical-damping curves β(αh)", sp.Tuple(*curves.beta)),
-        item("Optimal step size α*", opt.alpha),
-        item("Optimal momentum β*(κ)", opt.beta_kappa),
-        item("Optimal rate ρ*(κ)", opt.rho_kappa),
-        item("Velocity under a constant gradient g after t steps", series.transient),
-        item("Stationary variance under gradient noise σ²", s.stationary_variance(method)),
-    ]

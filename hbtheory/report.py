@@ -1,49 +1,125 @@
 """``hbtheory report``: run the verification of the theory on the defaults and write a report.
 
-The report is a directory with ``report.html`` (one self-contained page with the figures
-embedded, readable offline), ``report.md``, ``figures/*.png`` and ``results.json``. It is written into a
-temporary sibling directory and moved into place at the end, so an interrupted run leaves nothing
-half-written; an existing directory is only replaced if it is an earlier
-report (it carries the marker file :data:`MARKER`).
+The report is a folder with ``report.html`` (one self-contained page with the figures embedded and
+the derivations typeset as MathML, readable offline), ``report.md``, ``figures/*.png`` and
+``results.json``. It is written into a hidden sibling folder and moved into place at the end, so an
+interrupted run leaves nothing half-written; an existing folder is only replaced if it is an
+earlier report holding nothing but the report's own files (see :mod:`hbtheory._report_dir`).
 
-Every verification row is a :class:`Check`: the claim, how it was checked, the measured value,
-the tolerance and the verdict. The command exits non-zero when any check fails.
+Every verification row is a :class:`Check` made by a :class:`Claim` of the registry
+:data:`CLAIMS`: the statement and its source, how it was checked, the ``computed`` value, the
+``reference`` it is compared with, the ``discrepancy`` between them (its meaning is the claim's
+``kind``) and the ``tolerance`` that discrepancy must not exceed. A check with fewer cases than the
+claim needs, or a non-finite value, fails: no row can pass by comparing nothing. The command exits
+non-zero when any check fails.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from hbtheory import methods as _methods
+from hbtheory._report_dir import MARKER, ReportBusyError
+from hbtheory._result import Result
 
-MARKER = ".hbtheory-report"
+__all__ = [
+    "CLAIMS",
+    "KINDS",
+    "MARKER",
+    "Check",
+    "Claim",
+    "ReportBusyError",
+    "discrepancy",
+    "empirical_checks",
+    "optimal_table",
+    "run_checks",
+    "torch_available",
+    "write_report",
+]
+
 EPS = float(np.finfo(np.float64).eps)
 KAPPAS = (10.0, 1e2, 1e3, 1e4)
+#: The methods of the optimal-tuning table (every named member of the family).
+TABLE_METHODS = ("gradient_descent", "heavy_ball", "nesterov", "triple_momentum")
+
+#: What the discrepancy of each kind of claim is; the tolerance always bounds that number.
+KINDS = {
+    "relative error": "|computed - reference| / |reference|",
+    "absolute error": "|computed - reference|",
+    "at most": "computed - reference (the computed value may exceed the reference by the tolerance at most)",
+    "at least": "reference - computed (the computed value may fall short of the reference by the tolerance at most)",
+}
 
 
-@dataclass(frozen=True)
-class Check:
-    """One verification row: ``measured <= tolerance`` (or a boolean claim) decides ``passed``.
+def discrepancy(kind: str, computed: float, reference: float) -> float:
+    """The number a claim's tolerance bounds, for ``computed`` against ``reference``.
+
+    NaN when either value is not finite, so that such a row can never pass.
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`KINDS`.
+    computed, reference : float
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``kind``.
+
+    Examples
+    --------
+    >>> discrepancy("relative error", 1.1, 1.0) == abs(1.1 - 1.0) / 1.0
+    True
+    >>> discrepancy("at most", 0.5, 1.0), discrepancy("at least", 0.5, 1.0)
+    (-0.5, 0.5)
+    >>> discrepancy("absolute error", float("inf"), float("inf"))
+    nan
+    """
+    if kind not in KINDS:
+        raise ValueError(f"`kind` must be one of {sorted(KINDS)}, got {kind!r}")
+    c, r = float(computed), float(reference)
+    if not (math.isfinite(c) and math.isfinite(r)):
+        return math.nan
+    if kind == "relative error":
+        return (0.0 if c == 0 else math.inf) if r == 0 else abs(c - r) / abs(r)
+    if kind == "absolute error":
+        return abs(c - r)
+    return c - r if kind == "at most" else r - c
+
+
+@dataclass(frozen=True, eq=False)
+class Check(Result):
+    """One verification row: ``passed`` iff ``cases >= min_cases`` and ``discrepancy <= tolerance``.
 
     ``skipped`` rows (an optional dependency is missing) are neither passed nor failed.
     """
 
+    key: str
     claim: str
+    citation: str
     how: str
-    measured: float
+    computed: float
+    reference: float
+    kind: str
+    discrepancy: float
     tolerance: float
+    tolerance_means: str
+    cases: int
+    min_cases: int
     passed: bool
     skipped: bool = False
 
@@ -53,22 +129,177 @@ class Check:
         return "SKIP" if self.skipped else ("PASS" if self.passed else "FAIL")
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain dict for JSON (infinities as strings)."""
-        d = asdict(self)
+        """Plain dict of the fields plus ``verdict`` (non-finite floats stay floats; JSON makes them null)."""
+        d = super().as_dict()
         d["verdict"] = self.verdict
-        for k in ("measured", "tolerance"):
-            if not math.isfinite(d[k]):
-                d[k] = str(d[k])
         return d
 
 
-def _check(claim: str, how: str, measured: float, tolerance: float) -> Check:
-    return Check(claim, how, float(measured), float(tolerance), bool(measured <= tolerance))
+@dataclass(frozen=True)
+class Claim:
+    """A claim of the theory and the rule that checks it (an entry of :data:`CLAIMS`).
+
+    Attributes
+    ----------
+    key : str
+    statement : str
+        The claim; ``{subject}`` is replaced by the method's title where the claim is per method.
+    citation : str
+        Where it comes from.
+    kind : str
+        What the discrepancy is (a key of :data:`KINDS`).
+    tolerance : float
+        The largest discrepancy that passes.
+    tolerance_means : str
+        Why the tolerance has this size.
+    min_cases : int
+        How many cases (points, runs, samples) must have been compared for a verdict.
+    """
+
+    key: str
+    statement: str
+    citation: str
+    kind: str
+    tolerance: float
+    tolerance_means: str
+    min_cases: int = 1
+
+    def check(self, computed: float, reference: float, *, how: str, cases: int, subject: str | None = None,
+              tolerance: float | None = None) -> Check:
+        """The row for ``computed`` against ``reference`` over ``cases`` compared cases.
+
+        Examples
+        --------
+        >>> c = CLAIMS["amplification_limit"]
+        >>> c.check(2.0, 2.0, how="exact", cases=4).verdict
+        'PASS'
+        >>> c.check(2.0 * (1 + 1e-12), 2.0, how="a wrong value", cases=4).verdict
+        'FAIL'
+        >>> c.check(2.0, 2.0, how="nothing compared", cases=0).verdict
+        'FAIL'
+        """
+        tol = self.tolerance if tolerance is None else float(tolerance)
+        d = discrepancy(self.kind, computed, reference)
+        passed = int(cases) >= self.min_cases and math.isfinite(d) and math.isfinite(tol) and d <= tol
+        return Check(self.key, self.statement.format(subject=subject or ""), self.citation, how, float(computed),
+                     float(reference), self.kind, d, tol, self.tolerance_means, int(cases), self.min_cases,
+                     bool(passed))
+
+    def skip(self, why: str, subject: str | None = None) -> Check:
+        """A ``SKIP`` row: the check could not run (``why``: the missing dependency)."""
+        return Check(self.key, self.statement.format(subject=subject or ""), self.citation, f"not run: {why}",
+                     math.nan, math.nan, self.kind, math.nan, self.tolerance, self.tolerance_means, 0,
+                     self.min_cases, False, skipped=True)
 
 
-def _rel(a: Any, b: Any) -> float:
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), np.finfo(np.float64).tiny)))
+def _claims(*claims: Claim) -> dict[str, Claim]:
+    return {c.key: c for c in claims}
+
+
+_POLYAK = "Polyak (1964), USSR Comput. Math. Math. Phys. 4(5)"
+_LRP = "Lessard, Recht, Packard (2016), SIAM J. Optim. 26(1)"
+_ULPS = "float64 rounding of the closed forms: a few ulps, bounded by 16 eps"
+
+#: The registry: every claim the report checks, with its source and what its tolerance means.
+CLAIMS: dict[str, Claim] = _claims(
+    Claim("region", "{subject}: the convergence region derived by sympy (Schur-Cohn / Jury) is exactly where "
+          "rho(A) < 1", "Jury (1964); the Schur-Cohn conditions of hbtheory.symbolic", "absolute error", 0.0,
+          "number of points where the two disagree, none allowed (points within 1e-9 of rho = 1 are left out)",
+          min_cases=100),
+    Claim("optimum_formula", "{subject}: the closed-form optimal tuning equals the sympy equal-ripple derivation",
+          f"{_POLYAK}; {_LRP}", "relative error", 16 * EPS,
+          _ULPS + "; worst of alpha*, beta*, rho* over kappa in {10, 1e2, 1e3, 1e4}", min_cases=4),
+    Claim("optimum_rate", "{subject}: the worst-case rate over [mu, L] at the optimal tuning is the optimal rate",
+          f"{_POLYAK}; {_LRP}; Van Scoy, Freeman, Lynch (2018)", "relative error", 16 * EPS,
+          _ULPS + "; worst over kappa in {10, 1e2, 1e3, 1e4}", min_cases=4),
+    Claim("accuracy", "spectral_radius is accurate to the last digits within 1e-10 of the critical-damping curves",
+          "hbtheory design notes (double-double on the discriminant); reference: 50-digit mpmath",
+          "relative error", 16 * EPS, "a few ulps of a float64 result, bounded by 16 eps (np.linalg.eigvals "
+          "loses about half the digits here)", min_cases=100),
+    Claim("theorem1_bound", "Theorem 1: ||A^t|| <= C (rho + eps)^t for every t, with C = theorem1_constant",
+          "the source chapter, Theorem 1", "at most", 64 * EPS,
+          "largest ||A^t|| / (C (rho+eps)^t) may exceed 1 by the rounding of ||A^t|| and C only (64 eps)",
+          min_cases=20),
+    Claim("theorem1_defective", "at critical damping A is defective: ||A^t|| / (t rho^(t-1)) tends to "
+          "||A - rho I||, so ||A^t|| = O(rho^t) fails and no C works for eps = 0",
+          "the source chapter, Theorem 1 (the double-root case)", "relative error", 64 * EPS,
+          "rounding of ||A^t|| at t = 1000 (a few ulps each of 1000 products), bounded by 64 eps"),
+    Claim("worst_case", "{subject}: worst_case(n) is the maximum over the spectrum of ||x_n - x*||^2 / ||x_0 - x*||^2",
+          "exact n-step worst case over quadratics with spectrum in [mu, L]; reference: the method's own step rule "
+          "run on a dense grid of curvatures, refined around the maximum", "relative error", 1e-12,
+          "float64 rounding of n <= 20 steps of the recurrence (about n^2 eps) and of the grid maximum; 1e-12 "
+          "still fails an over-estimate", min_cases=3),
+    Claim("noise_lyapunov", "{subject}: the stationary variance under gradient noise solves the discrete Lyapunov "
+          "equation", "Astrom (1970), ch. 3; reference: the Lyapunov equation solved exactly in rationals",
+          "relative error", 1e-12, "float64 rounding of the closed form, amplified near the stability boundary "
+          "(rho <= 0.999: at most about 1e3 eps)", min_cases=20),
+    Claim("amplification_transient", "under a constant gradient g the heavy-ball step after t steps is "
+          "alpha g (1 - beta^t) / (1 - beta)", "hbtheory design notes; reference: 40-digit run of the step rule",
+          "relative error", 16 * EPS, "velocity_transient is accurate to a few ulps; worst over beta in "
+          "{0, .5, .9, .99} and t in {1, 10, 100, 1000}", min_cases=16),
+    Claim("amplification_limit", "... and tends to alpha g / (1 - beta): momentum amplifies the step 1/(1 - beta) "
+          "times", "hbtheory design notes; reference: 40-digit run of the step rule until beta^t < 1e-20",
+          "relative error", 16 * EPS, "amplification(beta) is one rounding of 1 - beta and one division",
+          min_cases=4),
+    Claim("lrp_cycle", "heavy ball at Polyak's tuning (kappa = 25) falls into a period-3 cycle on the "
+          "Lessard-Recht-Packard function", f"{_LRP}, sec. 4.6", "absolute error", 1e-9,
+          "distance of the cycle found to the exact rational cycle (the cycle detector's tolerance)"),
+    Claim("lrp_others", "Nesterov and gradient descent, tuned the same way, converge on that function",
+          f"{_LRP}, sec. 4.6", "absolute error", 1e-6, "largest |x_T - x*| after 2000 steps", min_cases=2),
+    Claim("pep_quadratic", "PEPit's worst case over quadratics equals hbtheory.worst_case (heavy ball, Polyak's "
+          "tuning)", "Taylor, Hendrickx, Glineur (2017); PEPit", "absolute error", math.nan,
+          "100 times the SDP solver's tolerance (times the worst case if above 1); per accurate solve", min_cases=3),
+    Claim("pep_general", "over all smooth strongly convex functions the worst case is at least the quadratic one",
+          "Taylor, Hendrickx, Glineur (2017); PEPit", "at least", math.nan,
+          "the general worst case may fall short of the exact quadratic one by 100 times the solver's tolerance",
+          min_cases=3),
+    Claim("gfj", "inside the Ghadimi-Feyzmahdavian-Johansson region heavy ball's worst case over smooth strongly "
+          "convex functions decreases with n", "Ghadimi, Feyzmahdavian, Johansson (2015), Theorem 4", "at most", 0.0,
+          "largest ratio W(n+1)/W(n) of consecutive worst cases may not exceed 1", min_cases=3),
+    Claim("sgd_rate", "torch.optim.SGD on a quadratic converges at the predicted rate rho(A)", _POLYAK,
+          "relative error", 1e-9, "rate fitted from a float64 run (measured: about 1e-15)", min_cases=12),
+    Claim("sgd_theorem1", "Theorem 1's bound ||e_t|| <= C (rho+eps)^t ||e_0|| holds at every step of torch's run",
+          "the source chapter, Theorem 1", "at most", 1e-9,
+          "the run's rounding (16 eps C t, below 1e-11 here) rounded up", min_cases=100),
+    Claim("sweep_rates", "the rho-map measured by running torch's update equals spectral_radius", _POLYAK,
+          "relative error", 1e-6, "rates fitted from a few hundred float64 steps per grid point", min_cases=100),
+    Claim("sweep_classification", "... and classifies every grid point the same way (converges or not)", _POLYAK,
+          "absolute error", 0.0, "number of points classified differently, none allowed", min_cases=100),
+    Claim("chapter_equal", "the chapter's hand-written step v = gamma v + lr g; p -= v equals torch.optim.SGD at a "
+          "constant lr", "hbtheory.methods.from_chapter", "absolute error", 1e-13,
+          "the two forms round differently; iterates are of size <= 1"),
+    Claim("chapter_schedule", "... and differs from it under a learning-rate schedule (lr x 0.1 at step 20)",
+          "hbtheory.methods.from_chapter", "at least", 0.0,
+          "the largest difference of the iterates must reach 1e-3: a real difference, far above rounding"),
+    Claim("notes_digits", "the notes' printed results are reproduced to every printed digit by torch.optim.SGD",
+          "the source notes (d2l's train_2d)", "absolute error", 0.0, "number of printed lines that differ",
+          min_cases=4),
+    Claim("noise_variance", "{subject}: the stationary variance of SGD with momentum under gradient noise matches "
+          "the Lyapunov prediction", "Astrom (1970), ch. 3", "absolute error", math.nan,
+          "5 standard errors of the mean over the seeded replicas", min_cases=256),
+    Claim("network", "on the chapter's 1-20-1 ReLU net momentum 0.8 ends with a lower loss than plain SGD",
+          "the source chapter's experiment", "at most", 0.0,
+          "momentum's final loss may not exceed plain SGD's (reference)"),
+    Claim("local_rate", "near a minimum of the (tanh) network, full-batch SGD converges at the rate rho predicts",
+          _POLYAK, "relative error", 1e-5, "rate fitted from float64 steps near the minimum (Hessian by torch.func)"),
+)
+
+
+def _worst(pairs: Iterable[tuple[float, float]], kind: str) -> tuple[float, float]:
+    """The ``(computed, reference)`` pair with the largest discrepancy (a NaN one first)."""
+    best: tuple[float, float] | None = None
+    best_d = -math.inf
+    for c, r in pairs:
+        d = discrepancy(kind, c, r)
+        if math.isnan(d):
+            return float(c), float(r)
+        if d > best_d:
+            best, best_d = (float(c), float(r)), d
+    return best if best is not None else (math.nan, math.nan)
+
+
+def _title(name: str) -> str:
+    return _methods.get_method(name).title
 
 
 # ------------------------------------------------------------------------------------------ checks
@@ -79,45 +310,47 @@ def _check_region(rng: np.random.Generator, quick: bool) -> Iterator[Check]:
     from hbtheory.spectral import spectral_radius
 
     n = 500 if quick else 3000
-    for name in ("heavy_ball", "nesterov"):
+    claim = CLAIMS["region"]
+    for name in ("heavy_ball",) if quick else ("heavy_ball", "nesterov"):
         region = symbolic.convergence_region(name)
         f = symbolic.to_numpy(region, (symbolic.alpha, symbolic.beta, symbolic.h))
         a = rng.uniform(0.01, 5.0, n)
         b = rng.uniform(0.0, 1.0, n)
         hh = rng.uniform(0.01, 2.0, n)
         inside = np.asarray(f(a, b, hh), dtype=bool)
-        rho = spectral_radius(a, b, hh, method=name)
-        margin = np.abs(rho - 1.0) > 1e-9  # exclude points on the boundary itself
+        rho = np.asarray(spectral_radius(a, b, hh, method=name))
+        margin = np.abs(rho - 1.0) > 1e-9  # points on the boundary itself are left out
         disagree = int(np.sum((inside != (rho < 1.0)) & margin))
-        yield _check(
-            f"{name}: the Jury-derived region is exactly where rho < 1",
-            f"sympy region vs spectral_radius at {n} random points",
-            disagree, 0,
-        )
+        yield claim.check(disagree, 0, how=f"sympy region vs spectral_radius at {int(margin.sum())} random "
+                          f"(alpha, beta, h), {int(inside.sum())} of them inside", cases=int(margin.sum()),
+                          subject=_title(name))
 
 
-def _check_optimum() -> Iterator[Check]:
+def _check_optimum(quick: bool) -> Iterator[Check]:
     import sympy as sp
 
     from hbtheory import symbolic
     from hbtheory.spectral import worst_case_rate
     from hbtheory.tuning import optimal_parameters
 
-    for name in ("heavy_ball", "nesterov", "gradient_descent"):
-        sym = symbolic.optimal_parameters(name)
-        worst = 0.0
-        worst_rate = 0.0
-        for kappa in KAPPAS:
-            t = optimal_parameters(kappa=kappa, method=name)
-            subs = {symbolic.mu: sp.Rational(1) / sp.Integer(int(kappa)), symbolic.L: 1}
-            for key, expr in (("alpha", sym.alpha), ("beta", sym.beta), ("rate", sym.rho)):
-                exact = float(sp.N(expr.subs(subs), 30))
-                worst = max(worst, abs(getattr(t, key) - exact) / max(abs(exact), 1e-300))
-            worst_rate = max(worst_rate, _rel(worst_case_rate(t.alpha, t.beta, t.mu, t.L, method=name), t.rate))
-        yield _check(f"{name}: closed-form optimum equals the sympy equal-ripple derivation",
-                     "relative difference over kappa in {10, 1e2, 1e3, 1e4}", worst, 16 * EPS)
-        yield _check(f"{name}: worst_case_rate at the optimum equals the optimal rate",
-                     "max over h in [mu, L] of rho, relative difference", worst_rate, 16 * EPS)
+    formula, rate = CLAIMS["optimum_formula"], CLAIMS["optimum_rate"]
+    derived = ("heavy_ball",) if quick else ("heavy_ball", "nesterov", "gradient_descent")
+    for name in TABLE_METHODS:
+        tunings = [optimal_parameters(kappa=kappa, method=name) for kappa in KAPPAS]
+        if name in derived:
+            sym = symbolic.optimal_parameters(name)
+            pairs = []
+            for kappa, t in zip(KAPPAS, tunings, strict=True):
+                subs = {symbolic.mu: sp.Rational(1) / sp.Integer(int(kappa)), symbolic.L: 1}
+                for key, expr in (("alpha", sym.alpha), ("beta", sym.beta), ("rate", sym.rho)):
+                    pairs.append((float(getattr(t, key)), float(sp.N(expr.subs(subs), 30))))
+            c, r = _worst(pairs, formula.kind)
+            yield formula.check(c, r, how="tuning.optimal_parameters vs the sympy result at 30 digits; worst of "
+                                "alpha, beta, rate", cases=len(tunings), subject=_title(name))
+        pairs = [(float(worst_case_rate(t.alpha, t.beta, t.mu, t.L, method=name)), float(t.rate)) for t in tunings]
+        c, r = _worst(pairs, rate.kind)
+        yield rate.check(c, r, how="worst_case_rate (max over h in [mu, L] of rho) vs Tuning.rate, worst kappa",
+                         cases=len(tunings), subject=_title(name))
 
 
 def _check_accuracy(rng: np.random.Generator, quick: bool) -> Iterator[Check]:
@@ -131,118 +364,197 @@ def _check_accuracy(rng: np.random.Generator, quick: bool) -> Iterator[Check]:
     h = 1.0
     # within 1e-10 (relative) of the lower or the upper critical curve alpha h = (1 -/+ sqrt(beta))^2
     curve = np.where(rng.random(n) < 0.5, (1 - sb) ** 2, (1 + sb) ** 2)
-    alpha = curve * (1 + rng.uniform(-1e-10, 1e-10, n))
-    alpha = np.maximum(alpha, 1e-12)
-    mpmath.mp.dps = 50
+    alpha = np.maximum(curve * (1 + rng.uniform(-1e-10, 1e-10, n)), 1e-12)
     ref = np.empty(n)
-    for i in range(n):
-        a, b = mpmath.mpf(float(alpha[i])), mpmath.mpf(float(beta[i]))
-        c1 = 1 + b - a * h
-        d = c1 * c1 - 4 * b
-        ref[i] = float((abs(c1) + mpmath.sqrt(d)) / 2 if d >= 0 else mpmath.sqrt(b))
-    got = spectral_radius(alpha, beta, h)
+    with mpmath.workdps(50):
+        for i in range(n):
+            a, b = mpmath.mpf(float(alpha[i])), mpmath.mpf(float(beta[i]))
+            c1 = 1 + b - a * h
+            d = c1 * c1 - 4 * b
+            ref[i] = float((abs(c1) + mpmath.sqrt(d)) / 2 if d >= 0 else mpmath.sqrt(b))
+    got = np.asarray(spectral_radius(alpha, beta, h))
     mats = np.zeros((n, 2, 2))
     mats[:, 0, 0] = 1 + beta - alpha * h
     mats[:, 0, 1] = -beta
     mats[:, 1, 0] = 1
     eig = np.max(np.abs(np.linalg.eigvals(mats)), axis=-1)
-    yield _check(
-        "spectral_radius is accurate within 1e-10 of the critical-damping curves",
-        f"max relative error vs 50-digit mpmath at {n} points (np.linalg.eigvals: {_rel(eig, ref):.1e})",
-        _rel(got, ref), 1e-13,
-    )
+    eig_err = float(np.max(np.abs(eig - ref) / ref))
+    claim = CLAIMS["accuracy"]
+    c, r = _worst(zip(got.tolist(), ref.tolist(), strict=True), claim.kind)
+    yield claim.check(c, r, how=f"heavy ball at {n} points within 1e-10 of the curves vs 50-digit mpmath, worst point "
+                      f"(np.linalg.eigvals there: relative error up to {eig_err:.1e})", cases=n)
 
 
 def _check_theorem1(rng: np.random.Generator) -> Iterator[Check]:
     from hbtheory.spectral import power_norm, spectral_radius, theorem1_constant
 
+    claim = CLAIMS["theorem1_bound"]
     t = np.arange(0, 501)
-    worst = 0.0
-    for _ in range(20):
+    eps = 0.01
+    ratios: list[float] = []
+    for _ in range(400):  # draw until enough points with 0.5 <= rho < 1 (no underflow over t <= 500)
         a, b, h = rng.uniform(0.05, 2.0), rng.uniform(0.0, 0.99), 1.0
         rho = float(spectral_radius(a, b, h))
-        if not 0.5 <= rho < 1:  # keep (rho + eps)^t far from underflow over the horizon
+        if not 0.5 <= rho < 1:
             continue
-        eps = 0.01
         c = float(theorem1_constant(a, b, h, eps=eps))
-        ratio = power_norm(a, b, h, t) / (rho + eps) ** t
-        worst = max(worst, float(np.max(ratio)) / c - 1.0)
-    yield _check("Theorem 1: ||A^t|| <= C (rho + eps)^t for every t, with C = theorem1_constant",
-                 "max_t ||A^t|| / (C (rho+eps)^t) - 1 over t <= 500 at random points with rho >= 0.5, eps = 0.01",
-                 worst, 64 * EPS)
-    # critical damping: heavy ball with beta = (1 - sqrt(alpha h))^2 exactly representable
-    a, h = 0.25, 1.0
-    b = 0.25  # (1 - sqrt(0.25))^2: a double root at z = 0.5
-    growth = float(power_norm(a, b, h, 1000) / (1000 * 0.5**999))
+        ratios.append(float(np.max(np.asarray(power_norm(a, b, h, t)) / (rho + eps) ** t)) / c)
+        if len(ratios) == 2 * claim.min_cases:
+            break
+    worst = max(ratios, default=math.nan)
+    yield claim.check(worst, 1.0, how=f"largest ||A^t|| / (C (rho+eps)^t) over t <= 500, eps = {eps}, at "
+                      f"{len(ratios)} random heavy-ball points with 0.5 <= rho < 1", cases=len(ratios))
+
+    # heavy ball at alpha h = 1/4, beta = 1/4 = (1 - sqrt(alpha h))^2: a double root at r = 1/2
+    a, b, h, r, steps = 0.25, 0.25, 1.0, 0.5, 1000
+    growth = float(power_norm(a, b, h, steps)) / (steps * r ** (steps - 1))
+    # A^t = r^(t-1) (t (A - rI) + rI) (Cayley-Hamilton with p_t = t r^(t-1)), so the ratio is exactly
+    # ||(A - rI) + (r/t) I||_2, whose entries are exact in float64
+    exact = float(np.linalg.norm(np.array([[1 - r + r / steps, -b], [1.0, -r + r / steps]]), 2))
     c0 = float(theorem1_constant(a, b, h))
-    yield Check("At critical damping A is defective: ||A^t|| ~ t rho^(t-1), so no C works for eps = 0",
-                f"theorem1_constant(eps=0) = {c0}; ||A^1000|| / (1000 rho^999) = {growth:.4f}",
-                float(c0), math.inf, bool(math.isinf(c0) and 0.5 < growth < 2.0))
+    yield CLAIMS["theorem1_defective"].check(
+        growth, exact, how=f"alpha h = beta = 1/4 (double root 1/2): ||A^t|| / (t rho^(t-1)) at t = {steps} vs "
+        f"||A - rho I + (rho/t) I||; theorem1_constant(eps=0) = {c0:g}", cases=1)
+
+
+def _brute_worst(m: _methods.Method, n: int, alpha: float, beta: float, mu: float, L: float) -> float:
+    """max over h in [mu, L] of x_n(h)^2 with x_{-1} = x_0 = 1, by the method's own step rule."""
+
+    def run(h: np.ndarray) -> np.ndarray:
+        x = np.ones_like(h)
+        x_prev = np.ones_like(h)
+        for _ in range(n):
+            x, x_prev = m.step(lambda y: h * y, x, x_prev, alpha, beta)
+        return np.asarray(x**2)
+
+    grid = np.linspace(mu, L, 20001)
+    values = run(grid)
+    i = int(np.argmax(values))
+    fine = np.linspace(grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)], 20001)  # the maximum's neighbourhood
+    return float(max(values[i], np.max(run(fine))))
 
 
 def _check_worst_case() -> Iterator[Check]:
     from hbtheory.spectral import worst_case
     from hbtheory.tuning import optimal_parameters
 
-    t = optimal_parameters(kappa=100.0)
-    worst = 0.0
-    for n in (1, 5, 20):
-        grid = np.linspace(t.mu, t.L, 200001)
-        x_prev = np.ones_like(grid)
-        x = np.ones_like(grid)
-        for _ in range(n):  # the heavy-ball recurrence itself on each eigenvalue, x_{-1} = x_0
-            x, x_prev = x - t.alpha * grid * x + t.beta * (x - x_prev), x
-        brute = float(np.max(x**2))
-        exact = float(worst_case(n, t.alpha, t.beta, t.mu, t.L))
-        worst = max(worst, (brute - exact) / exact)
-    yield _check("worst_case(n) is the maximum over the spectrum of the n-step contraction",
-                 "dense-grid brute force never exceeds it (relative excess, n = 1, 5, 20)", worst, 1e-12)
+    claim = CLAIMS["worst_case"]
+    ns = (1, 5, 20)
+    for name in ("heavy_ball", "nesterov", "gradient_descent"):
+        m = _methods.get_method(name)
+        t = optimal_parameters(kappa=100.0, method=name)
+        pairs = [(_brute_worst(m, n, t.alpha, t.beta, t.mu, t.L), float(worst_case(n, t.alpha, t.beta, t.mu, t.L,
+                                                                                    method=name))) for n in ns]
+        c, r = _worst(pairs, claim.kind)
+        yield claim.check(c, r, how=f"optimal tuning for kappa = 100, n = {', '.join(map(str, ns))}: Method.step on "
+                          "20001 curvatures + 20001 around the maximum vs worst_case, worst n", cases=len(ns),
+                          subject=m.title)
+
+
+def _lyapunov_exact(a: float, b: float, h: float, s: float, m: _methods.Method) -> float:
+    """Var(x) of x+ = c1 x - c0 x- - alpha xi (Var xi = s^2), from the 3x3 linear system in rationals."""
+    from fractions import Fraction as F
+
+    c1, c0 = m.c1(F(a), F(b), F(h)), m.c0(F(a), F(b), F(h))
+    q = F(a) ** 2 * F(s) ** 2
+    # S = A S A^T + Q with S = [[u, v], [v, u]] (stationary: x and x- have the same variance), A = [[c1, -c0], [1, 0]]:
+    # u = c1^2 u - 2 c1 c0 v + c0^2 u + q, v = c1 u - c0 v  =>  v = c1 u / (1 + c0)
+    u = q / (1 - c1**2 - c0**2 + 2 * c1**2 * c0 / (1 + c0))
+    return float(u)
 
 
 def _check_noise(rng: np.random.Generator) -> Iterator[Check]:
-    from scipy.linalg import solve_discrete_lyapunov
+    from hbtheory.spectral import spectral_radius, stationary_variance
 
-    from hbtheory.spectral import iteration_matrix, stationary_variance
-
-    worst = 0.0
-    for _ in range(20):
-        a, b, h, s = rng.uniform(0.01, 1.0), rng.uniform(0.0, 0.95), rng.uniform(0.1, 1.5), rng.uniform(0.1, 2)
-        A = iteration_matrix(a, b, h)
-        if np.max(np.abs(np.linalg.eigvals(A))) >= 0.999:
-            continue
-        q = np.array([[a * a * s * s, 0.0], [0.0, 0.0]])
-        ref = solve_discrete_lyapunov(A, q)[0, 0]
-        worst = max(worst, abs(float(stationary_variance(a, b, h, s)) - ref) / ref)
-    yield _check("stationary variance under gradient noise solves the discrete Lyapunov equation",
-                 "closed form vs scipy.linalg.solve_discrete_lyapunov at 20 random stable points", worst, 1e-9)
-
-
-def _check_beyond_quadratics() -> Iterator[Check]:
-    """Where the quadratic theory stops (counterexample) and what PEPit still certifies."""
-    import importlib.util
-
-    from hbtheory.counterexamples import counterexample_check
-
-    yield Check(**counterexample_check().as_dict())
-    if importlib.util.find_spec("PEPit") is None:
-        yield Check("PEPit's SDP reproduces the exact worst case on quadratics", "not run: PEPit is not installed "
-                    "(pip install -e '.[pepit]')", math.nan, math.nan, False, skipped=True)
-        return
-    from hbtheory.pep import gfj_check, pep_check
-
-    yield Check(**pep_check().as_dict())
-    yield Check(**gfj_check().verification().as_dict())
+    claim = CLAIMS["noise_lyapunov"]
+    for name in ("heavy_ball", "nesterov"):
+        m = _methods.get_method(name)
+        pairs = []
+        for _ in range(400):  # draw until enough stable points (rho < 0.999)
+            a, b, h, s = rng.uniform(0.01, 1.0), rng.uniform(0.0, 0.95), rng.uniform(0.1, 1.5), rng.uniform(0.1, 2)
+            if float(spectral_radius(a, b, h, method=name)) >= 0.999:
+                continue
+            pairs.append((float(stationary_variance(a, b, h, s, method=name)), _lyapunov_exact(a, b, h, s, m)))
+            if len(pairs) == claim.min_cases:
+                break
+        c, r = _worst(pairs, claim.kind)
+        yield claim.check(c, r, how=f"stationary_variance vs the exact rational solution of S = A S A^T + Q at "
+                          f"{len(pairs)} random stable points, worst point", cases=len(pairs), subject=m.title)
 
 
 def _check_amplification() -> Iterator[Check]:
+    import mpmath
+
     from hbtheory.spectral import amplification, velocity_transient
 
-    worst = 0.0
-    for beta in (0.0, 0.5, 0.9, 0.99):
-        limit = float(velocity_transient(1.0, beta, 1.0, 100000))
-        worst = max(worst, abs(limit - float(amplification(beta))) / float(amplification(beta)))
-    yield _check("under a constant gradient the step tends to alpha g / (1 - beta)",
-                 "velocity_transient at t = 1e5 vs amplification, beta in {0, .5, .9, .99}", worst, 16 * EPS)
+    hb = _methods.HEAVY_BALL
+    alpha, g = 0.1, 1.0
+    transient, limit = [], []
+    with mpmath.workdps(40):
+        for beta in (0.0, 0.5, 0.9, 0.99):
+            x = x_prev = mpmath.mpf(0)
+            t_end = max(1000, math.ceil(-20 / math.log10(beta))) if beta > 0 else 1000
+            for t in range(1, t_end + 1):
+                x, x_prev = hb.step(lambda _y: g, x, x_prev, mpmath.mpf(alpha), mpmath.mpf(beta))
+                if t in (1, 10, 100, 1000):
+                    transient.append((float(velocity_transient(alpha, beta, g, t)), float(x_prev - x)))
+            limit.append((alpha * g * float(amplification(beta)), float(x_prev - x)))
+    for key, pairs, how in (
+        ("amplification_transient", transient, "velocity_transient vs the step x_(t-1) - x_t of a 40-digit run of "
+         "HEAVY_BALL.step under g = 1, alpha = 0.1, worst (beta, t)"),
+        ("amplification_limit", limit,
+         "alpha g amplification(beta) vs that run's step once beta^t < 1e-20, worst beta"),
+    ):
+        claim = CLAIMS[key]
+        c, r = _worst(pairs, claim.kind)
+        yield claim.check(c, r, how=how, cases=len(pairs))
+
+
+def _check_counterexample() -> Iterator[Check]:
+    from hbtheory.counterexamples import counterexample_summary
+
+    s = counterexample_summary(steps=2000, starts=[-3.3, 3.0, 3.3])
+    cycle = s.cycle_error if s.period == 3 else math.nan
+    yield CLAIMS["lrp_cycle"].check(cycle, 0.0, how=f"run from x_-1 = x_0 = 3.3, 2000 steps; period found: {s.period}; "
+                                    "max |cycle - exact rationals|", cases=1 if s.period == 3 else 0)
+    others = [s.outcome(name) for name in ("nesterov", "gradient_descent")]
+    converged = [o for o in others if o.status == "converged"]
+    yield CLAIMS["lrp_others"].check(max((o.distance for o in converged), default=math.nan), 0.0,
+                                     how="same start; status: " + ", ".join(f"{o.method} {o.status}" for o in others),
+                                     cases=len(converged))
+
+
+def _check_pep(quick: bool, artefacts: dict[str, Any]) -> Iterator[Check]:
+    """PEPit: exact on quadratics, at least as bad on all smooth strongly convex functions, and the GFJ region."""
+    import importlib.util
+
+    if importlib.util.find_spec("PEPit") is None:
+        why = "PEPit is not installed (pip install -e '.[pepit]')"
+        yield from (CLAIMS[k].skip(why) for k in ("pep_quadratic", "pep_general", "gfj"))
+        return
+    from hbtheory.pep import gfj_check, pep_comparison
+
+    ns = [1, 2, 3] if quick else [1, 2, 3, 4]
+    comp = pep_comparison(ns, 10.0)
+    artefacts["pep"] = comp
+    exact = np.asarray(comp.exact)
+    tol = 100.0 * comp.tolerance * max(1.0, float(np.max(exact)))
+    accurate = np.asarray(comp.accurate)
+    for key, values, ok in (("pep_quadratic", comp.quadratic, accurate[0]),
+                            ("pep_general", comp.smooth_strongly_convex, accurate[1])):
+        claim = CLAIMS[key]
+        v = np.asarray(values)
+        c, r = _worst(zip(v[ok].tolist(), exact[ok].tolist(), strict=True), claim.kind)
+        yield claim.check(c, r, how=f"kappa = {comp.kappa:g}, n = {', '.join(map(str, ns))}, SDP solver "
+                          f"{comp.solver}; worst n of the accurate solves", cases=int(ok.sum()), tolerance=tol)
+    g = gfj_check(ns=(1, 2, 3) if quick else (1, 2, 3, 4))
+    v = np.asarray(g.values)
+    ratio = float(np.max(v[:, 1:] / v[:, :-1]))
+    good = bool(np.all(g.in_region) and g.accurate)
+    yield CLAIMS["gfj"].check(ratio if good else math.nan, 1.0,
+                              how=f"PEPit ({g.solver}), f(x_n) - f* given f(x_0) - f* <= 1, {len(v)} points of the "
+                              f"region (mu = {g.mu:g}, L = {g.L:g}), n = {', '.join(map(str, g.ns.tolist()))}",
+                              cases=int(v.shape[0] * (v.shape[1] - 1)) if good else 0)
 
 
 # NOTES_LINES: the results printed in the source notes (shared/seeds/002_*.txt) for
@@ -256,10 +568,26 @@ NOTES_LINES = {
 
 
 def torch_available() -> bool:
-    """Whether PyTorch can be imported (the empirical checks need it)."""
+    """Whether PyTorch can be imported (the empirical checks need it).
+
+    Examples
+    --------
+    >>> import importlib.util
+    >>> torch_available() == (importlib.util.find_spec("torch") is not None)
+    True
+    """
     import importlib.util
 
     return importlib.util.find_spec("torch") is not None
+
+
+def _theorem1_cases(run: Any) -> int:
+    """(step, direction) pairs the run's Theorem-1 check compared: directions with a finite constant."""
+    counted = getattr(run, "theorem1_samples", None)
+    if isinstance(counted, (int, np.integer)):
+        return int(counted)
+    finite = int(np.sum(np.isfinite(np.asarray(run.theorem1_constants))))
+    return finite * int(run.steps)
 
 
 def empirical_checks(*, device: str = "cpu", quick: bool = False,
@@ -272,7 +600,7 @@ def empirical_checks(*, device: str = "cpu", quick: bool = False,
     device : str, optional
         ``"cpu"`` or ``"cuda"`` (or ``"cuda:N"``).
     quick : bool, optional
-        Smaller runs.
+        Shorter runs, fewer replicas, and no network training (its two rows are left out).
     progress : callable, optional
         Called with the name of each check before it runs.
     artefacts : dict, optional
@@ -286,13 +614,16 @@ def empirical_checks(*, device: str = "cpu", quick: bool = False,
 
     Examples
     --------
+    >>> import pytest; _ = pytest.importorskip("torch")
     >>> rows = empirical_checks(quick=True)
-    >>> all(r.passed or r.skipped for r in rows)
+    >>> [r.verdict for r in rows].count("PASS") == len(rows) == 10
     True
+    >>> rate = rows[0]
+    >>> rate.key, rate.cases, rate.discrepancy < 1e-12
+    ('sgd_rate', 12, True)
     """
     if not torch_available():
-        return [Check("torch.optim.SGD behaves as the theory predicts", "not run: PyTorch is not installed "
-                      "(pip install torch==2.13.0)", math.nan, math.nan, False, skipped=True)]
+        return [CLAIMS["sgd_rate"].skip("PyTorch is not installed (pip install torch, the CPU build)")]
     from hbtheory import empirical as emp
     from hbtheory.tuning import optimal_parameters
 
@@ -304,13 +635,14 @@ def empirical_checks(*, device: str = "cpu", quick: bool = False,
     spectrum = emp.log_uniform_spectrum(12, 0.02, 0.9, seed=0)  # strictly inside [mu, L]: no double root
     run = emp.verify_quadratic(spectrum, lr=t.alpha, momentum=t.beta, steps=150 if quick else 300, dense=True,
                                device=device, progress=False)
-    rows.append(_check("torch.optim.SGD on a quadratic converges at the predicted rate rho(A)",
-                       f"Polyak's tuning for kappa = 100, 12 log-uniform eigenvalues, rotated; measured "
-                       f"{run.measured_rate:.10f} vs predicted {run.predicted_rate:.10f} (relative error)",
-                       run.relative_error, 1e-6))
-    rows.append(Check("Theorem 1's bound ||e_t|| <= C (rho+eps)^t ||e_0|| holds at every step of torch's run",
-                      "per-direction check over the whole run", float(not run.theorem1_held), 0.0,
-                      bool(run.theorem1_held)))
+    rows.append(CLAIMS["sgd_rate"].check(
+        run.measured_rate, run.predicted_rate, cases=int(np.sum(np.isfinite(np.asarray(run.direction_rates)))),
+        how="Polyak's tuning for kappa = 100, 12 log-uniform eigenvalues, rotated; largest fitted rate over the "
+        "eigen-directions vs largest spectral_radius"))
+    rows.append(CLAIMS["sgd_theorem1"].check(
+        run.theorem1_max_ratio, 1.0, cases=_theorem1_cases(run),
+        how=f"largest ||s_t|| / (C (rho+eps)^(t-1) ||s_1||) over {run.steps} steps and the directions with a "
+        f"finite C (eps = {run.theorem1_eps:g})"))
 
     say("empirical: batched sweep")
     n = 16 if quick else 40
@@ -318,52 +650,56 @@ def empirical_checks(*, device: str = "cpu", quick: bool = False,
     beta = np.linspace(0.0, 0.95, n)[None, :]
     res = emp.sweep(alpha, beta, 1.0, steps=300 if quick else 500, device=device, progress=False)
     cmp = emp.compare_with_theory(res)
-    rows.append(_check("the empirical rho-map of torch's update equals spectral_radius",
-                       f"{n}x{n} (alpha, beta) grid at h = 1, largest relative disagreement; "
-                       f"{cmp.classification_mismatches} convergence mis-classifications",
-                       cmp.max_rel_error + cmp.classification_mismatches, 1e-6))
+    measured, predicted = np.ravel(cmp.measured), np.ravel(cmp.predicted)
+    both = np.isfinite(measured) & np.isfinite(predicted)
+    claim = CLAIMS["sweep_rates"]
+    c, r = _worst(zip(measured[both].tolist(), predicted[both].tolist(), strict=True), claim.kind)
+    rows.append(claim.check(c, r, cases=int(both.sum()), how=f"{n}x{n} (alpha, beta) grid at h = 1, "
+                            "measured vs spectral_radius at the worst point"))
+    rows.append(CLAIMS["sweep_classification"].check(cmp.classification_mismatches, 0, cases=n * n,
+                                                     how=f"the same {n}x{n} grid: converging or not"))
 
     say("empirical: conventions")
     same = emp.chapter_vs_torch(lr=0.05, momentum=0.9, steps=60, device=device)
     drop = emp.chapter_vs_torch(lr=0.05, momentum=0.9, steps=60, schedule=emp.step_schedule(20, 0.1), device=device)
-    rows.append(_check("the chapter's hand-written step equals torch.optim.SGD at a constant lr",
-                       "max difference of the iterates over 60 steps", same.max_difference, 1e-13))
-    rows.append(Check("... and differs under a learning-rate schedule (lr x 0.1 at step 20)",
-                      f"max difference of the iterates: {drop.max_difference:.3g} (must exceed 1e-3)",
-                      drop.max_difference, 1e-3, bool(drop.max_difference > 1e-3)))
+    rows.append(CLAIMS["chapter_equal"].check(same.max_difference, 0.0, cases=60,
+                                              how="largest difference of the iterates over 60 steps"))
+    rows.append(CLAIMS["chapter_schedule"].check(drop.max_difference, 1e-3, cases=60,
+                                                 how="largest difference of the iterates over 60 steps"))
 
     say("empirical: the notes' 2-D runs")
     notes = {k: emp.notes_2d(k[0], k[1], device=device) for k in NOTES_LINES}
-    got = {k: r.d2l_line() for k, r in notes.items()}
-    wrong = [f"{k}: {got[k]!r}" for k, line in NOTES_LINES.items() if got[k] != line]
-    rows.append(Check("the notes' printed results are reproduced to every printed digit by torch.optim.SGD",
-                      "4 settings of 0.1 x1^2 + 2 x2^2 from (-5, -2), 20 steps"
-                      + (f"; differ: {wrong}" if wrong else ""),
-                      float(len(wrong)), 0.0, not wrong))
+    wrong = [f"{k}: {notes[k].d2l_line()!r}" for k, line in NOTES_LINES.items() if notes[k].d2l_line() != line]
+    rows.append(CLAIMS["notes_digits"].check(len(wrong), 0, cases=len(NOTES_LINES),
+                                             how="4 settings of 0.1 x1^2 + 2 x2^2 from (-5, -2), 20 steps"
+                                             + (f"; differ: {wrong}" if wrong else "")))
 
     say("empirical: noise")
     noise = emp.noise_variance(betas=(0.0, 0.5, 0.9), replicas=1024 if quick else 4096, device=device,
                                progress=False)
-    worst_z = float(np.max(np.abs(noise.z_scores)))
-    rows.append(Check("stationary variance under gradient noise matches the Lyapunov prediction (1/(1-beta) growth)",
-                      f"beta in {{0, 0.5, 0.9}}, {noise.replicas} seeded replicas; max |z-score|",
-                      worst_z, noise.z_tolerance, bool(noise.agrees)))
+    z = float(noise.z_tolerance)
+    for i, b in enumerate(np.asarray(noise.betas).tolist()):
+        se = float(np.asarray(noise.standard_error)[i])
+        rows.append(CLAIMS["noise_variance"].check(
+            float(np.asarray(noise.measured)[i]), float(np.asarray(noise.predicted)[i]), cases=int(noise.replicas),
+            tolerance=z * se, subject=f"beta = {b:g}",
+            how=f"alpha = {noise.alpha:g}, h = {noise.h:g}, sigma = {noise.sigma:g}, {noise.replicas} replicas; "
+            f"measured Var(x) vs predicted; standard error {se:.2g}"))
+    if artefacts is not None:
+        artefacts.update(quadratic=run, sweep=res, comparison=cmp, notes=notes, noise=noise)
+    if quick:
+        return rows
 
     say("empirical: the chapter's network")
-    net = emp.chapter_network(epochs=4 if quick else 12, device=device, progress=False)
-    rows.append(Check("on the chapter's 1-20-1 ReLU net momentum 0.8 ends with a lower loss than plain SGD",
-                      f"final full-data MSE: momentum {net.final_loss_momentum:.4g}, SGD {net.final_loss_sgd:.4g}",
-                      net.final_loss_momentum, net.final_loss_sgd,
-                      bool(net.final_loss_momentum < net.final_loss_sgd)))
-    local = emp.local_rate(emp.chapter_network(activation="tanh", epochs=2 if quick else 12, device=device,
-                                               progress=False),
+    net = emp.chapter_network(epochs=12, device=device, progress=False)
+    rows.append(CLAIMS["network"].check(net.final_loss_momentum, net.final_loss_sgd, cases=1,
+                                        how="final full-data MSE after 12 epochs: momentum (computed) vs SGD"))
+    local = emp.local_rate(emp.chapter_network(activation="tanh", epochs=12, device=device, progress=False),
                            alpha_factors=[1.0], beta_fractions=[0.0], progress=False)
-    rows.append(_check("near a minimum of the (tanh) network, full-batch SGD converges at the rate rho predicts",
-                       f"Hessian by torch.func; predicted {local.predicted_rate:.8f}, measured "
-                       f"{local.measured_rate:.8f} (relative error)", local.relative_error, 1e-5))
+    rows.append(CLAIMS["local_rate"].check(local.measured_rate, local.predicted_rate, cases=1,
+                                           how="Hessian by torch.func at the trained weights; measured vs predicted"))
     if artefacts is not None:
-        artefacts.update(quadratic=run, sweep=res, comparison=cmp, notes=notes, noise=noise, network=net,
-                         local=local, chapter_2d=emp.chapter_2d(device=device))
+        artefacts.update(network=net, local=local, chapter_2d=emp.chapter_2d(device=device))
     return rows
 
 
@@ -371,26 +707,36 @@ def empirical_checks(*, device: str = "cpu", quick: bool = False,
 
 
 def optimal_table() -> list[dict[str, Any]]:
-    """Rows of the optimal-parameter table: each method at each kappa in :data:`KAPPAS`."""
+    """Rows of the optimal-tuning table: each method of :data:`TABLE_METHODS` at each kappa of :data:`KAPPAS`.
+
+    Examples
+    --------
+    >>> rows = optimal_table()
+    >>> len(rows), [r["method"] for r in rows[:4]]
+    (16, ['gradient_descent', 'heavy_ball', 'nesterov', 'triple_momentum'])
+    >>> hb = next(r for r in rows if r["method"] == "heavy_ball" and r["kappa"] == 100.0)
+    >>> abs(hb["rate"] - 9 / 11) <= 4e-16, hb["iterations_1e-6"]   # Polyak: (sqrt(kappa) - 1) / (sqrt(kappa) + 1)
+    (True, 69)
+    """
     from hbtheory.tuning import optimal_parameters
 
     rows = []
     for kappa in KAPPAS:
-        for name in ("gradient_descent", "heavy_ball", "nesterov"):
+        for name in TABLE_METHODS:
             t = optimal_parameters(kappa=kappa, method=name)
-            rows.append({"kappa": kappa, "method": name, "title": _methods.METHODS[name].title, "alpha": t.alpha,
-                         "beta": t.beta, "rate": t.rate, "iterations_1e-6": t.iterations(1e-6)})
+            rows.append({"kappa": kappa, "method": name, "title": _title(name), "alpha": t.alpha, "beta": t.beta,
+                         "rate": t.rate, "iterations_1e-6": t.iterations(1e-6)})
     return rows
 
 
 def run_checks(*, quick: bool = False, progress: Callable[[str], None] | None = None, empirical: bool = True,
-               device: str = "cpu", artefacts: dict[str, Any] | None = None) -> list[Check]:
+               device: str = "cpu", artefacts: dict[str, Any] | None = None, pep: bool = True) -> list[Check]:
     """Run every verification check and return the rows (seeded: the same numbers every run).
 
     Parameters
     ----------
     quick : bool, optional
-        Smaller sample sizes.
+        Smaller samples; the sympy cross-checks for heavy ball only.
     progress : callable, optional
         Called with the name of each group of checks before it runs.
     empirical : bool, optional
@@ -398,7 +744,9 @@ def run_checks(*, quick: bool = False, progress: Callable[[str], None] | None = 
     device : str, optional
         Device of the empirical checks.
     artefacts : dict, optional
-        Receives the empirical runs (see :func:`empirical_checks`).
+        Receives the empirical runs and the PEPit comparison (for the figures).
+    pep : bool, optional
+        Run the PEPit checks (skipped rows without PEPit).
 
     Returns
     -------
@@ -406,45 +754,59 @@ def run_checks(*, quick: bool = False, progress: Callable[[str], None] | None = 
 
     Examples
     --------
-    >>> rows = run_checks(quick=True, empirical=False)
-    >>> all(r.passed for r in rows)
+    >>> rows = run_checks(quick=True, empirical=False, pep=False)
+    >>> [r.verdict for r in rows].count("PASS") == len(rows)
     True
+    >>> sorted({r.key for r in rows})[:4]
+    ['accuracy', 'amplification_limit', 'amplification_transient', 'lrp_cycle']
     """
     rng = np.random.default_rng(20261122)
+    store: dict[str, Any] = {} if artefacts is None else artefacts
     groups: list[tuple[str, Callable[[], Iterator[Check]]]] = [
         ("convergence region", lambda: _check_region(rng, quick)),
-        ("optimal parameters", _check_optimum),
+        ("optimal parameters", lambda: _check_optimum(quick)),
         ("accuracy near the critical curves", lambda: _check_accuracy(rng, quick)),
         ("Theorem 1", lambda: _check_theorem1(rng)),
         ("exact worst case", _check_worst_case),
         ("noise", lambda: _check_noise(rng)),
         ("amplification", _check_amplification),
-        ("beyond quadratics", _check_beyond_quadratics),
+        ("counterexample", _check_counterexample),
     ]
+    if pep:
+        groups.append(("PEPit", lambda: _check_pep(quick, store)))
     checks: list[Check] = []
     for i, (name, group) in enumerate(groups, 1):
         if progress is not None:
             progress(f"[{i}/{len(groups)}] {name}")
         checks.extend(group())
     if empirical:
-        checks.extend(empirical_checks(device=device, quick=quick, progress=progress, artefacts=artefacts))
+        checks.extend(empirical_checks(device=device, quick=quick, progress=progress, artefacts=store))
     return checks
 
 
-def write_report(out: str | os.PathLike[str], *, quick: bool = False, progress: bool = True,
-                 device: str = "cpu") -> dict[str, Any]:
-    """Run the checks and write the report directory atomically.
+QUICK_LEAVES_OUT = [
+    "the torch.optim.SGD runs (run `hbtheory verify` for those)",
+    "the PEPit semidefinite programs",
+    "the sympy cross-checks and derivations of every method but heavy ball",
+    "the figures of the experiments and of the PEPit worst cases; the heatmaps at lower resolution",
+]
 
-    The directory holds ``report.html`` (one self-contained page, figures embedded, readable
-    offline), ``report.md``, ``figures/*.png`` and ``results.json``.
+
+def write_report(out: str | Path, *, quick: bool = False, progress: bool = True,
+                 device: str = "cpu") -> dict[str, Any]:
+    """Run the checks and write the report folder atomically.
+
+    The folder holds ``report.html`` (one self-contained page: figures embedded, formulas as
+    MathML, readable offline), ``report.md``, ``figures/*.png`` and ``results.json``.
 
     Parameters
     ----------
     out : path
-        Output directory. If it exists it must be an earlier report (it contains :data:`MARKER`)
-        and is then replaced; anything else is refused.
+        Output folder. If it exists it must be an earlier report holding only the report's own
+        files; it is then replaced. A symbolic link to one is followed (the link stays).
     quick : bool, optional
-        Smaller sample sizes.
+        A few seconds instead of about fifteen: leaves out :data:`QUICK_LEAVES_OUT` (the page
+        says so).
     progress : bool, optional
         Print progress lines to stderr.
     device : str, optional
@@ -453,93 +815,129 @@ def write_report(out: str | os.PathLike[str], *, quick: bool = False, progress: 
     Returns
     -------
     dict
-        ``{"out", "passed", "failed", "skipped", "seconds"}``.
+        ``{"out", "passed", "failed", "skipped", "seconds", "quick"}``.
 
     Raises
     ------
     ValueError
-        If ``out`` exists and is not an earlier report.
+        Before any work, if the report cannot be written at ``out`` (an existing folder that is
+        not an earlier report, a dangling symbolic link, a parent that is a file or not writable,
+        a bad ``device``); :class:`ReportBusyError` (a ``ValueError``) if another report is
+        writing ``out``.
 
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp()) / "r"
-    >>> write_report(d, quick=True, progress=False)["failed"]
-    0
-    >>> sorted(p.name for p in d.iterdir())
-    ['.hbtheory-report', 'figures', 'report.html', 'report.md', 'results.json']
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     d = pathlib.Path(tmp) / "r"
+    ...     summary = write_report(d, quick=True, progress=False)
+    ...     names = sorted(p.name for p in d.iterdir())
+    ...     left = sorted(p.name for p in pathlib.Path(tmp).iterdir())
+    >>> summary["failed"], summary["skipped"], summary["passed"] >= 15
+    (0, 0, True)
+    >>> names, left
+    (['.hbtheory-report', 'figures', 'report.html', 'report.md', 'results.json'], ['r'])
     """
     from hbtheory import __version__
+    from hbtheory import _report_dir as rd
     from hbtheory._report_figures import figure_specs
-    from hbtheory._report_html import derivation_items, render_html, render_markdown
+    from hbtheory._report_html import derivation_sections, render_html, render_markdown
 
-    target = Path(out)
-    if target.exists() and not (target.is_dir() and (target / MARKER).exists()):
-        raise ValueError(f"`out` {str(target)!r} exists and is not an earlier hbtheory report; choose another path")
-    start = time.perf_counter()
+    target = rd.check_out(out)
+    if not isinstance(device, str):
+        raise TypeError(f"`device` must be a string such as 'cpu' or 'cuda', got {type(device).__name__}")
+    if not quick and torch_available():
+        from hbtheory.empirical import resolve_device
+
+        resolve_device(device)  # a bad or missing device: a ValueError now, not after the checks
+    target.parent.mkdir(parents=True, exist_ok=True)
 
     def say(msg: str) -> None:
         if progress:
             print(f"hbtheory report: {msg}", file=sys.stderr, flush=True)
 
-    artefacts: dict[str, Any] = {}
-    checks = run_checks(quick=quick, progress=say, device=device, artefacts=artefacts)
-    rows = optimal_table()
-    say("derivation")
-    derivation = derivation_items("heavy_ball")
-    specs = figure_specs(artefacts, quick=quick)
-    figures: list[tuple[Any, bytes]] = []
-    for i, spec in enumerate(specs, 1):
-        say(f"figure {i}/{len(specs)}: {spec.name}")
-        figures.append((spec, _png(spec.draw())))
-    seconds = time.perf_counter() - start
-    meta = {"version": __version__, "device": device, "quick": quick}
-    results = {
-        "optimal": rows,
-        "checks": [c.as_dict() for c in checks],
-        "derivation": {title: latex for title, _, latex in derivation},
-        "figures": [{"file": f"figures/{spec.name}.png", "caption": spec.caption} for spec, _ in figures],
-        "seconds": seconds,
-        **meta,
-    }
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the report is an ordinary directory
-        (tmp / MARKER).write_text("written by hbtheory report\n")
-        (tmp / "figures").mkdir()
-        for spec, png in figures:
-            (tmp / "figures" / f"{spec.name}.png").write_bytes(png)
-        (tmp / "report.html").write_text(render_html(rows=rows, checks=checks, derivation=derivation,
-                                                     figures=figures, seconds=seconds, meta=meta), encoding="utf-8")
-        (tmp / "report.md").write_text(render_markdown(rows=rows, checks=checks, derivation=derivation,
-                                                       figures=[spec for spec, _ in figures], seconds=seconds),
-                                       encoding="utf-8")
-        (tmp / "results.json").write_text(json.dumps(results, indent=2))
+    with rd.locked(target):
         if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            rd.check_replaceable(target, str(out))  # again, now that no other run can change it
+        rd.clean_stale(target)
+        start = time.perf_counter()
+        artefacts: dict[str, Any] = {}
+        checks = run_checks(quick=quick, progress=say, device=device, artefacts=artefacts, empirical=not quick,
+                            pep=not quick)
+        rows = optimal_table()
+        say("derivation")
+        derivation = derivation_sections(("heavy_ball",) if quick else ("heavy_ball", "nesterov", "gradient_descent"))
+        specs = figure_specs(artefacts, quick=quick)
+        figures: list[tuple[Any, bytes]] = []
+        for i, spec in enumerate(specs, 1):
+            say(f"figure {i}/{len(specs)}: {spec.name}")
+            figures.append((spec, _png(spec.draw())))
+        seconds = time.perf_counter() - start
+        meta = {"version": __version__, "device": device, "quick": quick,
+                "left_out": QUICK_LEAVES_OUT if quick else []}
+        results = {
+            "optimal": rows,
+            "checks": [c.as_dict() for c in checks],
+            "kinds": KINDS,
+            "derivation": {sec.title: {item.title: item.latex for item in sec.items} for sec in derivation},
+            "figures": [{"file": f"figures/{spec.name}.png", "caption": spec.caption} for spec, _ in figures],
+            "seconds": seconds,
+            **meta,
+        }
+        files = ["report.html", "report.md", "results.json", *(f"figures/{spec.name}.png" for spec, _ in figures)]
+        marker = rd.new_marker(files, ["figures"])
+        tmp = rd.make_temp(target, "tmp")
+        try:
+            (tmp / rd.MARKER).write_text(marker.text(), encoding="utf-8")  # first: a killed run is recognisable
+            (tmp / "figures").mkdir()
+            for spec, png in figures:
+                (tmp / "figures" / f"{spec.name}.png").write_bytes(png)
+            (tmp / "report.html").write_text(render_html(rows=rows, checks=checks, derivation=derivation,
+                                                         figures=figures, seconds=seconds, meta=meta),
+                                             encoding="utf-8")
+            (tmp / "report.md").write_text(render_markdown(rows=rows, checks=checks, derivation=derivation,
+                                                           figures=[spec for spec, _ in figures], seconds=seconds,
+                                                           meta=meta), encoding="utf-8")
+            (tmp / "results.json").write_text(json.dumps(_json_ready(results), indent=1, allow_nan=False),
+                                              encoding="utf-8")
+            rd.install(tmp, target, marker)
+        except BaseException:
+            if tmp.exists() and rd.read_marker(tmp) is not None:
+                rd.remove_own(tmp, marker)
+            raise
     failed = sum(not c.passed and not c.skipped for c in checks)
     skipped = sum(c.skipped for c in checks)
     passed = len(checks) - failed - skipped
     say(f"{passed} of {passed + failed} checks passed ({skipped} skipped) in {seconds:.1f} s "
-        f"-> {target / 'report.html'}")
-    return {"out": str(target), "passed": passed, "failed": failed, "skipped": skipped, "seconds": seconds}
+        f"-> {Path(out) / 'report.html'}")
+    return {"out": str(out), "passed": passed, "failed": failed, "skipped": skipped, "seconds": seconds,
+            "quick": quick}
+
+
+def _json_ready(value: Any) -> Any:
+    """JSON-safe copy: non-finite floats become ``None`` (the package's one policy)."""
+    from hbtheory._result import plain
+
+    value = plain(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_ready(v) for v in value]
+    return value
+
+
+#: Figures are drawn at this many pixels per inch and shown at half their pixel width (sharp on HiDPI).
+DPI = 200
 
 
 def _png(fig: Any) -> bytes:
     import io
 
+    import matplotlib.pyplot as plt
+
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
+    fig.savefig(buf, format="png", dpi=DPI)
+    plt.close(fig)
     return buf.getvalue()
