@@ -292,7 +292,8 @@ def render_html(*, rows: list[dict[str, Any]], checks: list[Any], derivation: li
            f"<div class='card neutral'><b>{skipped}</b>skipped (optional dependency missing)</div>",
            f"<div class='card neutral'><b>{seconds:.0f} s</b>wall time</div></div>"]
     if meta.get("quick"):
-        out.append("<p class='note'><b>Quick mode</b> leaves out: " + "; ".join(e(x) for x in meta["left_out"])
+        left_out = (re.sub(r"`([^`]+)`", r"<code>\1</code>", e(x)) for x in meta["left_out"])
+        out.append("<p class='note'><b>Quick mode</b> leaves out: " + "; ".join(left_out)
                    + ". Run <code>hbtheory report</code> without <code>--quick</code> for everything.</p>")
     out += toc
 

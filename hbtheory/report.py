@@ -305,6 +305,26 @@ def _title(name: str) -> str:
 # ------------------------------------------------------------------------------------------ checks
 
 
+def _near_boundary(name: str, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``n`` points within 1e-6..1e-2 (relative, in alpha) of where spectral_radius crosses 1.
+
+    For every method of the family the stable steps at fixed (beta, h) form one interval
+    (0, alpha_max); alpha_max is found by bisection on ``spectral_radius`` itself, and the sympy
+    region must then put the points on each side of it on the right side.
+    """
+    from hbtheory.spectral import spectral_radius
+
+    b = rng.uniform(0.0, 0.99, n)
+    hh = rng.uniform(0.01, 2.0, n)
+    lo, hi = np.full(n, 1e-6) / hh, np.full(n, 50.0) / hh
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        outside = np.asarray(spectral_radius(mid, b, hh, method=name)) >= 1.0
+        lo, hi = np.where(outside, lo, mid), np.where(outside, mid, hi)
+    side = np.where(rng.random(n) < 0.5, -1.0, 1.0)
+    return hi * (1.0 + side * 10.0 ** rng.uniform(-6, -2, n)), b, hh
+
+
 def _check_region(rng: np.random.Generator, quick: bool) -> Iterator[Check]:
     from hbtheory import symbolic
     from hbtheory.spectral import spectral_radius
@@ -314,16 +334,17 @@ def _check_region(rng: np.random.Generator, quick: bool) -> Iterator[Check]:
     for name in ("heavy_ball",) if quick else ("heavy_ball", "nesterov"):
         region = symbolic.convergence_region(name)
         f = symbolic.to_numpy(region, (symbolic.alpha, symbolic.beta, symbolic.h))
-        a = rng.uniform(0.01, 5.0, n)
-        b = rng.uniform(0.0, 1.0, n)
-        hh = rng.uniform(0.01, 2.0, n)
+        near = _near_boundary(name, rng, n)
+        a = np.concatenate([rng.uniform(0.01, 5.0, n), near[0]])
+        b = np.concatenate([rng.uniform(0.0, 1.0, n), near[1]])
+        hh = np.concatenate([rng.uniform(0.01, 2.0, n), near[2]])
         inside = np.asarray(f(a, b, hh), dtype=bool)
         rho = np.asarray(spectral_radius(a, b, hh, method=name))
         margin = np.abs(rho - 1.0) > 1e-9  # points on the boundary itself are left out
         disagree = int(np.sum((inside != (rho < 1.0)) & margin))
-        yield claim.check(disagree, 0, how=f"sympy region vs spectral_radius at {int(margin.sum())} random "
-                          f"(alpha, beta, h), {int(inside.sum())} of them inside", cases=int(margin.sum()),
-                          subject=_title(name))
+        yield claim.check(disagree, 0, how=f"sympy region vs spectral_radius at {int(margin.sum())} (alpha, beta, h): "
+                          f"{n} uniform, {n} within 1e-6..1e-2 of the boundary; {int(inside.sum())} inside",
+                          cases=int(margin.sum()), subject=_title(name))
 
 
 def _check_optimum(quick: bool) -> Iterator[Check]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import time
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 import pytest
@@ -23,3 +26,22 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "hbtheory"))
 def rng() -> np.random.Generator:
     """A seeded generator: the same test gives the same numbers on every run."""
     return np.random.default_rng(20261122)
+
+
+class ReportBuild(NamedTuple):
+    """One full ``hbtheory report`` build, shared by every test that reads a report."""
+
+    out: Path
+    summary: dict[str, Any]
+    seconds: float
+
+
+@pytest.fixture(scope="session")
+def report_build(tmp_path_factory: pytest.TempPathFactory) -> ReportBuild:
+    """The full report, built once per test session (about 15 s on two cores)."""
+    from hbtheory.report import write_report
+
+    out = tmp_path_factory.mktemp("report") / "hbtheory-report"
+    start = time.perf_counter()
+    summary = write_report(out, progress=False)
+    return ReportBuild(out, summary, time.perf_counter() - start)
