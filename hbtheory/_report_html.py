@@ -54,6 +54,11 @@ td small, .cite { color: var(--muted); font-size: 12.5px; display: block; }
 .v-PASS { color: var(--pass); font-weight: 700; } .v-FAIL { color: var(--fail); font-weight: 700; }
 .v-SKIP { color: #7d8590; font-weight: 700; }
 tr.FAIL td { background: #fff5f5; }
+table.checks { table-layout: fixed; }
+table.checks col.v { width: 4.2em; } table.checks col.c { width: 27%; } table.checks col.h { width: 28%; }
+table.checks col.n { width: 10.5%; }
+table.checks td.num { overflow-wrap: anywhere; white-space: normal; }
+table.checks td.test { text-align: left; }
 dl.kinds { font-size: 14px; margin: 8px 0 0; } dl.kinds dt { font-weight: 600; float: left; clear: left;
   width: 8.5em; } dl.kinds dd { margin: 0 0 2px 8.5em; color: var(--muted); }
 .math { overflow-x: auto; overflow-y: hidden; padding: 6px 2px; }
@@ -69,8 +74,10 @@ details { margin: 6px 0 14px; } summary { cursor: pointer; color: var(--muted); 
 pre.tex { background: #f6f8fa; border-radius: 8px; padding: 10px 14px; overflow-x: auto; font-size: 13px;
           white-space: pre-wrap; word-break: break-word; }
 figure { margin: 20px 0 32px; }
-figure img { display: block; max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; }
-figcaption { color: var(--muted); font-size: 14px; margin-top: 6px; }
+figure img { display: block; width: 100%; max-width: 880px; height: auto; margin: 0 auto; border: 1px solid var(--line);
+             border-radius: 6px; }
+figcaption { max-width: 880px; margin: 6px auto 0; }
+figcaption { color: var(--muted); font-size: 14px; }
 code { background: var(--soft); padding: 1px 4px; border-radius: 4px; overflow-wrap: anywhere; }
 @media (max-width: 720px) {
   main { padding: 14px 14px 40px; }
@@ -81,6 +88,8 @@ code { background: var(--soft); padding: 1px 4px; border-radius: 4px; overflow-w
   table.stack tr { border: 1px solid var(--line); border-radius: 8px; margin: 0 0 12px; padding: 4px 0; }
   table.stack td { border: 0; padding: 3px 10px; text-align: left; white-space: normal; overflow-wrap: anywhere; }
   table.stack td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-weight: 600; }
+  table.checks td.num { display: inline-block; width: auto; padding-right: 14px; }
+  table.checks td.test { display: block; }
   .deriv { grid-template-columns: minmax(0, 1fr); }
   math[display="block"] { font-size: 1em; }
   .deriv > div.what { border-bottom: 0; padding: 10px 0 0; }
@@ -94,11 +103,15 @@ code { background: var(--soft); padding: 1px 4px; border-radius: 4px; overflow-w
 
 @dataclass(frozen=True)
 class MathItem:
-    """One derived result: its title, the equations as MathML (one ``<math>`` each) and as LaTeX."""
+    """One derived result: its title, the equations as MathML (one ``<math>`` each) and as LaTeX.
+
+    ``note`` says why a result is missing (``mathml`` is then empty).
+    """
 
     title: str
     mathml: tuple[str, ...]
     latex: str
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,42 +136,131 @@ def _ml(expr: Any, **settings: Any) -> str:
     return _MINUS.sub(lambda m: f"<{m.group(1)}>&#8722;", out)  # a minus sign, not a hyphen
 
 
-def _mi(s: str) -> str:
-    return f"<mi>{s}</mi>"
-
-
-def _mo(s: str) -> str:
-    return f"<mo>{s}</mo>"
-
-
-def _x(sub: str) -> str:
-    """``x`` with subscript ``t``, ``t+1`` or ``t-1``."""
+def _x(sub: str, base: str = "x") -> str:
+    """``x`` (or ``base``) with subscript ``t``, ``t+1`` or ``t-1``."""
     if sub == "t":
-        return "<msub><mi>x</mi><mi>t</mi></msub>"
+        return f"<msub><mi>{base}</mi><mi>t</mi></msub>"
     sign = "+" if "+" in sub else "&#8722;"
-    return f"<msub><mi>x</mi><mrow><mi>t</mi><mo>{sign}</mo><mn>1</mn></mrow></msub>"
+    return f"<msub><mi>{base}</mi><mrow><mi>t</mi><mo>{sign}</mo><mn>1</mn></mrow></msub>"
 
 
 def _eq(lhs: str, rhs: str) -> str:
     return f"<math display='block'><mrow>{lhs}<mo>=</mo>{rhs}</mrow></math>"
 
 
-def _update_mathml(m: Any) -> str:
-    """The method's update rule, built from its look-ahead ``gamma`` (symbolic where it is constant)."""
+_A, _B, _G, _D, _MU, _RHO = "&#945;", "&#946;", "&#947;", "&#948;", "&#956;", "&#961;"
+_STAR = "<mo>*</mo>"
+
+
+def _update(m: Any) -> tuple[str, ...]:
+    """The method's update rule, from its look-ahead ``gamma`` (and its design, for Triple Momentum)."""
     import sympy as sp
 
     from hbtheory import symbolic as s
 
     diff = f"<mrow><mo>(</mo>{_x('t')}<mo>&#8722;</mo>{_x('t-1')}<mo>)</mo></mrow>"
-    gamma = sp.sympify(m.gamma(s.beta)) if (m.gamma is not None and m.design is None) else None
-    point = _x("t") if gamma is None or gamma == 0 else f"<mrow>{_x('t')}<mo>+</mo>{_ml(gamma)}{diff}</mrow>"
+    momentum = f"<mo>+</mo><mi>{_B}</mi>{diff}" if m.uses_beta else ""
+    if m.design is not None:
+        b_e, g_e, d_e = m.design(s.r)
+        grad = f"<mo>&#8711;</mo><mi>f</mi><mrow><mo>(</mo>{_x('t', 'y')}<mo>)</mo></mrow>"
+        return (_eq(_x("t+1"), f"<mrow>{_x('t')}{momentum}<mo>&#8722;</mo><mi>{_A}</mi>{grad}</mrow>"),
+                _eq(_x("t", "y"), f"<mrow>{_x('t')}<mo>+</mo><mi>{_G}</mi>{diff}</mrow>"),
+                _eq(_x("t", "z"), f"<mrow>{_x('t')}<mo>+</mo><mi>{_D}</mi>{diff}</mrow>"),
+                *(_eq(f"<mi>{sym}</mi>", _ml(sp.sympify(e))) for sym, e in ((_B, b_e), (_G, g_e), (_D, d_e))))
+    gamma = sp.sympify(m.gamma(s.beta)) if m.gamma is not None else sp.Integer(0)
+    point = _x("t") if gamma == 0 else f"<mrow>{_x('t')}<mo>+</mo>{_ml(gamma)}{diff}</mrow>"
     grad = f"<mo>&#8711;</mo><mi>f</mi><mrow><mo>(</mo>{point}<mo>)</mo></mrow>"
-    momentum = f"<mo>+</mo>{_mi('&#946;')}{diff}" if m.uses_beta else ""
-    return _eq(_x("t+1"), f"<mrow>{_x('t')}{momentum}<mo>&#8722;</mo>{_mi('&#945;')}{grad}</mrow>")
+    return (_eq(_x("t+1"), f"<mrow>{_x('t')}{momentum}<mo>&#8722;</mo><mi>{_A}</mi>{grad}</mrow>"),)
+
+
+def _items(name: str, *, amplification: bool) -> list[MathItem]:
+    import sympy as sp
+
+    from hbtheory import methods as _methods
+    from hbtheory import symbolic as s
+
+    m = _methods.get_method(name)
+    det = "<mrow><mi>det</mi><mo>(</mo><mi>z</mi><mi>I</mi><mo>&#8722;</mo><mi>A</mi><mo>)</mo></mrow>"
+
+    def matrix() -> tuple[tuple[str, ...], str]:
+        a = s.iteration_matrix(name)
+        return (_eq("<mi>A</mi>", _ml(a)),), "A = " + s.latex(a)
+
+    def charpoly() -> tuple[tuple[str, ...], str]:
+        p = s.characteristic_polynomial(name)
+        return (_eq(det, _ml(p, order="grlex")),), r"\det(zI - A) = " + sp.latex(p, order="grlex")
+
+    def disc() -> tuple[tuple[str, ...], str]:
+        d = s.discriminant(name)
+        factors = d.args if isinstance(d, sp.Mul) and len(d.args) > 2 else (d,)
+        pairs = [sp.Mul(*factors[i:i + 2], evaluate=False) for i in range(0, len(factors), 2)]  # phone-sized lines
+        lines = [_eq("<mi>D</mi>", _ml(pairs[0]))]
+        lines += [f"<math display='block'><mrow><mo>&#8901;</mo>{_ml(p)}</mrow></math>" for p in pairs[1:]]
+        return tuple(lines), "D = " + s.latex(d)
+
+    def region() -> tuple[tuple[str, ...], str]:
+        reg = s.convergence_region(name)
+        lhs = f"<mrow><mi>{_RHO}</mi><mo>(</mo><mi>A</mi><mo>)</mo><mo>&lt;</mo><mn>1</mn></mrow>"
+        conditions = reg.args if isinstance(reg, sp.And) else (reg,)  # one condition a line: fits a phone
+        lines = [f"<math display='block'><mrow>{lhs}<mo>&#8660;</mo>{_ml(conditions[0])}</mrow></math>"]
+        lines += [f"<math display='block'><mrow><mo>&#8743;</mo>{_ml(c)}</mrow></math>" for c in conditions[1:]]
+        return tuple(lines), r"\rho(A) < 1 \iff " + s.latex(reg)
+
+    def curves() -> tuple[tuple[str, ...], str]:
+        c = s.critical_curves(name)
+        return (tuple(_eq(f"<mi>{_B}</mi>", _ml(e)) for e in c.beta)
+                + tuple(_eq(f"<mrow><mi>{_A}</mi><mi>h</mi></mrow>", _ml(v)) for v in c.alpha_h)), s.latex(c)
+
+    def optimum() -> tuple[tuple[str, ...], str]:
+        opt = s.optimal_parameters(name)
+        pairs = [(f"<msup><mi>{_A}</mi>{_STAR}</msup>", opt.alpha), (f"<msup><mi>{_B}</mi>{_STAR}</msup>", opt.beta),
+                 (f"<msup><mi>{_RHO}</mi>{_STAR}</msup>", opt.rho)]
+        return tuple(_eq(lhs, _ml(e)) for lhs, e in pairs if m.uses_beta or _B not in lhs), ", ".join(
+            opt._latex_parts()[:3])
+
+    def optimum_kappa() -> tuple[tuple[str, ...], str]:
+        opt = s.optimal_parameters(name)
+        pairs = [(f"<mrow><msup><mi>{_A}</mi>{_STAR}</msup><mi>{_MU}</mi></mrow>", opt.alpha_mu),
+                 (f"<msup><mi>{_B}</mi>{_STAR}</msup>", opt.beta_kappa),
+                 (f"<msup><mi>{_RHO}</mi>{_STAR}</msup>", opt.rho_kappa)]
+        return tuple(_eq(lhs, _ml(e)) for lhs, e in pairs if m.uses_beta or _B not in lhs), ", ".join(
+            opt._latex_parts()[3:])
+
+    def variance() -> tuple[tuple[str, ...], str]:
+        v = s.stationary_variance(name)
+        return ((_eq("<mrow><mi>Var</mi><mo>(</mo><mi>x</mi><mo>)</mo></mrow>", _ml(v)),),
+                r"\operatorname{Var}(x) = " + s.latex(v))
+
+    def steps() -> tuple[tuple[str, ...], str]:
+        series = s.amplification_series()
+        v_t = "<msub><mi>v</mi><mi>t</mi></msub>"
+        lim = "<munder><mo>lim</mo><mrow><mi>t</mi><mo>&#8594;</mo><mi>&#8734;</mi></mrow></munder>"
+        return ((_eq(v_t, _ml(series.transient)), _eq(f"{lim}{v_t}", _ml(series.steady))),
+                s.latex(series.transient) + r",\quad " + s.latex(series.steady))
+
+    parts = [("Iteration matrix", matrix), ("Characteristic polynomial", charpoly),
+             ("Discriminant, factored", disc), ("Convergence region (Schur-Cohn / Jury)", region),
+             ("Critical damping (D = 0)", curves), ("Optimal tuning on [μ, L]", optimum),
+             ("... in terms of κ = L/μ", optimum_kappa), ("Stationary variance under gradient noise of variance σ²",
+                                                          variance)]
+    if amplification:
+        parts.append(("Step under a constant gradient g, after t steps and in the limit", steps))
+    items = [MathItem("Update rule", _update(m), m.update)]
+    for title, build in parts:
+        try:
+            maths, tex = build()
+        except ValueError as exc:  # a result hbtheory.symbolic does not derive for this method
+            items.append(MathItem(title, (), "", note=str(exc).split(": ", 1)[-1]))
+            continue
+        items.append(MathItem(title, maths, tex))
+    return items
 
 
 def derivation_sections(methods: Sequence[str] = ("heavy_ball",)) -> list[DerivationSection]:
     """The derived results of each method, as MathML and LaTeX (sympy does the derivation).
+
+    A result that :mod:`hbtheory.symbolic` does not derive for a method (Triple Momentum's
+    equal-ripple optimum, for one) is listed with the reason instead.
 
     Examples
     --------
@@ -168,61 +270,11 @@ def derivation_sections(methods: Sequence[str] = ("heavy_ball",)) -> list[Deriva
     >>> "<mfrac><mn>2</mn>" in sec.items[6].mathml[0]   # alpha* = 2/(L + mu)
     True
     """
-    import sympy as sp
-
     from hbtheory import methods as _methods
-    from hbtheory import symbolic as s
 
-    a, b, mu = "&#945;", "&#946;", "&#956;"
-    star = "<mo>*</mo>"
-    out = []
-    for name in methods:
-        m = _methods.get_method(name)
-        opt = s.optimal_parameters(name)
-        curves = s.critical_curves(name)
-        items = [
-            MathItem("Update rule", (_update_mathml(m),), m.update),
-            MathItem("Iteration matrix", (_eq(_mi("A"), _ml(s.iteration_matrix(name))),),
-                     "A = " + s.latex(s.iteration_matrix(name))),
-            MathItem("Characteristic polynomial",
-                     (_eq("<mrow><mi>det</mi><mo>(</mo><mi>z</mi><mi>I</mi><mo>&#8722;</mo><mi>A</mi><mo>)</mo></mrow>",
-                          _ml(s.characteristic_polynomial(name), order="grlex")),),
-                     r"\det(zI - A) = " + sp.latex(s.characteristic_polynomial(name), order="grlex")),
-            MathItem("Discriminant, factored", (_eq(_mi("D"), _ml(s.discriminant(name))),),
-                     "D = " + s.latex(s.discriminant(name))),
-            MathItem("Convergence region (Schur-Cohn / Jury)",
-                     (f"<math display='block'><mrow><mi>&#961;</mi><mo>(</mo><mi>A</mi><mo>)</mo><mo>&lt;</mo>"
-                      f"<mn>1</mn><mo>&#8660;</mo>{_ml(s.convergence_region(name))}</mrow></math>",),
-                     r"\rho(A) < 1 \iff " + s.latex(s.convergence_region(name))),
-            MathItem("Critical damping (D = 0)",
-                     tuple(_eq(_mi(b), _ml(e)) for e in curves.beta)
-                     + tuple(_eq(f"<mrow>{_mi(a)}<mi>h</mi></mrow>", _ml(v)) for v in curves.alpha_h),
-                     s.latex(curves)),
-            MathItem("Optimal tuning on [μ, L]",
-                     tuple(_eq(f"<msup>{_mi(sym)}{star}</msup>", _ml(e)) for sym, e in
-                           ((a, opt.alpha), (b, opt.beta), ("&#961;", opt.rho)) if sym != b or m.uses_beta),
-                     ", ".join(opt._latex_parts()[:3])),
-            MathItem("... in terms of κ = L/μ",
-                     tuple(_eq(lhs, _ml(e)) for lhs, e in
-                           ((f"<mrow><msup>{_mi(a)}{star}</msup>{_mi(mu)}</mrow>", opt.alpha_mu),
-                            (f"<msup>{_mi(b)}{star}</msup>", opt.beta_kappa),
-                            (f"<msup><mi>&#961;</mi>{star}</msup>", opt.rho_kappa)) if m.uses_beta or b not in lhs),
-                     ", ".join(opt._latex_parts()[3:])),
-            MathItem("Stationary variance under gradient noise of variance σ²",
-                     (_eq("<mrow><mi>Var</mi><mo>(</mo><mi>x</mi><mo>)</mo></mrow>",
-                          _ml(s.stationary_variance(name))),),
-                     r"\operatorname{Var}(x) = " + s.latex(s.stationary_variance(name))),
-        ]
-        if m.uses_beta and name == methods[0]:
-            series = s.amplification_series()
-            v_t = "<msub><mi>v</mi><mi>t</mi></msub>"
-            items.append(MathItem(
-                "Step under a constant gradient g, after t steps and in the limit",
-                (_eq(v_t, _ml(series.transient)), _eq(f"<munder><mo>lim</mo><mrow><mi>t</mi><mo>&#8594;</mo>"
-                                                      f"<mi>&#8734;</mi></mrow></munder>{v_t}", _ml(series.steady))),
-                s.latex(series.transient) + r",\quad " + s.latex(series.steady)))
-        out.append(DerivationSection(name, m.title, tuple(items)))
-    return out
+    return [DerivationSection(name, _methods.get_method(name).title,
+                              tuple(_items(name, amplification=(i == 0 and _methods.get_method(name).uses_beta))))
+            for i, name in enumerate(methods)]
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -303,18 +355,18 @@ def render_html(*, rows: list[dict[str, Any]], checks: list[Any], derivation: li
                "and a row also fails if it compared fewer cases than the claim needs or a value is not finite.</p>"
                "<dl class='kinds'>")
     out += [f"<dt>{e(_SHORT_KIND[k])}</dt><dd>{e(v)}</dd>" for k, v in KINDS.items()]
-    out.append("</dl><table class='stack checks'><thead><tr><th>verdict</th><th>claim</th><th>how it was checked</th>"
+    out.append("</dl><table class='stack checks'><colgroup><col class='v'><col class='c'><col class='h'><col class='n'>"
+               "<col class='n'><col></colgroup><thead><tr><th>verdict</th><th>claim</th><th>how it was checked</th>"
                "<th>computed</th><th>reference</th><th>discrepancy &le; tolerance</th></tr></thead><tbody>")
     for c in checks:
         test = (f"{e(_SHORT_KIND[c.kind])} {_fmt(c.discrepancy)} &le; {_fmt(c.tolerance)}" if not c.skipped
                 else "not run")
         out.append(f"<tr class='{c.verdict}'><td data-label='verdict' class='v-{c.verdict}'>{c.verdict}</td>"
                    f"<td data-label='claim'>{e(c.claim)}<span class='cite'>{e(c.citation)}</span></td>"
-                   f"<td data-label='how'>{e(c.how)}<small>cases: {c.cases} (needs {c.min_cases}); tolerance: "
-                   f"{e(c.tolerance_means)}</small></td>"
-                   f"<td data-label='computed' class='num'>{_fmt(c.computed, 10)}</td>"
-                   f"<td data-label='reference' class='num'>{_fmt(c.reference, 10)}</td>"
-                   f"<td data-label='test' class='num'>{test}</td></tr>")
+                   f"<td data-label='how'>{e(c.how)}<small>cases compared: {c.cases} (needs {c.min_cases})</small></td>"
+                   f"<td data-label='computed' class='num'>{_fmt(c.computed, 8)}</td>"
+                   f"<td data-label='reference' class='num'>{_fmt(c.reference, 8)}</td>"
+                   f"<td data-label='test' class='num test'>{test}<small>{e(c.tolerance_means)}</small></td></tr>")
     out.append("</tbody></table>")
 
     out.append("<h2 id='derivation'>Derivations</h2><p>Derived by <code>hbtheory.symbolic</code> (sympy) from each "
@@ -323,10 +375,10 @@ def render_html(*, rows: list[dict[str, Any]], checks: list[Any], derivation: li
     for sec in derivation:
         out.append(f"<h3 id='derivation-{_slug(sec.method)}'>{e(sec.title)}</h3><div class='deriv'>")
         for item in sec.items:
-            maths = "".join(item.mathml)
+            maths = "".join(item.mathml) or f"<small class='cite'>not derived symbolically: {e(item.note)}</small>"
             out.append(f"<div class='what'>{e(item.title)}</div><div class='math'>{maths}</div>")
         out.append("</div><details><summary>LaTeX</summary><pre class='tex'>"
-                   + e("\n".join(f"% {i.title}\n{i.latex}" for i in sec.items)) + "</pre></details>")
+                   + e("\n".join(f"% {i.title}\n{i.latex}" for i in sec.items if i.latex)) + "</pre></details>")
 
     out.append("<h2 id='tuning'>Optimal tunings on the spectrum [1/&kappa;, 1]</h2><p>From "
                "<code>hbtheory.optimal_parameters</code>: the step size &alpha;, momentum &beta; and worst-case rate "
@@ -375,7 +427,8 @@ def render_markdown(*, rows: list[dict[str, Any]], checks: list[Any], derivation
     out += ["", "## Derivations"]
     for sec in derivation:
         out += ["", f"### {sec.title}", ""]
-        out += [f"- **{item.title}**: $${item.latex}$$" for item in sec.items]
+        out += [f"- **{item.title}**: $${item.latex}$$" if item.latex else f"- **{item.title}**: not derived "
+                f"symbolically ({item.note})" for item in sec.items]
     out += ["", "## Optimal tunings on the spectrum [1/kappa, 1]", "",
             "| kappa | method | alpha | beta | rate | iterations to 1e-6 |",
             "| ---: | --- | ---: | ---: | ---: | ---: |"]
