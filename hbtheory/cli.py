@@ -1,7 +1,18 @@
 """The ``hbtheory`` command line (also ``python -m hbtheory``).
 
-Subcommands are thin wrappers over the library; every one takes ``--json``. Bad input prints one
-line to stderr and exits with status 2, without a traceback.
+Subcommands are thin wrappers over the library; every one takes ``--json``. The promise: exit
+status 0 with the library's value, or exit status 2 with exactly one line on stderr (no
+traceback) for input the library or the command refuses; status 1 only when a verification check
+failed (``verify``, ``report``).
+
+* Numbers: negative values are values (``--h -1e-3``, ``--x0 -inf``), not options.
+* Output files (``rho --csv``, ``heatmap --out``) are validated before any work, written to a
+  temporary sibling and renamed into place (nothing half-written), with the permissions of a new
+  file under the umask (an existing file keeps its permissions). A symbolic link is written
+  through (its target is replaced, the link stays); a dangling link, a folder, a FIFO or another
+  non-regular file is refused. ``report --out`` is validated by the report's own rules first.
+* JSON: indented, strict (``NaN`` and infinities become ``null``, the policy of
+  :meth:`hbtheory._result.Result.to_json`). Text: every float as its shortest round-tripping repr.
 
 Examples
 --------
@@ -10,7 +21,7 @@ Examples
     hbtheory optimal --kappa 100
     hbtheory optimal --mu 0.1 --L 10 --method nesterov --json
     hbtheory rho --alpha 0.1 --beta 0.9 --h 1
-    hbtheory rho --alpha-range 0.01 4 --beta-range 0 0.99 --n 200 --h 1 --csv rho.csv
+    hbtheory rho --alpha-range 0.01 4 --beta-range 0 0.99 --grid 200 --h 1 --csv rho.csv
     hbtheory heatmap --kappa 100 --out heatmap.png
     hbtheory worst-case --n 20 --alpha 0.33 --beta 0.67 --mu 0.1 --L 1
     hbtheory counterexample --json
@@ -21,15 +32,34 @@ Examples
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import os
+import re
+import stat
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
-from hbtheory.methods import METHODS
+if TYPE_CHECKING:
+    from hbtheory.methods import Method
 
 EXIT_BAD_INPUT = 2
+COMMANDS = ("optimal", "rho", "heatmap", "worst-case", "counterexample", "verify", "report")
+METHOD_CHOICES = ("heavy_ball", "nesterov", "gradient_descent", "triple_momentum", "general")
+#: Largest ``rho --grid``: 25 million CSV rows (about 1.9 GB), written block by block.
+RHO_GRID_MAX = 5000
+RHO_GRID_DEFAULT = 100
+#: Points per block of the streamed ``rho`` grid: bounds the memory whatever ``--grid`` is.
+RHO_BLOCK_POINTS = 1 << 16
+
+# A negative number such as ``-1e-3`` looks like an option to argparse (its own test accepts only
+# ``-1`` and ``-1.5``). ``main`` prefixes every argument that parses as a number and starts with
+# ``-`` by this character, which argparse does not take for an option; the converters below strip
+# it. A real command line cannot contain it (arguments are C strings).
+_VALUE = "\0"
 
 
 class UsageError(Exception):
@@ -38,291 +68,479 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message}")
+        raise UsageError(f"{self.prog}: error: {message}")
 
 
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "as_dict"):
-        return value.as_dict()
-    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+# --------------------------------------------------------------------------------------------
+# Parsing
+# --------------------------------------------------------------------------------------------
 
 
-def _finite_or_str(x: float) -> float | str:
-    # JSON has no inf/nan; say it in words rather than emit invalid JSON.
-    return x if math.isfinite(x) else ("inf" if x > 0 else "-inf" if x < 0 else "nan")
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _mark_negative_numbers(argv: Sequence[str]) -> list[str]:
+    return [_VALUE + a if len(a) > 1 and a[0] == "-" and _is_number(a) else a for a in argv]
+
+
+def _unmark(text: str) -> str:
+    return text[1:] if text.startswith(_VALUE) else text
+
+
+def _real(text: str) -> float:
+    value = _unmark(text)
+    try:
+        return float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a real number, got {value!r}") from None
+
+
+def _integer(text: str) -> int:
+    value = _unmark(text)
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {value[:40]!r}") from None
+
+
+def _text(text: str) -> str:
+    return _unmark(text)
+
+
+def _method(args: argparse.Namespace) -> Method:
+    """The :class:`~hbtheory.methods.Method` of ``--method`` (and ``--gamma`` for the general family)."""
+    from hbtheory.methods import general, get_method
+
+    if args.method == "general":
+        if args.gamma is None:
+            raise UsageError(f"{args.prog}: error: --method general needs --gamma G (the look-ahead, a finite real)")
+        return general(args.gamma)
+    if args.gamma is not None:
+        raise UsageError(f"{args.prog}: error: --gamma goes with --method general, not --method {args.method}")
+    return get_method(args.method)
+
+
+_DEVICE = re.compile(r"^(cpu|cuda(:\d{1,4})?)$")
+
+
+def _check_device(args: argparse.Namespace) -> None:
+    if not _DEVICE.match(args.device):
+        raise UsageError(f"{args.prog}: error: --device must be cpu, cuda or cuda:N, got {args.device!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------------------------
+
+
+def _json_text(payload: Any) -> str:
+    from hbtheory._result import _json_safe, plain
+
+    return json.dumps(_json_safe(plain(payload)), indent=2, allow_nan=False)
 
 
 def _emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
-    if args.json:
-        clean = {k: _finite_or_str(v) if isinstance(v, float) else v for k, v in payload.items()}
-        print(json.dumps(clean, indent=2, default=_json_default))
-    else:
-        print(text)
+    print(_json_text(payload) if args.json else text)
+
+
+def _num(x: Any) -> str:
+    """The shortest repr that reads back as the same float64 (also for numpy scalars)."""
+    return repr(float(x))
+
+
+def _check_output_file(raw: str, option: str, prog: str) -> str:
+    """Validate an output file before any work; return the path that will be replaced.
+
+    A symbolic link is followed (its target is written, the link stays).
+    """
+
+    def refuse(why: str) -> NoReturn:
+        raise UsageError(f"{prog}: error: {option} {raw!r} {why}")
+
+    if not raw.strip():
+        raise UsageError(f"{prog}: error: {option} must be a file path, got an empty string")
+    if "\0" in raw:
+        refuse("contains a NUL character")
+    path = os.path.abspath(raw)
+    if raw.endswith(("/", os.sep)) or os.path.isdir(path):
+        refuse("is a folder; give a file name")
+    if os.path.islink(path):
+        path = os.path.realpath(path)
+        if not os.path.exists(path):
+            refuse("is a dangling (or looping) symbolic link")
+    if os.path.lexists(path):
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            refuse("exists and is not a regular file (a FIFO, socket or device); choose another path")
+    parent = os.path.dirname(path)
+    if not os.path.exists(parent):
+        refuse(f"cannot be written: the folder {parent!r} does not exist")
+    if not os.path.isdir(parent):
+        refuse(f"cannot be written: {parent!r} is not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        refuse(f"cannot be written: the folder {parent!r} is not writable")
+    return path
+
+
+def _new_file_mode(target: str) -> int:
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)  # an existing file keeps its permissions
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def _atomic_file(target: str, mode: str) -> Iterator[IO[Any]]:
+    """A file object whose content replaces ``target`` when the block ends without an exception."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".hbtheory-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode) as f:
+            yield f
+        os.chmod(tmp, _new_file_mode(target))  # mkstemp makes it private: give it the umask's mode
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+# --------------------------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------------------------
+
+
+def _torch_call(alpha: float, beta: float, method: Method) -> dict[str, Any] | None:
+    from hbtheory.methods import Canonical
+
+    try:
+        return Canonical(method.name, alpha, beta, True, "").to_torch()
+    except ValueError:
+        return None
 
 
 def _cmd_optimal(args: argparse.Namespace) -> int:
     from hbtheory.tuning import optimal_parameters
 
+    m = _method(args)
     if args.kappa is not None and (args.mu is not None or args.L is not None):
-        raise UsageError("hbtheory optimal: give either --kappa or --mu and --L, not both")
+        raise UsageError("hbtheory optimal: error: give either --kappa or --mu and --L, not both")
     if args.kappa is None and (args.mu is None or args.L is None):
-        raise UsageError("hbtheory optimal: give --kappa, or both --mu and --L")
+        raise UsageError("hbtheory optimal: error: give --kappa, or both --mu and --L")
     if args.kappa is not None:
-        res = optimal_parameters(kappa=args.kappa, method=args.method)
+        res = optimal_parameters(kappa=args.kappa, method=m)
     else:
-        res = optimal_parameters(mu=args.mu, L=args.L, method=args.method)
-    payload = dict(res.as_dict())
-    payload["iterations"] = res.iterations(args.tol)
-    payload["tol"] = args.tol
-    text = (
-        f"{METHODS[res.method].title} on [mu, L] = [{res.mu:g}, {res.L:g}] (kappa = {res.kappa:g})\n"
-        f"  alpha = {res.alpha:.17g}\n  beta  = {res.beta:.17g}\n  rate  = {res.rate:.17g}\n"
-        f"  iterations to {args.tol:g}: {payload['iterations']}\n"
+        res = optimal_parameters(mu=args.mu, L=args.L, method=m)
+    iterations = res.iterations(args.tol)
+    torch_kwargs = _torch_call(res.alpha, res.beta, m)
+    payload = {**res.as_dict(), "iterations": iterations, "tol": args.tol, "torch_sgd": torch_kwargs}
+    if torch_kwargs is None:
+        call = f"torch.optim.SGD: no equivalent for {m.name} (it runs heavy ball and Nesterov)"
+    else:
         # full precision: the optimum sits on a critical-damping curve, where rounding beta to a few
         # digits costs about the square root of the rounding error in rate
-        f"  torch.optim.SGD(lr={res.alpha!r}, momentum={res.beta!r}"
-        f"{', nesterov=True' if res.method == 'nesterov' else ''})"
-        f"{'  # lr in units of 1/L' if args.kappa is not None else ''}"
+        call = (f"torch.optim.SGD(params, lr={_num(torch_kwargs['lr'])}, momentum={_num(torch_kwargs['momentum'])}"
+                f"{', nesterov=True' if torch_kwargs['nesterov'] else ''})"
+                f"{'  # lr in units of 1/L' if args.kappa is not None else ''}")
+    shown = iterations if isinstance(iterations, int) else "never (rate >= 1)"
+    text = (
+        f"{m.title} on [mu, L] = [{_num(res.mu)}, {_num(res.L)}] (kappa = {_num(res.kappa)})\n"
+        f"  alpha = {_num(res.alpha)}\n  beta  = {_num(res.beta)}\n  rate  = {_num(res.rate)}\n"
+        f"  iterations to {_num(args.tol)}: {shown}\n  {call}"
     )
     _emit(args, payload, text)
-    return 0
-
-
-def _atomic_write(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory (no half-written file)."""
-    import os
-    import tempfile
-
-    target = os.path.abspath(path)
-    directory = os.path.dirname(target)
-    if not os.path.isdir(directory):
-        raise UsageError(f"hbtheory: directory {directory!r} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".hbtheory-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def _cmd_rho_grid(args: argparse.Namespace) -> int:
-    import io
-
-    import numpy as np
-
-    from hbtheory.spectral import spectral_radius
-
-    if args.n < 2 or args.n > 5000:
-        raise UsageError("hbtheory rho: --n must be in [2, 5000]")
-    alpha = np.linspace(float(args.alpha_range[0]), float(args.alpha_range[1]), args.n)
-    beta = np.linspace(float(args.beta_range[0]), float(args.beta_range[1]), args.n)
-    rho = spectral_radius(alpha[:, None], beta[None, :], args.h, method=args.method)
-    buf = io.StringIO()
-    buf.write("alpha,beta,h,rho\n")
-    a, b = np.meshgrid(alpha, beta, indexing="ij")
-    for x, y, r in zip(a.ravel(), b.ravel(), rho.ravel(), strict=True):
-        buf.write(f"{float(x)!r},{float(y)!r},{float(args.h)!r},{float(r)!r}\n")
-    _atomic_write(args.csv, buf.getvalue().encode())
-    payload = {"csv": args.csv, "points": int(rho.size), "method": args.method, "h": args.h,
-               "min_rho": float(rho.min()), "converging_fraction": float(np.mean(rho < 1.0))}
-    _emit(args, payload, f"wrote {rho.size} points to {args.csv} (min rho {payload['min_rho']:.6g}, "
-                         f"{100 * payload['converging_fraction']:.1f}% converge)")
-    return 0
-
-
-def _cmd_heatmap(args: argparse.Namespace) -> int:
-    import io
-
-    from hbtheory import plots
-
-    fmt = args.out.rsplit(".", 1)[-1].lower() if "." in args.out else ""
-    if fmt not in {"png", "pdf", "svg"}:
-        raise UsageError("hbtheory heatmap: --out must end in .png, .pdf or .svg")
-    if not 20 <= args.n <= 2000 or not 20 <= args.dpi <= 600:
-        raise UsageError("hbtheory heatmap: --n must be in [20, 2000] and --dpi in [20, 600]")
-    given = [args.kappa is not None, args.h is not None, args.mu is not None or args.L is not None]
-    if sum(given) != 1 or (given[2] and (args.mu is None or args.L is None)):
-        raise UsageError("hbtheory heatmap: give exactly one of --h, --kappa, or --mu and --L")
-    if args.kappa is not None:
-        from hbtheory._validation import as_scalar
-
-        kappa = as_scalar(args.kappa, "kappa", low=1.0)
-        fig = plots.rho_heatmap(mu=1.0 / kappa, L=1.0, method=args.method, n=args.n, gfj=args.gfj)
-    elif args.h is not None:
-        fig = plots.rho_heatmap(args.h, method=args.method, n=args.n)
-    else:
-        fig = plots.rho_heatmap(mu=args.mu, L=args.L, method=args.method, n=args.n, gfj=args.gfj)
-    buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=args.dpi)
-    _atomic_write(args.out, buf.getvalue())
-    _emit(args, {"out": args.out, "method": args.method}, f"wrote {args.out}")
     return 0
 
 
 def _cmd_rho(args: argparse.Namespace) -> int:
     from hbtheory.spectral import spectral_radius
 
-    grid = args.csv is not None or args.alpha_range is not None or args.beta_range is not None
+    if args.old_n is not None:
+        raise UsageError("hbtheory rho: error: --n is now --grid (grid points per axis); "
+                         "--n is the step count of worst-case")
+    point = [name for name, v in (("--alpha", args.alpha), ("--beta", args.beta)) if v is not None]
+    grid = [name for name, v in (("--alpha-range", args.alpha_range), ("--beta-range", args.beta_range),
+                                 ("--csv", args.csv), ("--grid", args.grid)) if v is not None]
+    if point and grid:
+        raise UsageError(f"hbtheory rho: error: give a point ({', '.join(point)}) or a grid ({', '.join(grid)}), "
+                         "not both")
+    m = _method(args)
     if grid:
         if args.csv is None or args.alpha_range is None or args.beta_range is None or args.h is None:
-            raise UsageError("hbtheory rho: a grid needs --alpha-range, --beta-range, --h and --csv")
-        return _cmd_rho_grid(args)
+            raise UsageError("hbtheory rho: error: a grid needs --alpha-range, --beta-range, --h and --csv")
+        return _rho_grid(args, m)
     if args.alpha is None or args.beta is None or args.h is None:
-        raise UsageError("hbtheory rho: give --alpha, --beta and --h (or a grid: --alpha-range, --beta-range, --csv)")
-    rho = float(spectral_radius(args.alpha, args.beta, args.h, method=args.method))
-    payload = {"method": args.method, "alpha": args.alpha, "beta": args.beta, "h": args.h, "rho": rho,
+        raise UsageError("hbtheory rho: error: give --alpha, --beta and --h "
+                         "(or a grid: --alpha-range, --beta-range, --h, --csv)")
+    rho = float(spectral_radius(args.alpha, args.beta, args.h, method=m))
+    payload = {"method": m.name, "alpha": args.alpha, "beta": args.beta, "h": args.h, "rho": rho,
                "converges": rho < 1.0}
-    text = f"rho = {rho:.17g} ({'converges' if rho < 1 else 'does not converge'})"
-    _emit(args, payload, text)
+    _emit(args, payload, f"rho = {_num(rho)} ({'converges' if rho < 1 else 'does not converge'})")
+    return 0
+
+
+def _rho_grid(args: argparse.Namespace, m: Method) -> int:
+    import numpy as np
+
+    from hbtheory.spectral import spectral_radius
+
+    n = RHO_GRID_DEFAULT if args.grid is None else args.grid
+    if not 2 <= n <= RHO_GRID_MAX:
+        raise UsageError(f"hbtheory rho: error: --grid must be an integer in [2, {RHO_GRID_MAX}], got {n}")
+    target = _check_output_file(args.csv, "--csv", "hbtheory rho")
+    with np.errstate(all="ignore"):  # an infinite end gives NaN points, which spectral_radius names
+        alpha = np.linspace(args.alpha_range[0], args.alpha_range[1], n)
+        beta = np.linspace(args.beta_range[0], args.beta_range[1], n)
+    # validate both axes (a ValueError naming the parameter) before the file is created
+    spectral_radius(alpha, beta[0], args.h, method=m)
+    spectral_radius(alpha[0], beta, args.h, method=m)
+    h_text = _num(args.h)
+    columns = [f"{_num(b)},{h_text}," for b in beta.tolist()]
+    rows_per_block = max(1, RHO_BLOCK_POINTS // n)
+    smallest, converging = math.inf, 0
+    with _atomic_file(target, "w") as f:
+        f.write("alpha,beta,h,rho\n")
+        for start in range(0, n, rows_per_block):
+            rows = alpha[start:start + rows_per_block]
+            block = spectral_radius(rows[:, None], beta[None, :], args.h, method=m)
+            smallest = min(smallest, float(block.min()))
+            converging += int(np.count_nonzero(block < 1.0))
+            for a, radii in zip(rows.tolist(), block.tolist(), strict=True):
+                row = f"{a!r},"
+                f.write("".join([f"{row}{c}{r!r}\n" for c, r in zip(columns, radii, strict=True)]))
+    payload = {"csv": args.csv, "points": n * n, "converging_points": converging, "method": m.name,
+               "h": args.h, "min_rho": smallest}
+    _emit(args, payload, f"wrote {n * n} points to {args.csv} (min rho {_num(smallest)}, "
+                         f"{converging} of {n * n} points converge)")
+    return 0
+
+
+def _cmd_heatmap(args: argparse.Namespace) -> int:
+    import io
+
+    if args.old_n is not None:
+        raise UsageError("hbtheory heatmap: error: --n is now --grid (grid cells per axis); "
+                         "--n is the step count of worst-case")
+    fmt = args.out.rsplit(".", 1)[-1].lower() if "." in os.path.basename(args.out) else ""
+    if fmt not in {"png", "pdf", "svg"}:
+        raise UsageError("hbtheory heatmap: error: --out must end in .png, .pdf or .svg")
+    if not 20 <= args.grid <= 2000 or not 20 <= args.dpi <= 600:
+        raise UsageError("hbtheory heatmap: error: --grid must be in [20, 2000] and --dpi in [20, 600]")
+    given = [args.kappa is not None, args.h is not None, args.mu is not None or args.L is not None]
+    if sum(given) != 1 or (given[2] and (args.mu is None or args.L is None)):
+        raise UsageError("hbtheory heatmap: error: give exactly one of --h, --kappa, or --mu and --L")
+    m = _method(args)
+    target = _check_output_file(args.out, "--out", "hbtheory heatmap")
+
+    from hbtheory import plots
+
+    options: dict[str, Any] = {"method": m, "n": args.grid, "gfj": args.gfj, "alpha_max": args.alpha_max}
+    if args.beta_range is not None:
+        options["beta_range"] = tuple(args.beta_range)
+    if args.kappa is not None:
+        from hbtheory._validation import as_scalar
+
+        kappa = as_scalar(args.kappa, "kappa", low=1.0)
+        fig = plots.rho_heatmap(mu=1.0 / kappa, L=1.0, **options)
+    elif args.h is not None:
+        fig = plots.rho_heatmap(args.h, **options)
+    else:
+        fig = plots.rho_heatmap(mu=args.mu, L=args.L, **options)
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=args.dpi)
+    with _atomic_file(target, "wb") as f:
+        f.write(buf.getvalue())
+    _emit(args, {"out": args.out, "method": m.name, "format": fmt}, f"wrote {args.out}")
     return 0
 
 
 def _cmd_worst_case(args: argparse.Namespace) -> int:
     from hbtheory.spectral import worst_case, worst_case_rate
 
-    value = float(worst_case(args.n, args.alpha, args.beta, args.mu, args.L, method=args.method))
+    m = _method(args)
+    value = float(worst_case(args.n, args.alpha, args.beta, args.mu, args.L, method=m))
     # the value itself under/overflows float64 for long horizons; its logarithm does not
-    log_value = float(worst_case(args.n, args.alpha, args.beta, args.mu, args.L, method=args.method, log=True))
+    log_value = float(worst_case(args.n, args.alpha, args.beta, args.mu, args.L, method=m, log=True))
     log10_value = log_value / math.log(10.0)
-    rate = float(worst_case_rate(args.alpha, args.beta, args.mu, args.L, method=args.method))
-    payload = {"method": args.method, "n": args.n, "alpha": args.alpha, "beta": args.beta, "mu": args.mu,
+    rate = float(worst_case_rate(args.alpha, args.beta, args.mu, args.L, method=m))
+    payload = {"method": m.name, "n": args.n, "alpha": args.alpha, "beta": args.beta, "mu": args.mu,
                "L": args.L, "worst_case": value, "log10_worst_case": log10_value, "rate": rate}
-    shown = f"{value:.17g}" if value not in (0.0, math.inf) else f"10^{log10_value:.6f}"
-    text = (f"max ||x_n - x*||^2 / ||x_0 - x*||^2 over quadratics with spectrum in [{args.mu:g}, {args.L:g}], "
-            f"n = {args.n}: {shown}\nasymptotic worst-case rate: {rate:.17g}")
+    underflow_or_overflow = value in (0.0, math.inf) and math.isfinite(log10_value)
+    shown = f"10^{_num(log10_value)}" if underflow_or_overflow else _num(value)
+    text = (f"max ||x_n - x*||^2 / ||x_0 - x*||^2 over quadratics with spectrum in [{_num(args.mu)}, "
+            f"{_num(args.L)}], n = {args.n}: {shown}\nasymptotic worst-case rate: {_num(rate)}")
     _emit(args, payload, text)
     return 0
-
-
-def _cmd_report(args: argparse.Namespace) -> int:
-    from hbtheory.report import write_report
-
-    summary = write_report(args.out, quick=args.quick, progress=not args.json, device=args.device)
-    _emit(args, summary, f"report written to {summary['out']}: {summary['passed']} checks passed, "
-                         f"{summary['failed']} failed, {summary['skipped']} skipped")
-    return 0 if summary["failed"] == 0 else 1
 
 
 def _cmd_counterexample(args: argparse.Namespace) -> int:
     from hbtheory.counterexamples import counterexample_summary
 
     summary = counterexample_summary(args.x0, torch=args.torch)
-    if args.json:
-        print(summary.to_json())
-    else:
-        print(summary.text())
+    _emit(args, summary.as_dict(), summary.text())
     return 0
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from hbtheory.empirical import resolve_device
+    _check_device(args)
     from hbtheory.report import empirical_checks, torch_available
 
     if not torch_available():
-        raise UsageError("hbtheory verify: needs PyTorch (pip install torch==2.13.0, the CPU build)")
-    resolve_device(args.device)  # a bad or unavailable device is a one-line error, before any work
+        raise UsageError("hbtheory verify: error: needs PyTorch (pip install torch==2.13.0, the CPU build)")
+    from hbtheory.empirical import resolve_device
+
+    resolve_device(args.device)  # an unavailable CUDA device is a one-line error, before any work
     rows = empirical_checks(device=args.device, quick=args.quick,
-                            progress=None if args.json else (lambda m: print(m, file=sys.stderr, flush=True)))
+                            progress=None if args.json else (lambda msg: print(msg, file=sys.stderr, flush=True)))
     failed = sum(not r.passed for r in rows)
     text = "\n".join(f"{r.verdict}  {r.claim}\n      {r.how}" for r in rows)
     text += f"\n{len(rows) - failed} of {len(rows)} checks passed"
-    _emit(args, {"device": args.device, "checks": [r.as_dict() for r in rows], "failed": failed}, text)
+    _emit(args, {"device": args.device, "checks": rows, "failed": failed}, text)
     return 0 if failed == 0 else 1
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    _check_device(args)
+    from hbtheory import _report_dir
+    from hbtheory.report import write_report
+
+    _report_dir.check_out(args.out)  # refuse a path the report cannot use before any work
+    summary = write_report(args.out, quick=args.quick, progress=not args.json, device=args.device)
+    _emit(args, summary, f"report written to {summary['out']}: {summary['passed']} checks passed, "
+                         f"{summary['failed']} failed, {summary['skipped']} skipped")
+    return 0 if summary["failed"] == 0 else 1
+
+
+# --------------------------------------------------------------------------------------------
+# The parser
+# --------------------------------------------------------------------------------------------
+
+
 def _add_method(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--method", default="heavy_ball", choices=sorted(METHODS), help="method (default: heavy_ball)")
+    p.add_argument("--method", default="heavy_ball", choices=METHOD_CHOICES,
+                   help="method of the family (default: heavy_ball); general needs --gamma")
+    p.add_argument("--gamma", type=_real, metavar="G",
+                   help="look-ahead of --method general: the gradient is taken at x_t + G (x_t - x_{t-1})")
 
 
 def _add_json(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help="machine-readable JSON output")
+    p.add_argument("--json", action="store_true",
+                   help="machine-readable JSON output (indented; infinities and NaN become null)")
+
+
+def _add_old_n(p: argparse.ArgumentParser) -> None:
+    # the old spelling of --grid: a clear error instead of "unrecognized arguments"
+    p.add_argument("--n", dest="old_n", type=_text, help=argparse.SUPPRESS)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``hbtheory`` command (exposed for the docs and tests)."""
+    """The argument parser of the ``hbtheory`` command (exposed for the docs and tests).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        One subparser per command of :data:`COMMANDS`.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["rho", "--alpha", "0.5", "--beta", "0.25", "--h", "1"])
+    >>> args.command, args.alpha, args.method
+    ('rho', 0.5, 'heavy_ball')
+    """
     parser = _Parser(
         prog="hbtheory",
         description="Convergence theory of heavy-ball momentum: derive, compute, verify.",
         epilog="example: hbtheory optimal --kappa 100",
+        allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"hbtheory {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("optimal", help="optimal (alpha, beta) for a condition number or [mu, L]",
-                       epilog="example: hbtheory optimal --kappa 100 --method nesterov --json")
-    p.add_argument("--kappa", type=float, help="condition number L/mu (spectrum [1/kappa, 1])")
-    p.add_argument("--mu", type=float, help="smallest Hessian eigenvalue")
-    p.add_argument("--L", type=float, help="largest Hessian eigenvalue")
-    p.add_argument("--tol", type=float, default=1e-6, help="tolerance for the iteration count (default 1e-6)")
+    def command(name: str, helptext: str, example: str, func: Callable[[argparse.Namespace], int]) -> Any:
+        p = sub.add_parser(name, help=helptext, epilog=f"example: {example}", allow_abbrev=False)
+        p.set_defaults(func=func, prog=f"hbtheory {name}")
+        return p
+
+    p = command("optimal", "optimal (alpha, beta) for a condition number or [mu, L]",
+                "hbtheory optimal --kappa 100 --method nesterov --json", _cmd_optimal)
+    p.add_argument("--kappa", type=_real, help="condition number L/mu (spectrum [1/kappa, 1], alpha in units of 1/L)")
+    p.add_argument("--mu", type=_real, help="smallest Hessian eigenvalue (with --L)")
+    p.add_argument("--L", type=_real, help="largest Hessian eigenvalue (with --mu)")
+    p.add_argument("--tol", type=_real, default=1e-6, help="target contraction of the iteration count, in (0, 1) "
+                   "(default 1e-6)")
     _add_method(p)
     _add_json(p)
-    p.set_defaults(func=_cmd_optimal)
 
-    p = sub.add_parser("rho", help="spectral radius at a point, or on an (alpha, beta) grid written to CSV",
-                       epilog="example: hbtheory rho --alpha 0.1 --beta 0.9 --h 1; grid: hbtheory rho "
-                              "--alpha-range 0.01 4 --beta-range 0 0.99 --n 200 --h 1 --csv rho.csv")
-    p.add_argument("--alpha", type=float)
-    p.add_argument("--beta", type=float)
-    p.add_argument("--h", type=float, help="curvature (Hessian eigenvalue)")
-    p.add_argument("--alpha-range", type=float, nargs=2, metavar=("LO", "HI"), help="grid of step sizes")
-    p.add_argument("--beta-range", type=float, nargs=2, metavar=("LO", "HI"), help="grid of momenta")
-    p.add_argument("--n", type=int, default=100, help="grid points per axis (default 100)")
-    p.add_argument("--csv", help="write the grid as CSV (alpha,beta,h,rho) to this file")
+    p = command("rho", "spectral radius at a point, or on an (alpha, beta) grid written to CSV",
+                "hbtheory rho --alpha 0.1 --beta 0.9 --h 1; grid: hbtheory rho --alpha-range 0.01 4 "
+                "--beta-range 0 0.99 --grid 200 --h 1 --csv rho.csv", _cmd_rho)
+    p.add_argument("--alpha", type=_real, help="step size, > 0 (one point)")
+    p.add_argument("--beta", type=_real, help="momentum, in [0, 1] (one point; 0 for gradient_descent)")
+    p.add_argument("--h", type=_real, help="curvature (Hessian eigenvalue), any finite real")
+    p.add_argument("--alpha-range", type=_real, nargs=2, metavar=("LO", "HI"), help="grid of step sizes (> 0)")
+    p.add_argument("--beta-range", type=_real, nargs=2, metavar=("LO", "HI"), help="grid of momenta (in [0, 1])")
+    p.add_argument("--grid", type=_integer, metavar="N",
+                   help=f"grid points per axis, in [2, {RHO_GRID_MAX}] (default {RHO_GRID_DEFAULT})")
+    p.add_argument("--csv", type=_text, metavar="FILE", help="write the grid as CSV (alpha,beta,h,rho) to FILE")
+    _add_old_n(p)
     _add_method(p)
     _add_json(p)
-    p.set_defaults(func=_cmd_rho)
 
-    p = sub.add_parser("heatmap", help="draw the rho heatmap over (alpha, beta) to an image file",
-                       epilog="example: hbtheory heatmap --kappa 100 --out heatmap.png")
-    p.add_argument("--out", required=True, help="image file (.png, .pdf or .svg)")
-    p.add_argument("--kappa", type=float, help="worst case over the spectrum [1/kappa, 1]")
-    p.add_argument("--mu", type=float, help="worst case over [mu, L] (with --L)")
-    p.add_argument("--L", type=float)
-    p.add_argument("--h", type=float, help="one curvature")
-    p.add_argument("--method", default="heavy_ball", choices=["heavy_ball", "nesterov"])
-    p.add_argument("--gfj", action="store_true", help="also draw the GFJ global-convergence region (heavy ball)")
-    p.add_argument("--n", type=int, default=300, help="grid points per axis (default 300)")
-    p.add_argument("--dpi", type=int, default=110)
-    _add_json(p)
-    p.set_defaults(func=_cmd_heatmap)
-
-    p = sub.add_parser("worst-case", help="exact n-step worst case over quadratics with spectrum in [mu, L]",
-                       epilog="example: hbtheory worst-case --n 20 --alpha 0.33 --beta 0.67 --mu 0.1 --L 1")
-    p.add_argument("--n", type=int, required=True)
-    p.add_argument("--alpha", type=float, required=True)
-    p.add_argument("--beta", type=float, required=True)
-    p.add_argument("--mu", type=float, required=True)
-    p.add_argument("--L", type=float, required=True)
+    p = command("heatmap", "draw the rho heatmap over (alpha, beta) to an image file",
+                "hbtheory heatmap --kappa 100 --out heatmap.png", _cmd_heatmap)
+    p.add_argument("--out", type=_text, required=True, metavar="FILE", help="image file (.png, .pdf or .svg)")
+    p.add_argument("--kappa", type=_real, help="worst case over the spectrum [1/kappa, 1]")
+    p.add_argument("--mu", type=_real, help="worst case over [mu, L] (with --L)")
+    p.add_argument("--L", type=_real, help="largest Hessian eigenvalue (with --mu)")
+    p.add_argument("--h", type=_real, help="one curvature, > 0")
+    p.add_argument("--alpha-max", type=_real, metavar="A",
+                   help="right end of the step-size axis [0, A] (default: a little beyond convergence)")
+    p.add_argument("--beta-range", type=_real, nargs=2, metavar=("LO", "HI"),
+                   help="momentum axis, within [0, 1] (default 0 1)")
+    p.add_argument("--gfj", action="store_true",
+                   help="also draw the GFJ global-convergence region (heavy ball on [mu, L] or --kappa)")
+    p.add_argument("--grid", type=_integer, default=300, metavar="N",
+                   help="grid cells per axis, in [20, 2000] (default 300)")
+    p.add_argument("--dpi", type=_integer, default=110, help="resolution of .png output, in [20, 600] (default 110)")
+    _add_old_n(p)
     _add_method(p)
     _add_json(p)
-    p.set_defaults(func=_cmd_worst_case)
 
-    p = sub.add_parser("counterexample",
-                       help="heavy ball's limit cycle on the Lessard-Recht-Packard function (kappa = 25)",
-                       epilog="example: hbtheory counterexample --json")
-    p.add_argument("--x0", type=float, default=3.3, help="starting point, x_{-1} = x_0 (default 3.3)")
+    p = command("worst-case", "exact n-step worst case over quadratics with spectrum in [mu, L]",
+                "hbtheory worst-case --n 20 --alpha 0.33 --beta 0.67 --mu 0.1 --L 1", _cmd_worst_case)
+    p.add_argument("--n", type=_integer, required=True, help="number of steps, >= 0 (x_{-1} = x_0)")
+    p.add_argument("--alpha", type=_real, required=True, help="step size, > 0")
+    p.add_argument("--beta", type=_real, required=True, help="momentum, in [0, 1] (0 for gradient_descent)")
+    p.add_argument("--mu", type=_real, required=True, help="smallest Hessian eigenvalue, > 0")
+    p.add_argument("--L", type=_real, required=True, help="largest Hessian eigenvalue, >= mu")
+    _add_method(p)
+    _add_json(p)
+
+    p = command("counterexample", "heavy ball's limit cycle on the Lessard-Recht-Packard function (kappa = 25)",
+                "hbtheory counterexample --json", _cmd_counterexample)
+    p.add_argument("--x0", type=_real, default=3.3, help="starting point, x_{-1} = x_0 (default 3.3)")
     p.add_argument("--torch", action="store_true", help="also run torch.optim.SGD itself (needs PyTorch)")
     _add_json(p)
-    p.set_defaults(func=_cmd_counterexample)
 
-    p = sub.add_parser("verify", help="run torch.optim.SGD itself against the theory (needs PyTorch)",
-                       epilog="example: hbtheory verify --device cpu --quick")
-    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)")
+    p = command("verify", "run torch.optim.SGD itself against the theory (needs PyTorch)",
+                "hbtheory verify --device cpu --quick", _cmd_verify)
+    p.add_argument("--device", type=_text, default="cpu", help="cpu, cuda or cuda:N (default: cpu)")
     p.add_argument("--quick", action="store_true", help="smaller runs")
     _add_json(p)
-    p.set_defaults(func=_cmd_verify)
 
-    p = sub.add_parser("report", help="run the verification and write the report (the main job)",
-                       epilog="example: hbtheory report --out hbtheory-report")
-    p.add_argument("--out", default="hbtheory-report", help="output directory (default: hbtheory-report)")
-    p.add_argument("--device", default="cpu", help="device of the empirical checks: cpu, cuda or cuda:N")
-    p.add_argument("--quick", action="store_true", help="smaller sizes, for smoke tests")
+    p = command("report", "run the verification and write the report (the main job)",
+                "hbtheory report --out hbtheory-report", _cmd_report)
+    p.add_argument("--out", type=_text, default="hbtheory-report", metavar="DIR",
+                   help="output folder (default: hbtheory-report); an existing one must be an earlier report")
+    p.add_argument("--device", type=_text, default="cpu", help="device of the empirical checks: cpu, cuda or cuda:N")
+    p.add_argument("--quick", action="store_true", help="a few seconds: leaves out torch, PEPit and most sympy")
     _add_json(p)
-    p.set_defaults(func=_cmd_report)
     return parser
 
 
@@ -332,22 +550,47 @@ def _version() -> str:
     return __version__
 
 
+def _fail(message: str) -> int:
+    one_line = " ".join(message.replace(_VALUE, "").split())
+    print(one_line, file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 1 a check failed, 2 bad input)."""
+    """Run the command line; returns the exit status (0 ok, 1 a check failed, 2 bad input).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 1 when a verification check failed, 2 for input that was refused (one
+        line on stderr).
+
+    Examples
+    --------
+    >>> main(["rho", "--alpha", "0.5", "--beta", "0.25", "--h", "1"])
+    rho = 0.5 (converges)
+    0
+    """
+    raw = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_mark_negative_numbers(raw))
         if args.command is None:
-            parser.print_help()
-            return EXIT_BAD_INPUT
+            return _fail(f"usage: hbtheory {{{','.join(COMMANDS)}}} [options]; "
+                         "a command is required (hbtheory --help lists them)")
         func: Callable[[argparse.Namespace], int] = args.func
         return func(args)
     except UsageError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (ValueError, TypeError) as exc:
-        print(f"hbtheory: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _fail(str(exc))
+    except (ValueError, TypeError, ArithmeticError) as exc:
+        return _fail(f"hbtheory: error: {exc}")
+    except OSError as exc:
+        return _fail(f"hbtheory: error: {exc.strerror or exc}" + (f": {exc.filename!r}" if exc.filename else ""))
 
 
 if __name__ == "__main__":  # pragma: no cover

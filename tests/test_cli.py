@@ -51,7 +51,7 @@ def test_rho_and_worst_case(capsys: pytest.CaptureFixture[str]) -> None:
         (["optimal", "--kappa", "0.5"], "`kappa`"),
         (["optimal", "--kappa", "10", "--mu", "1"], "either --kappa or"),
         (["optimal"], "give --kappa"),
-        (["optimal", "--kappa", "ten"], "invalid float value"),
+        (["optimal", "--kappa", "ten"], "--kappa: expected a real number, got 'ten'"),
         (["rho", "--alpha", "-1", "--beta", "0.5", "--h", "1"], "`alpha`"),
         (["rho", "--alpha", "1", "--beta", "1.5", "--h", "1"], "`beta`"),
         (["rho", "--alpha", "nan", "--beta", "0.5", "--h", "1"], "finite"),
@@ -125,7 +125,7 @@ def test_rho_grid_to_csv_matches_spectral_radius(tmp_path: Path, capsys: pytest.
     from hbtheory import spectral_radius
 
     out = tmp_path / "rho.csv"
-    code, stdout, _ = run(capsys, "rho", "--alpha-range", "0.01", "4", "--beta-range", "0", "0.99", "--n", "30",
+    code, stdout, _ = run(capsys, "rho", "--alpha-range", "0.01", "4", "--beta-range", "0", "0.99", "--grid", "30",
                           "--h", "2", "--csv", str(out), "--json")
     assert code == 0 and json.loads(stdout)["points"] == 900
     data = np.loadtxt(out, delimiter=",", skiprows=1)
@@ -135,7 +135,7 @@ def test_rho_grid_to_csv_matches_spectral_radius(tmp_path: Path, capsys: pytest.
 
 def test_heatmap_writes_an_image_and_rejects_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "h.png"
-    code, _, _ = run(capsys, "heatmap", "--kappa", "100", "--gfj", "--n", "60", "--out", str(out))
+    code, _, _ = run(capsys, "heatmap", "--kappa", "100", "--gfj", "--grid", "60", "--out", str(out))
     assert code == 0 and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     for argv, needle in [
         (["heatmap", "--kappa", "100", "--h", "1", "--out", str(out)], "exactly one of"),
