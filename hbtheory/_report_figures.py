@@ -10,7 +10,7 @@ import numpy as np
 
 KAPPA = 100.0
 #: The figures of ``hbtheory report --quick`` (the others take most of a full report's drawing time).
-QUICK_FIGURES = ("heatmap_heavy_ball", "universal_map", "momentum_weights", "counterexample_cycle")
+QUICK_FIGURES = ("heatmap_heavy_ball", "momentum_weights", "counterexample_cycle")
 
 
 @dataclass(frozen=True)

@@ -811,7 +811,7 @@ QUICK_LEAVES_OUT = [
     "the torch.optim.SGD runs (run `hbtheory verify` for those)",
     "the PEPit semidefinite programs",
     "the sympy cross-checks and derivations of every method but heavy ball",
-    "the figures of the experiments and of the PEPit worst cases; the heatmaps at lower resolution",
+    "all figures but three (heavy ball's rate map, at lower resolution; the momentum weights; the counterexample)",
 ]
 
 
