@@ -138,8 +138,10 @@ def stationary_variance(alpha: Any, beta: Any, h: Any, sigma: Any, method: str |
         Curvature, any finite real.
     sigma : float or array_like
         Noise standard deviation, ``>= 0``.
-    method : str, optional
-        ``"heavy_ball"`` (default), ``"nesterov"`` or ``"gradient_descent"``.
+    method : str or Method, optional
+        Any member of the family (:func:`hbtheory.methods.get_method`): ``"heavy_ball"``
+        (default), ``"nesterov"``, ``"gradient_descent"``, ``"triple_momentum"``,
+        ``"general(gamma=G)"``, or a :class:`~hbtheory.methods.Method`.
 
     Returns
     -------
@@ -158,8 +160,9 @@ def stationary_variance(alpha: Any, beta: Any, h: Any, sigma: Any, method: str |
 
     Notes
     -----
-    For all three methods the noise enters once per step with weight :math:`-\alpha` (for
-    Nesterov's method at the look-ahead point, :math:`x_{t+1} = y_t - \alpha(h y_t + \xi_t)`), so
+    For every method of the family the noise enters once per step with weight :math:`-\alpha`
+    (the gradient is taken at the look-ahead point :math:`y_t`:
+    :math:`x_{t+1} = x_t + \beta (x_t - x_{t-1}) - \alpha(h y_t + \xi_t)`), so
 
     .. math::
 
@@ -183,10 +186,14 @@ def stationary_variance(alpha: Any, beta: Any, h: Any, sigma: Any, method: str |
         \;\xrightarrow{\ \alpha h \to 0\ }\; \frac{1}{1 - \beta} \cdot \frac{\alpha \sigma^2}{2 h},
 
     :math:`1/(1-\beta)` times gradient descent's :math:`\alpha\sigma^2/(h(2 - \alpha h))` at small
-    steps. The factors :math:`1 \pm c_0` and :math:`\chi(\pm 1)` are formed from the method's own
-    coefficient functions in double-double arithmetic, so none of them cancels (as
-    :math:`1 + \beta - c_1` would for small :math:`\alpha h`) and the stability decision is exact
-    at the float64 inputs; the result is accurate to a few ulps.
+    steps. In general :math:`\chi(1) = \alpha h` identically, and the factors :math:`1 \pm c_0` and
+    :math:`\chi(-1)` are formed from the method's look-ahead :math:`\gamma(\beta)` in double-double
+    arithmetic, so none of them cancels (as :math:`1 - c_1 + c_0` would for small :math:`\alpha h`,
+    even in double-double below ``alpha h ~ 1e-32``), the stability decision is exact at the float64
+    inputs, and the product is formed from mantissas and exponents: the result is accurate to a
+    few ulps for every representable input, including ``alpha h = 1e-34`` and subnormal ``alpha``.
+    For Triple Momentum this is the variance of the iterate :math:`x_t`, not of its output
+    :math:`z_t`.
 
     Examples
     --------
@@ -205,18 +212,61 @@ def stationary_variance(alpha: Any, beta: Any, h: Any, sigma: Any, method: str |
     except ValueError:
         raise ValueError(
             f"`alpha`, `beta`, `h` and `sigma` must broadcast together, got shapes "
-            f"{np.shape(a)}, {np.shape(b)}, {np.shape(hh)}, {np.shape(s)}"
+            f"{np.shape(a)}, {np.shape(b)}, {np.shape(hh)}, {np.shape(sigma)}"
         ) from None
-    with np.errstate(over="ignore", invalid="ignore"):  # huge alpha * h: NaN/inf, unstable below
-        da, db, dh = DD(a), DD(b), DD(hh)
-        c1, c0 = m.c1(da, db, dh), m.c0(da, db, dh)
-        factors = [_to_float(f) for f in (1.0 + c0, 1.0 - c0, 1.0 - c1 + c0, 1.0 + c1 + c0)]
-    one_plus, one_minus, chi_plus, chi_minus = np.broadcast_arrays(*factors)  # chi(1), chi(-1)
+    one_plus, one_minus, chi_plus, chi_minus = _factors(m, a, b, hh)
     stable = (one_plus > 0.0) & (one_minus > 0.0) & (chi_plus > 0.0) & (chi_minus > 0.0)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        value = (a * s) ** 2 * one_plus / (one_minus * chi_plus * chi_minus)
+    # alpha^2 sigma^2 (1 + c0) / ((1 - c0) chi(1) chi(-1)) with chi(1) = alpha h: the product is
+    # formed from binary mantissas and exponents, so that no partial product over- or underflows
+    # (alpha = 5e-324 or sigma = 1e200 give the representable value, or inf / 0 where it is not).
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        ratio = np.where(stable, one_plus / np.where(stable, one_minus * chi_minus, 1.0), 1.0)
+        value = _product([a, s, s, ratio, a], [chi_plus])
     out = np.where(s == 0.0, 0.0, np.where(stable, value, np.inf))
     return finish(np.asarray(out, dtype=np.float64))
+
+
+def _factors(m: Method, a: FloatArray, b: FloatArray, h: FloatArray) -> tuple[FloatArray, ...]:
+    r"""``(1 + c0, 1 - c0, chi(1), chi(-1))`` rounded once from double-double, without cancellation.
+
+    With the method's look-ahead :math:`\gamma` and :math:`g = \alpha h` (exact as a double-double),
+    :math:`c_1 = 1 + \beta - g(1 + \gamma)`, :math:`c_0 = \beta - g\gamma`, so
+    :math:`\chi(1) = 1 - c_1 + c_0 = g` *identically* (a gradient method has the fixed point
+    :math:`z = 1` at :math:`h = 0`), :math:`\chi(-1) = 2 (1 + \beta) - g (1 + 2\gamma)` and
+    :math:`1 \mp c_0 = 1 \mp \beta \pm g\gamma`. Forming :math:`1 - c_1 + c_0` instead loses
+    :math:`g` below about ``1e-32`` of ``1 + beta`` even in double-double (at ``alpha h = 1e-34``
+    it gave 0, hence ``inf``). A user method given by ``c1``/``c0`` only (``gamma is None``) is
+    evaluated through its own functions in double-double, which cancel only below that level.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # huge alpha * h: inf/NaN, unstable below
+        da, db, dh = DD(a), DD(b), DD(h)
+        if m.gamma is not None:
+            bb = db if m.uses_beta else DD(np.zeros_like(b))
+            gamma = m.gamma(bb)
+            gamma = gamma if isinstance(gamma, DD) else np.asarray(gamma, dtype=np.float64)
+            g = da * dh
+            gg = g * gamma
+            factors = [1.0 + bb - gg, 1.0 - bb + gg, g, 2.0 + bb * 2.0 - g - gg * 2.0]
+        else:
+            c1, c0 = m.c1(da, db, dh), m.c0(da, db, dh)
+            factors = [1.0 + c0, 1.0 - c0, 1.0 - c1 + c0, 1.0 + c1 + c0]
+        floats = [_to_float(f) for f in factors]
+    return tuple(np.broadcast_arrays(*floats))
+
+
+def _product(num: list[FloatArray], den: list[FloatArray]) -> FloatArray:
+    """``prod(num) / prod(den)`` of positive finite arrays with one exponent sum (no spurious over- or
+    underflow of a partial product); each mantissa product is in ``[2**-k, 1)``, rounded once per factor."""
+    mant = np.ones(np.broadcast_shapes(*(np.shape(x) for x in num + den)))
+    expo = np.zeros(mant.shape, dtype=np.int64)
+    for x in num:
+        mx, ex = np.frexp(x)
+        mant, expo = mant * mx, expo + ex
+    for x in den:
+        mx, ex = np.frexp(x)
+        mant, expo = mant / mx, expo - ex
+    expo = np.clip(expo, -5000, 5000)  # ldexp saturates to 0 / inf well inside this range
+    return np.asarray(np.ldexp(mant, expo.astype(np.int32)), dtype=np.float64)
 
 
 def _to_float(x: Any) -> FloatArray:
