@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from hbtheory._validation import FloatArray, as_real
+from hbtheory._validation import FloatArray, as_real, number
 from hbtheory.methods import Method, get_method
 
 __all__ = ["check_alpha_beta", "check_method_params"]
@@ -22,7 +22,9 @@ def check_alpha_beta(method: str | Method, alpha: Any, beta: Any) -> tuple[Metho
         b = as_real(beta, "beta")
         nonzero = b != 0.0
         if nonzero.any():
-            raise ValueError(f"`beta` must be 0 for method '{m.name}' (it has no momentum), got {b[nonzero].flat[0]!r}")
+            raise ValueError(
+                f"`beta` must be 0 for method '{m.name}' (it has no momentum), got {number(b[nonzero].flat[0])}"
+            )
     return m, a, b
 
 

@@ -22,7 +22,29 @@ __all__ = [
     "as_scalar",
     "check_interval",
     "finish",
+    "number",
 ]
+
+#: Largest value an int64 holds (``as_int`` refuses larger ones instead of wrapping around).
+_INT64_MAX = int(np.iinfo(np.int64).max)
+
+
+def number(x: Any) -> str:
+    """A real number as a message shows it: the shortest repr of its float64 (``0.5``, not
+    ``np.float64(0.5)``), or the integer itself for an integer.
+
+    Examples
+    --------
+    >>> number(np.float64(0.5)), number(np.array(2.0)), number(np.int64(3)), number(10**20)
+    ('0.5', '2.0', '3', '100000000000000000000')
+    """
+    if isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)):
+        digits = str(int(x))
+        return digits if len(digits.lstrip("-")) <= 30 else f"an integer of {len(digits.lstrip('-'))} digits"
+    try:
+        return repr(float(x))
+    except (TypeError, ValueError, OverflowError):
+        return repr(x)
 
 
 def _describe(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
@@ -35,9 +57,51 @@ def _describe(low: float | None, high: float | None, low_open: bool, high_open: 
 
 def _first_bad(mask: NDArray[np.bool_], values: NDArray[Any]) -> str:
     if values.ndim == 0:
-        return f"got {values.item()!r}"
+        return f"got {number(values.item())}"
     index = tuple(int(i) for i in np.argwhere(mask)[0])
-    return f"got {values[index].item()!r} at index {index}"
+    return f"got {number(values[index].item())} at index {index}"
+
+
+def _is_real_scalar(x: Any) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
+
+
+def _exact_objects(value: Any, name: str, plural: str) -> NDArray[Any]:
+    """``value`` as a numpy array, refusing what ``np.asarray`` would silently turn into numbers
+    (a boolean or a complex number with zero imaginary part inside a list) and turning Python
+    integers beyond int64 (``10**20``) into floats instead of an object array.
+
+    Lists and tuples are inspected element by element (they are small in practice); numpy
+    arrays carry their dtype and are taken as they are.
+    """
+    what = f"`{name}` must be {plural}"
+    if not isinstance(value, (list, tuple)):
+        if isinstance(value, int) and not isinstance(value, bool) and not -_INT64_MAX <= value <= _INT64_MAX:
+            try:
+                return np.asarray(float(value))
+            except OverflowError:
+                raise ValueError(f"`{name}` must be finite, got {number(value)}") from None
+        try:
+            return np.asarray(value)
+        except Exception as exc:  # pragma: no cover - numpy raises many kinds here
+            raise TypeError(f"{what}, got {type(value).__name__}") from exc
+    try:
+        obj = np.asarray(value, dtype=object)
+    except Exception as exc:  # a ragged nesting numpy cannot even hold as objects
+        raise TypeError(f"{what}, got a ragged nested sequence") from exc
+    flat = obj.ravel()
+    for x in flat:
+        if not _is_real_scalar(x):
+            if isinstance(x, (list, tuple, np.ndarray)):
+                raise TypeError(f"{what}, got a ragged nested sequence")
+            kind = "a boolean" if isinstance(x, (bool, np.bool_)) else f"a {type(x).__name__}"
+            raise TypeError(f"{what}, got {kind} in the sequence")
+    if any(isinstance(x, int) and not -_INT64_MAX <= x <= _INT64_MAX for x in flat):
+        try:
+            return np.asarray([float(x) for x in flat], dtype=np.float64).reshape(obj.shape)
+        except OverflowError:
+            raise ValueError(f"`{name}` must be finite, got an integer too large for float64 in the sequence") from None
+    return np.asarray(value)
 
 
 def as_real(
@@ -59,10 +123,7 @@ def as_real(
         raise TypeError(f"`{name}` must be a real number or an array of real numbers, got {type(value).__name__}")
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"`{name}` must be a real number, got a boolean")
-    try:
-        arr = np.asarray(value)
-    except Exception as exc:  # pragma: no cover - numpy raises many kinds here
-        raise TypeError(f"`{name}` must be a real number or an array of real numbers") from exc
+    arr = _exact_objects(value, name, "a real number or an array of real numbers")
     if arr.dtype == object or arr.dtype.kind not in "iuf":
         kind = "complex" if arr.dtype.kind == "c" else arr.dtype.name
         raise TypeError(f"`{name}` must be a real number or an array of real numbers, got dtype {kind}")
@@ -97,15 +158,19 @@ def as_int(value: Any, name: str, *, low: int = 0) -> NDArray[np.int64]:
     """Return ``value`` as an int64 array of whole numbers ``>= low``.
 
     Floats are accepted when they are whole (``3.0``); ``3.5`` is a ``ValueError`` and a string
-    or boolean a ``TypeError``.
+    or boolean a ``TypeError``. A whole number beyond int64 (``2**63``, ``1e300``) is a
+    ``ValueError`` (never wrapped around).
     """
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"`{name}` must be an integer or an array of integers, got {type(value).__name__}")
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"`{name}` must be an integer, got a boolean")
-    arr = np.asarray(value)
+    if isinstance(value, int) and not -_INT64_MAX <= value <= _INT64_MAX:
+        raise ValueError(f"`{name}` must be an integer in [{low}, {_INT64_MAX}], got {number(value)}")
+    arr = _exact_objects(value, name, "an integer or an array of integers")
     if arr.dtype == object or arr.dtype.kind not in "iuf":
-        raise TypeError(f"`{name}` must be an integer or an array of integers, got dtype {arr.dtype.name}")
+        kind = "complex" if arr.dtype.kind == "c" else arr.dtype.name
+        raise TypeError(f"`{name}` must be an integer or an array of integers, got dtype {kind}")
     if arr.dtype.kind == "f":
         finite = np.isfinite(arr)
         if not finite.all():
@@ -113,6 +178,14 @@ def as_int(value: Any, name: str, *, low: int = 0) -> NDArray[np.int64]:
         whole = arr == np.round(arr)
         if not whole.all():
             raise ValueError(f"`{name}` must be a whole number, {_first_bad(~whole, arr)}")
+        # 2.0**63 is the first float beyond int64: compare before the cast, which would wrap.
+        big = np.abs(arr) >= 2.0**63
+    elif arr.dtype.kind == "u":
+        big = arr > _INT64_MAX
+    else:
+        big = np.zeros(arr.shape, dtype=bool)
+    if big.any():
+        raise ValueError(f"`{name}` must be an integer in [{low}, {_INT64_MAX}], {_first_bad(big, arr)}")
     ints = arr.astype(np.int64)
     bad = ints < low
     if bad.any():
@@ -136,7 +209,7 @@ def check_interval(mu: Any, L: Any) -> tuple[FloatArray, FloatArray]:
     if bad.any():
         raise ValueError(
             f"`mu` must be <= `L` (the spectrum is [mu, L]), {_first_bad(bad, mu_b)} "
-            f"with L = {_first_value(bad, L_b)!r}"
+            f"with L = {number(_first_value(bad, L_b))}"
         )
     return mu_arr, L_arr
 

@@ -104,3 +104,51 @@ def test_as_real_rejects_exactly_the_bad_arrays_and_names_the_first(values: np.n
     first = int(np.flatnonzero(~finite)[0]) if not finite.all() else int(np.flatnonzero(bad)[0])
     with pytest.raises(ValueError, match=rf"`x` must be .*at index \({first},\)"):
         as_real(values, "x", **kwargs)
+
+
+def test_messages_show_plain_numbers_not_numpy_reprs() -> None:
+    # numpy 2 reprs scalars as np.float64(0.5); a message means the number 0.5.
+    from hbtheory._params import check_alpha_beta
+    from hbtheory._validation import number
+
+    assert number(np.float64(0.5)) == "0.5" and number(np.int64(7)) == "7" and number(np.float32(0.25)) == "0.25"
+    with pytest.raises(ValueError, match=r"got 0\.5$") as info:
+        check_alpha_beta("gradient_descent", 0.1, np.array([0.0, 0.5]))
+    assert "np." not in str(info.value)
+    for bad in (np.float64(np.nan), np.array([0.2, np.float32(2.0)]), np.int64(-1)):
+        with pytest.raises(ValueError) as info:
+            as_real(bad, "beta", low=0.0, high=1.0)
+        assert "np." not in str(info.value) and "`beta`" in str(info.value)
+    with pytest.raises(ValueError, match=r"`mu` must be <= `L`.*got 2\.0 with L = 1\.0$"):
+        check_interval(np.float64(2.0), np.float64(1.0))
+
+
+@pytest.mark.parametrize("value", [[True, 0.5], [0.5, 1 + 0j], (0.5, "1"), [0.5, None], [1.0, [2.0, 3.0]]])
+def test_lists_holding_non_reals_are_refused_not_converted(value: object) -> None:
+    # np.asarray([True, 0.5]) is [1.0, 0.5] and np.asarray([0.5, 1+0j]) is complex: a boolean or
+    # a complex number inside a list must be refused like the bare value, naming the parameter.
+    with pytest.raises(TypeError, match="`alpha`"):
+        as_real(value, "alpha")
+    with pytest.raises(TypeError, match="`n`"):
+        as_int(value, "n")
+
+
+def test_large_python_integers_are_real_numbers() -> None:
+    # 10**20 does not fit int64 (np.asarray makes an object array of it), but it is a real number.
+    assert as_real(10**20, "L") == 1e20
+    np.testing.assert_array_equal(as_real([10**20, 1], "L"), [1e20, 1.0])
+    assert as_real(-(2**64), "h") == -(2.0**64)
+    with pytest.raises(ValueError, match="`L` must be finite, got an integer of 401 digits"):
+        as_real(10**400, "L")
+    with pytest.raises(ValueError, match="`L` must be finite"):
+        as_real([1, 10**400], "L")
+
+
+@pytest.mark.parametrize("value", [2**63, 10**400, 1e300, 2.0**63, np.uint64(2**64 - 1), [3, 2**70]])
+def test_as_int_refuses_integers_beyond_int64_instead_of_wrapping(value: object) -> None:
+    # Before: 2**63 became -2**63 ("must be an integer >= 0, got 9223372036854775808") and 1e300
+    # became int64's minimum; both are non-negative whole numbers too large for an int64 count.
+    with pytest.raises(ValueError, match=r"`n` must be an integer in \[0, 9223372036854775807\]"):
+        as_int(value, "n")
+    assert as_int(2**63 - 1, "n") == 2**63 - 1
+    assert as_int(2.0**62, "n") == 2**62
