@@ -49,11 +49,12 @@ nav.toc a { color: #0b5cad; text-decoration: none; } nav.toc a:hover { text-deco
 table { border-collapse: collapse; width: 100%; font-size: 14px; margin: 12px 0; }
 th, td { border-bottom: 1px solid var(--line); padding: 6px 8px; text-align: left; vertical-align: top; }
 th { background: var(--soft); }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td small, .cite { color: var(--muted); font-size: 12.5px; display: block; }
 .v-PASS { color: var(--pass); font-weight: 700; } .v-FAIL { color: var(--fail); font-weight: 700; }
 .v-SKIP { color: #7d8590; font-weight: 700; }
 tr.FAIL td { background: #fff5f5; }
+table.tuning tr.group th { background: #fff; border-bottom: 2px solid var(--line); padding-top: 14px; }
 table.checks { table-layout: fixed; }
 table.checks col.v { width: 4.2em; } table.checks col.c { width: 27%; } table.checks col.h { width: 28%; }
 table.checks col.n { width: 10.5%; }
@@ -91,6 +92,7 @@ code { background: var(--soft); padding: 1px 4px; border-radius: 4px; overflow-w
   table.checks td.num { display: inline-block; width: auto; padding-right: 14px; }
   table.checks td.test { display: block; }
   .deriv { grid-template-columns: minmax(0, 1fr); }
+  table.tuning { font-size: 13px; } table.tuning td, table.tuning th { padding: 5px 4px; }
   math[display="block"] { font-size: 1em; }
   .deriv > div.what { border-bottom: 0; padding: 10px 0 0; }
   dl.kinds dt { float: none; width: auto; } dl.kinds dd { margin-left: 12px; }
@@ -382,15 +384,18 @@ def render_html(*, rows: list[dict[str, Any]], checks: list[Any], derivation: li
 
     out.append("<h2 id='tuning'>Optimal tunings on the spectrum [1/&kappa;, 1]</h2><p>From "
                "<code>hbtheory.optimal_parameters</code>: the step size &alpha;, momentum &beta; and worst-case rate "
-               "of each method, and the iterations to reduce the error by 10<sup>6</sup>.</p><table class='stack'>"
-               "<thead><tr><th>&kappa;</th><th>method</th><th>&alpha;</th><th>&beta;</th><th>rate</th>"
-               "<th>iterations to 1e-6</th></tr></thead><tbody>")
+               "of each method, and the iterations to reduce the error by 10<sup>6</sup>.</p><table class='tuning'>"
+               "<thead><tr><th>method</th><th class='num'>&alpha;</th><th class='num'>&beta;</th><th class='num'>rate</th>"
+               "<th class='num'>iterations</th></tr>"
+               "</thead><tbody>")
+    kappa = None
     for r in rows:
-        out.append(f"<tr><td data-label='&kappa;' class='num'>{r['kappa']:g}</td><td data-label='method'>"
-                   f"{e(r['title'])}</td><td data-label='&alpha;' class='num'>{r['alpha']:.6g}</td>"
-                   f"<td data-label='&beta;' class='num'>{r['beta']:.6g}</td>"
-                   f"<td data-label='rate' class='num'>{r['rate']:.6g}</td>"
-                   f"<td data-label='iterations' class='num'>{r['iterations_1e-6']}</td></tr>")
+        if r["kappa"] != kappa:
+            kappa = r["kappa"]
+            out.append(f"<tr class='group'><th colspan='5'>&kappa; = {kappa:g}</th></tr>")
+        short = str(r["title"]).split(" (")[0]  # the citation is in the derivation's heading
+        out.append(f"<tr><td>{e(short)}</td><td class='num'>{r['alpha']:.6g}</td><td class='num'>{r['beta']:.6g}</td>"
+                   f"<td class='num'>{r['rate']:.6g}</td><td class='num'>{r['iterations_1e-6']}</td></tr>")
     out.append("</tbody></table>")
 
     number = 0

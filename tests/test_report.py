@@ -285,32 +285,48 @@ def _as_nobody(func: Any) -> tuple[int, str]:
     return os.waitstatus_to_exitcode(status), msg
 
 
-def test_a_read_only_parent_fails_before_any_work(fast: dict[str, Any]) -> None:
-    # before: the whole report ran, then a PermissionError traceback. As root every folder is
-    # writable, so the report then runs as the user "nobody" in a forked child.
-    import tempfile
+def test_a_read_only_parent_fails_before_any_work(tmp_path: Path, fast: dict[str, Any]) -> None:
+    # before: the whole report ran, then a PermissionError traceback. Root ignores file modes, so
+    # for root the folder is made immutable (chattr +i) or, failing that, the report runs as the
+    # user "nobody" in a forked child.
+    ro = tmp_path / "read-only"
+    ro.mkdir()
 
-    base = Path(tempfile.mkdtemp(prefix="hbtheory-ro-"))
-    try:
-        base.chmod(0o755)
-        ro = base / "read-only"
-        ro.mkdir(mode=0o555)
+    def run() -> None:
+        write_report(ro / "rep", progress=False)
+
+    if os.geteuid() != 0:
         ro.chmod(0o555)
-
-        def run() -> None:
-            write_report(ro / "rep", progress=False)
-
-        if os.geteuid() == 0:
-            code, msg = _as_nobody(run)
-            assert code == 3, msg
-        else:
+        try:
             with pytest.raises(ValueError) as exc:
                 run()
-            msg = str(exc.value)
-        assert "is not writable" in msg and "`out`" in msg and "\n" not in msg
-        assert fast["n"] == 0 and list(ro.iterdir()) == []
-    finally:
-        shutil.rmtree(base)
+        finally:
+            ro.chmod(0o755)
+        msg = str(exc.value)
+    elif subprocess.run(["chattr", "+i", str(ro)], capture_output=True).returncode == 0:
+        try:
+            with pytest.raises(ValueError) as exc:
+                run()
+        finally:
+            subprocess.run(["chattr", "-i", str(ro)], check=True)
+        msg = str(exc.value)
+    else:  # pragma: no cover - a root without CAP_LINUX_IMMUTABLE
+        import tempfile
+
+        base = Path(tempfile.mkdtemp(prefix="hbtheory-ro-"))  # reachable by "nobody", unlike tmp_path
+        try:
+            base.chmod(0o755)
+            ro = base / "read-only"
+            ro.mkdir(mode=0o555)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # fork in a process with threads
+                code, msg = _as_nobody(lambda: write_report(ro / "rep", progress=False))
+            assert code == 3, msg
+            assert list(ro.iterdir()) == []
+        finally:
+            shutil.rmtree(base)
+    assert "is not writable" in msg and "`out`" in msg and "\n" not in msg
+    assert fast["n"] == 0 and list(ro.iterdir()) == []
 
 
 def test_a_symlink_to_an_earlier_report_is_followed_and_kept(tmp_path: Path, fast: dict[str, Any]) -> None:
