@@ -197,9 +197,16 @@ def _new_file_mode(target: str) -> int:
 
 
 @contextlib.contextmanager
-def _atomic_file(target: str, mode: str) -> Iterator[IO[Any]]:
-    """A file object whose content replaces ``target`` when the block ends without an exception."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".hbtheory-", suffix=".tmp")
+def _atomic_file(target: str, mode: str, option: str, prog: str) -> Iterator[IO[Any]]:
+    """A file object whose content replaces ``target`` when the block ends without an exception.
+
+    Opened before the work, so that a folder the checks could not see is unwritable (a read-only
+    file system, an immutable folder) is reported before any time is spent.
+    """
+    try:
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".hbtheory-", suffix=".tmp")
+    except OSError as exc:
+        raise UsageError(f"{prog}: error: {option} {target!r} cannot be written ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, mode) as f:
             yield f
@@ -304,7 +311,7 @@ def _rho_grid(args: argparse.Namespace, m: Method) -> int:
     columns = [f"{_num(b)},{h_text}," for b in beta.tolist()]
     rows_per_block = max(1, RHO_BLOCK_POINTS // n)
     smallest, converging = math.inf, 0
-    with _atomic_file(target, "w") as f:
+    with _atomic_file(target, "w", "--csv", "hbtheory rho") as f:
         f.write("alpha,beta,h,rho\n")
         for start in range(0, n, rows_per_block):
             rows = alpha[start:start + rows_per_block]
@@ -343,18 +350,18 @@ def _cmd_heatmap(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {"method": m, "n": args.grid, "gfj": args.gfj, "alpha_max": args.alpha_max}
     if args.beta_range is not None:
         options["beta_range"] = tuple(args.beta_range)
-    if args.kappa is not None:
-        from hbtheory._validation import as_scalar
+    with _atomic_file(target, "wb", "--out", "hbtheory heatmap") as f:
+        if args.kappa is not None:
+            from hbtheory._validation import as_scalar
 
-        kappa = as_scalar(args.kappa, "kappa", low=1.0)
-        fig = plots.rho_heatmap(mu=1.0 / kappa, L=1.0, **options)
-    elif args.h is not None:
-        fig = plots.rho_heatmap(args.h, **options)
-    else:
-        fig = plots.rho_heatmap(mu=args.mu, L=args.L, **options)
-    buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=args.dpi)
-    with _atomic_file(target, "wb") as f:
+            kappa = as_scalar(args.kappa, "kappa", low=1.0)
+            fig = plots.rho_heatmap(mu=1.0 / kappa, L=1.0, **options)
+        elif args.h is not None:
+            fig = plots.rho_heatmap(args.h, **options)
+        else:
+            fig = plots.rho_heatmap(mu=args.mu, L=args.L, **options)
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, dpi=args.dpi)
         f.write(buf.getvalue())
     _emit(args, {"out": args.out, "method": m.name, "format": fmt}, f"wrote {args.out}")
     return 0
