@@ -385,8 +385,8 @@ def render_html(*, rows: list[dict[str, Any]], checks: list[Any], derivation: li
     out.append("<h2 id='tuning'>Optimal tunings on the spectrum [1/&kappa;, 1]</h2><p>From "
                "<code>hbtheory.optimal_parameters</code>: the step size &alpha;, momentum &beta; and worst-case rate "
                "of each method, and the iterations to reduce the error by 10<sup>6</sup>.</p><table class='tuning'>"
-               "<thead><tr><th>method</th><th class='num'>&alpha;</th><th class='num'>&beta;</th><th class='num'>rate</th>"
-               "<th class='num'>iterations</th></tr>"
+               "<thead><tr><th>method</th><th class='num'>&alpha;</th><th class='num'>&beta;</th>"
+               "<th class='num'>rate</th><th class='num'>iterations</th></tr>"
                "</thead><tbody>")
     kappa = None
     for r in rows:
