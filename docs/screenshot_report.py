@@ -6,7 +6,7 @@ Usage::
     python docs/screenshot_report.py hbtheory-report/report.html --out report
 
 writes ``report-1280.png`` and ``report-390.png``: the whole page (however tall) at desktop and
-phone width, and prints what :func:`inspect_page` found. Needs Debian's ``chromium``
+phone width, and prints what :func:`inspect_page` found there. Needs Debian's ``chromium``
 (``apt-get install chromium``) and the Python package ``playwright`` (``pip install playwright``);
 the browser is the system's, so ``playwright install`` is never needed. Every request other than
 the page itself is blocked, which also proves the page is self-contained. The test suite
@@ -62,13 +62,21 @@ def find_browser() -> str | None:
 
 
 @contextmanager
-def open_page(page: Path, width: int, *, height: int = 900) -> Iterator[tuple[Any, list[str]]]:
-    """A Playwright page showing ``page`` at ``width`` CSS pixels, and the list of blocked requests."""
+def _browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     browser_path = find_browser()
     if browser_path is None:
         raise SystemExit("screenshot_report: no chromium (apt-get install chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=browser_path, args=ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _look(browser: Any, page: Path, width: int, shot: Path | None, height: int = 900) -> dict[str, Any]:
     url = page.resolve().as_uri()
     blocked: list[str] = []
 
@@ -79,40 +87,32 @@ def open_page(page: Path, width: int, *, height: int = 900) -> Iterator[tuple[An
             blocked.append(r.request.url)
             r.abort()
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=browser_path, args=ARGS, headless=True)
-        try:
-            context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
-            tab = context.new_page()
-            tab.route("**/*", route)
-            tab.goto(url, wait_until="load")
-            yield tab, blocked
-        finally:
-            browser.close()
+    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
+    try:
+        tab = context.new_page()
+        tab.route("**/*", route)
+        tab.goto(url, wait_until="load")
+        found: dict[str, Any] = tab.evaluate(_INSPECT)
+        if shot is not None:
+            tab.screenshot(path=str(shot), full_page=True)
+    finally:
+        context.close()
+    found["blocked"] = blocked
+    return found
 
 
-def inspect_page(page: Path, width: int) -> dict[str, Any]:
-    """What a reader's browser makes of the page at ``width``: figures, MathML, overflow, contents links.
+def inspect_page(page: Path, widths: tuple[int, ...] = WIDTHS, *,
+                 shots: dict[int, Path] | None = None) -> dict[int, dict[str, Any]]:
+    """What a reader's browser makes of the page at each width (one browser for all of them).
 
-    Keys: ``width``, ``height``, ``scroll_width`` (wider than ``width`` means horizontal scrolling),
+    For each width: ``height``, ``scroll_width`` (wider than the width means horizontal scrolling),
     ``images`` (each with ``natural_width``: 0 if it did not load), ``math`` (number of ``<math>``
     elements), ``math_laid_out`` (a fraction is typeset taller than one line: MathML is rendered,
     not shown as text), ``toc_links``, ``toc_broken``, ``failed_cards`` and ``blocked`` (requests
-    the page tried to make).
+    the page tried to make). ``shots`` maps a width to a file for a full-page screenshot.
     """
-    with open_page(page, width) as (tab, blocked):
-        found: dict[str, Any] = tab.evaluate(_INSPECT)
-        found["blocked"] = list(blocked)
-    return found
-
-
-def screenshot(page: Path, out: Path, *, width: int = 1280) -> dict[str, Any]:
-    """Save a full-page screenshot of ``page`` at ``width`` to ``out``; return :func:`inspect_page`'s findings."""
-    with open_page(page, width) as (tab, blocked):
-        found: dict[str, Any] = tab.evaluate(_INSPECT)
-        found["blocked"] = list(blocked)
-        tab.screenshot(path=str(out), full_page=True)
-    return found
+    with _browser() as browser:
+        return {w: _look(browser, page, w, (shots or {}).get(w)) for w in widths}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,11 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="report", help="file name prefix: writes PREFIX-<width>.png (default: report)")
     p.add_argument("--widths", type=int, nargs="+", default=list(WIDTHS), help="CSS widths (default: 1280 390)")
     args = p.parse_args(argv)
-    for width in args.widths:
-        out = Path(f"{args.out}-{width}.png")
-        found = screenshot(args.page, out, width=width)
+    shots = {w: Path(f"{args.out}-{w}.png") for w in args.widths}
+    for width, found in inspect_page(args.page, tuple(args.widths), shots=shots).items():
         found["images"] = f"{sum(i['natural_width'] > 0 for i in found['images'])} of {len(found['images'])} loaded"
-        print(f"wrote {out} ({width} x {found['height']}): {json.dumps(found)}")
+        print(f"wrote {shots[width]} ({width} x {found['height']}): {json.dumps(found)}")
     return 0
 
 

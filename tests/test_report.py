@@ -629,16 +629,16 @@ def test_the_page_in_chromium_at_desktop_and_phone_width(report_build: Any, tmp_
     if shots.find_browser() is None:
         pytest.skip("needs Debian's chromium (apt-get install chromium)")
     page = report_build.out / "report.html"
+    shot = tmp_path / "phone.png"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)  # playwright's pipes to its driver
-        for width in shots.WIDTHS:
-            png = tmp_path / f"shot-{width}.png"
-            found = shots.screenshot(page, png, width=width)
-            assert found["scroll_width"] <= width, f"horizontal overflow at {width} px"
-            assert found["images"] and all(i["natural_width"] > 0 and i["complete"] for i in found["images"])
-            assert all(i["inside"] and i["shown_width"] <= width for i in found["images"])
-            assert found["math"] >= 30 and found["math_laid_out"]  # typeset, not shown as text
-            assert found["toc_links"] >= 8 and found["toc_broken"] == []
-            assert found["failed_cards"] == [] and found["blocked"] == []
-            # full page: the whole height, not a fixed 1280 x 6000 window
-            assert _png_size(png.read_bytes()) == (width, found["height"]) and found["height"] > 6000
+        seen = shots.inspect_page(page, shots.WIDTHS, shots={390: shot})
+    for width, found in seen.items():
+        assert found["scroll_width"] <= width, f"horizontal overflow at {width} px"
+        assert found["images"] and all(i["natural_width"] > 0 and i["complete"] for i in found["images"])
+        assert all(i["inside"] and i["shown_width"] <= width for i in found["images"])
+        assert found["math"] >= 30 and found["math_laid_out"]  # typeset, not shown as text
+        assert found["toc_links"] >= 8 and found["toc_broken"] == []
+        assert found["failed_cards"] == [] and found["blocked"] == []
+    # full page: the whole height, not a fixed 1280 x 6000 window
+    assert _png_size(shot.read_bytes()) == (390, seen[390]["height"]) and seen[390]["height"] > 6000
