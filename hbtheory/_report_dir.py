@@ -71,7 +71,22 @@ def _safe_relative(name: object) -> bool:
 
 
 def read_marker(folder: Path) -> Marker | None:
-    """The marker of ``folder`` if it is an hbtheory report folder, else ``None`` (never raises on content)."""
+    """The marker of ``folder`` if it is an hbtheory report folder, else ``None`` (never raises on content).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     folder = Path(tmp)
+    ...     before = read_marker(folder)
+    ...     _ = (folder / MARKER).write_text(new_marker(["report.html"], ["figures"]).text())
+    ...     after = read_marker(folder)
+    ...     _ = (folder / MARKER).write_text('{"tool": "hbtheory report", "files": ["../x"], "dirs": [], '
+    ...                                      '"pid": 1, "token": ""}')
+    ...     escaping = read_marker(folder)
+    >>> before, after.files, after.dirs, escaping
+    (None, ('report.html',), ('figures',), None)
+    """
     path = folder / MARKER
     try:
         st = path.lstat()
@@ -200,6 +215,19 @@ def check_out(out: str | os.PathLike[str]) -> Path:
     """Validate ``out`` before any work; return the folder to write (a symbolic link resolved).
 
     Raises ``ValueError`` (one line, naming ``out``) when the report could not be written there.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (Path(tmp) / "notes.txt").write_text("mine")
+    ...     fine = check_out(Path(tmp) / "rep") == Path(os.path.abspath(tmp)) / "rep"
+    ...     try:
+    ...         check_out(Path(tmp) / "notes.txt" / "rep")
+    ...     except ValueError as exc:
+    ...         why = str(exc).endswith("notes.txt' is a file, not a folder")
+    >>> fine, why
+    (True, True)
     """
     if not isinstance(out, (str, os.PathLike)):
         raise TypeError(f"`out` must be a path, got {type(out).__name__}")
