@@ -32,50 +32,50 @@ def figure_specs(artefacts: dict[str, Any], *, quick: bool = False) -> list[Figu
     n = 120 if quick else 320
     specs = [
         FigureSpec("heatmap_heavy_ball", "theory",
-                   f"Worst-case rate of heavy ball over the spectrum [1/{KAPPA:g}, 1]: the rho = 1 boundary, the "
-                   "critical-damping curves at mu and L, gradient descent's line beta = 0, Polyak's optimum, and "
+                   f"Worst-case rate of heavy ball over the spectrum [1/{KAPPA:g}, 1]: the ρ = 1 boundary, the "
+                   "critical-damping curves at μ and L, gradient descent's line β = 0, Polyak's optimum, and "
                    "the region where convergence is proven for every smooth strongly convex function.",
                    lambda: plots.rho_heatmap(mu=t.mu, L=t.L, n=n, gfj=True)),
         FigureSpec("heatmap_nesterov", "theory",
                    "The same map for Nesterov's method, with its optimum (Lessard, Recht and Packard 2016).",
                    lambda: plots.rho_heatmap(mu=t.mu, L=t.L, method="nesterov", n=n)),
         FigureSpec("universal_map", "theory",
-                   "rho depends on alpha and h only through alpha*h: the universal map with its four regimes; "
-                   f"the segment is Polyak's tuning for kappa = {KAPPA:g}.",
+                   "ρ depends on α and h only through αh: the universal map with its four regimes; "
+                   f"the segment is Polyak's tuning for κ = {KAPPA:g}.",
                    lambda: plots.universal_map(kappa=KAPPA, n=n)),
         FigureSpec("eigenvalue_locus", "theory",
-                   "Eigenvalues of A as the step size grows (beta = 0.5, h = 1): real, then a circle of radius "
-                   "sqrt(beta) between the critical curves, then real again and out of the unit circle.",
+                   "Eigenvalues of A as the step size grows (β = 0.5, h = 1): real, then a circle of radius "
+                   "√β between the critical curves, then real again and out of the unit circle.",
                    lambda: plots.eigenvalue_locus(np.linspace(0.01, 3.2, 400), 0.5, 1.0)),
         FigureSpec("rate_vs_kappa", "theory",
-                   "Optimal rates and iterations to 1e-6 against kappa: O(kappa) for gradient descent, "
-                   "O(sqrt(kappa)) for the momentum methods.",
+                   "Optimal rates and iterations to 1e-6 against κ: O(κ) for gradient descent, "
+                   "O(√κ) for the momentum methods.",
                    lambda: plots.rate_vs_kappa(np.logspace(0.3, 6, 40))),
         FigureSpec("momentum_weights", "theory",
-                   "Weights beta^t of past gradients in the velocity, and the step under a constant gradient "
-                   "approaching the 1/(1 - beta) amplification.",
+                   "Weights βᵗ of past gradients in the velocity, and the step under a constant gradient "
+                   "approaching the 1/(1 − β) amplification.",
                    lambda: plots.momentum_weights([0.95, 0.9, 0.6, 0.0])),
         FigureSpec("decay_curves", "theory",
-                   "The notes' (1 - eta*lambda)^t for eta = 0.1: gradient descent on each eigen-direction.",
+                   "The notes' (1 − ηλ)ᵗ for η = 0.1: gradient descent on each eigen-direction.",
                    lambda: plots.decay_curves([0.1, 1.0, 10.0, 19.0], eta=0.1)),
     ]
     if "chapter_2d" in artefacts:
         ch = artefacts["chapter_2d"]
-        traj = {f"GD, alpha = {ch.gd_alpha:.3g}, from {tuple(r.start.tolist())}": r.trajectory
+        traj = {f"GD, α = {ch.gd_alpha:.3g}, from {tuple(r.start.tolist())}": r.trajectory
                 for r in ch.gradient_descent}
-        traj.update({f"momentum, alpha = {ch.hb_alpha:.3g}, beta = {ch.hb_beta:.3g}, from "
+        traj.update({f"momentum, α = {ch.hb_alpha:.3g}, β = {ch.hb_beta:.3g}, from "
                      f"{tuple(r.start.tolist())}": r.trajectory for r in ch.momentum})
         specs.append(FigureSpec("chapter_trajectories", "experiments",
-                                "The chapter's f = x^2 + 10 y^2, 15 iterations of torch.optim.SGD from (10, 1) and "
+                                "The chapter's f = x² + 10y², 15 iterations of torch.optim.SGD from (10, 1) and "
                                 "(-10, -1): gradient descent at its best step against momentum at the optimum for "
                                 "this spectrum.",
                                 lambda: plots.trajectories_2d(traj, (2.0, 20.0))))
     if "notes" in artefacts:
         notes = artefacts["notes"]
-        traj2 = {f"eta = {k[0]}, beta = {k[1]}": r.trajectory for k, r in notes.items() if k != (0.6, 0.0)}
+        traj2 = {f"η = {k[0]}, β = {k[1]}": r.trajectory for k, r in notes.items() if k != (0.6, 0.0)}
         specs.append(FigureSpec("notes_trajectories", "experiments",
-                                "The notes' f = 0.1 x1^2 + 2 x2^2 from (-5, -2), 20 steps of torch.optim.SGD "
-                                "(eta = 0.6 without momentum diverges and is left out).",
+                                "The notes' f = 0.1x₁² + 2x₂² from (-5, -2), 20 steps of torch.optim.SGD "
+                                "(η = 0.6 without momentum diverges and is left out).",
                                 lambda: plots.trajectories_2d(traj2, (0.2, 4.0))))
     if "network" in artefacts:
         net = artefacts["network"]
@@ -88,20 +88,20 @@ def figure_specs(artefacts: dict[str, Any], *, quick: bool = False) -> list[Figu
     if "comparison" in artefacts:
         cmp = artefacts["comparison"]
         specs.append(FigureSpec("rates_scatter", "experiments",
-                                "Rates measured by running torch's update on a grid of (alpha, beta) against "
+                                "Rates measured by running torch's update on a grid of (α, β) against "
                                 "spectral_radius.",
                                 lambda: plots.rates_scatter(np.ravel(cmp.predicted), np.ravel(cmp.measured))))
     from hbtheory.counterexamples import cycle_figure_data
 
     specs.append(FigureSpec("counterexample_cycle", "beyond",
                             "The Lessard-Recht-Packard function (1-strongly convex, 25-smooth): heavy ball at "
-                            "Polyak's tuning for kappa = 25 falls into a period-3 cycle; Nesterov and gradient "
+                            "Polyak's tuning for κ = 25 falls into a period-3 cycle; Nesterov and gradient "
                             "descent converge.",
                             lambda: plots.cycle_plot(cycle_figure_data())))
     if "pep" in artefacts:
         comparison = artefacts["pep"]
         specs.append(FigureSpec("pep_comparison", "beyond",
-                                "Worst case of ||x_n - x*||^2 after n steps at Polyak's tuning (kappa = 10): exact on "
+                                "Worst case of ‖xₙ − x*‖² after n steps at Polyak's tuning (κ = 10): exact on "
                                 "quadratics, PEPit on quadratics, and PEPit on all smooth strongly convex functions.",
                                 lambda: plots.pep_plot(comparison)))
     if quick:

@@ -205,49 +205,49 @@ _ULPS = "float64 rounding of the closed forms: a few ulps, bounded by 16 eps"
 #: The registry: every claim the report checks, with its source and what its tolerance means.
 CLAIMS: dict[str, Claim] = _claims(
     Claim("region", "{subject}: the convergence region derived by sympy (Schur-Cohn / Jury) is exactly where "
-          "rho(A) < 1", "Jury (1964); the Schur-Cohn conditions of hbtheory.symbolic", "absolute error", 0.0,
-          "number of points where the two disagree, none allowed (points within 1e-9 of rho = 1 are left out)",
+          "ρ(A) < 1", "Jury (1964); the Schur-Cohn conditions of hbtheory.symbolic", "absolute error", 0.0,
+          "number of points where the two disagree, none allowed (points within 1e-9 of ρ = 1 are left out)",
           min_cases=100),
     Claim("optimum_formula", "{subject}: the closed-form optimal tuning equals the sympy equal-ripple derivation",
           f"{_POLYAK}; {_LRP}", "relative error", 16 * EPS,
-          _ULPS + "; worst of alpha*, beta*, rho* over kappa in {10, 1e2, 1e3, 1e4}", min_cases=4),
-    Claim("optimum_rate", "{subject}: the worst-case rate over [mu, L] at the optimal tuning is the optimal rate",
+          _ULPS + "; worst of α*, β*, ρ* over κ in {10, 10², 10³, 10⁴}", min_cases=4),
+    Claim("optimum_rate", "{subject}: the worst-case rate over [μ, L] at the optimal tuning is the optimal rate",
           f"{_POLYAK}; {_LRP}; Van Scoy, Freeman, Lynch (2018)", "relative error", 16 * EPS,
-          _ULPS + "; worst over kappa in {10, 1e2, 1e3, 1e4}", min_cases=4),
+          _ULPS + "; worst over κ in {10, 10², 10³, 10⁴}", min_cases=4),
     Claim("accuracy", "spectral_radius is accurate to the last digits within 1e-10 of the critical-damping curves",
           "hbtheory design notes (double-double on the discriminant); reference: 50-digit mpmath",
-          "relative error", 16 * EPS, "a few ulps of a float64 result, bounded by 16 eps (np.linalg.eigvals "
+          "relative error", 16 * EPS, "a few ulps of a float64 result, bounded by 16 ε (np.linalg.eigvals "
           "loses about half the digits here)", min_cases=100),
-    Claim("theorem1_bound", "Theorem 1: ||A^t|| <= C (rho + eps)^t for every t, with C = theorem1_constant",
+    Claim("theorem1_bound", "Theorem 1: ‖Aᵗ‖ ≤ C (ρ + ε)ᵗ for every t, with C = theorem1_constant",
           "the source chapter, Theorem 1", "at most", 64 * EPS,
-          "largest ||A^t|| / (C (rho+eps)^t) may exceed 1 by the rounding of ||A^t|| and C only (64 eps)",
+          "largest ‖Aᵗ‖ / (C (ρ+ε)ᵗ) may exceed 1 by the rounding of ‖Aᵗ‖ and C only (64 ε)",
           min_cases=20),
-    Claim("theorem1_defective", "at critical damping A is defective: ||A^t|| / (t rho^(t-1)) tends to "
-          "||A - rho I||, so ||A^t|| = O(rho^t) fails and no C works for eps = 0",
+    Claim("theorem1_defective", "at critical damping A is defective: ‖Aᵗ‖ / (t ρᵗ⁻¹) tends to "
+          "‖A − ρI‖, so ‖Aᵗ‖ = O(ρᵗ) fails and no C works for ε = 0",
           "the source chapter, Theorem 1 (the double-root case)", "relative error", 64 * EPS,
-          "rounding of ||A^t|| at t = 1000 (a few ulps each of 1000 products), bounded by 64 eps"),
-    Claim("worst_case", "{subject}: worst_case(n) is the maximum over the spectrum of ||x_n - x*||^2 / ||x_0 - x*||^2",
-          "exact n-step worst case over quadratics with spectrum in [mu, L]; reference: the method's own step rule "
+          "rounding of ‖Aᵗ‖ at t = 1000 (a few ulps each of 1000 products), bounded by 64 ε"),
+    Claim("worst_case", "{subject}: worst_case(n) is the maximum over the spectrum of ‖xₙ − x*‖² / ‖x₀ − x*‖²",
+          "exact n-step worst case over quadratics with spectrum in [μ, L]; reference: the method's own step rule "
           "run on a dense grid of curvatures, refined around the maximum", "relative error", 1e-12,
-          "float64 rounding of n <= 20 steps of the recurrence (about n^2 eps) and of the grid maximum; 1e-12 "
+          "float64 rounding of n ≤ 20 steps of the recurrence (about n² ε) and of the grid maximum; 1e-12 "
           "still fails an over-estimate", min_cases=3),
     Claim("noise_lyapunov", "{subject}: the stationary variance under gradient noise solves the discrete Lyapunov "
-          "equation", "Astrom (1970), ch. 3; reference: the Lyapunov equation solved exactly in rationals",
+          "equation", "Åström (1970), ch. 3; reference: the Lyapunov equation solved exactly in rationals",
           "relative error", 1e-12, "float64 rounding of the closed form, amplified near the stability boundary "
-          "(rho <= 0.999: at most about 1e3 eps)", min_cases=20),
+          "(ρ ≤ 0.999: at most about 1e3 ε)", min_cases=20),
     Claim("amplification_transient", "under a constant gradient g the heavy-ball step after t steps is "
-          "alpha g (1 - beta^t) / (1 - beta)", "hbtheory design notes; reference: 40-digit run of the step rule",
-          "relative error", 16 * EPS, "velocity_transient is accurate to a few ulps; worst over beta in "
+          "αg (1 − βᵗ)/(1 − β)", "hbtheory design notes; reference: 40-digit run of the step rule",
+          "relative error", 16 * EPS, "velocity_transient is accurate to a few ulps; worst over β in "
           "{0, .5, .9, .99} and t in {1, 10, 100, 1000}", min_cases=16),
-    Claim("amplification_limit", "... and tends to alpha g / (1 - beta): momentum amplifies the step 1/(1 - beta) "
-          "times", "hbtheory design notes; reference: 40-digit run of the step rule until beta^t < 1e-20",
-          "relative error", 16 * EPS, "amplification(beta) is one rounding of 1 - beta and one division",
+    Claim("amplification_limit", "... and tends to αg/(1 − β): momentum amplifies the step 1/(1 − β) "
+          "times", "hbtheory design notes; reference: 40-digit run of the step rule until βᵗ < 1e-20",
+          "relative error", 16 * EPS, "amplification(β) is one rounding of 1 − β and one division",
           min_cases=4),
-    Claim("lrp_cycle", "heavy ball at Polyak's tuning (kappa = 25) falls into a period-3 cycle on the "
+    Claim("lrp_cycle", "heavy ball at Polyak's tuning (κ = 25) falls into a period-3 cycle on the "
           "Lessard-Recht-Packard function", f"{_LRP}, sec. 4.6", "absolute error", 1e-9,
           "distance of the cycle found to the exact rational cycle (the cycle detector's tolerance)"),
     Claim("lrp_others", "Nesterov and gradient descent, tuned the same way, converge on that function",
-          f"{_LRP}, sec. 4.6", "absolute error", 1e-6, "largest |x_T - x*| after 2000 steps", min_cases=2),
+          f"{_LRP}, sec. 4.6", "absolute error", 1e-6, "largest |x_T − x*| after 2000 steps", min_cases=2),
     Claim("pep_quadratic", "PEPit's worst case over quadratics equals hbtheory.worst_case (heavy ball, Polyak's "
           "tuning)", "Taylor, Hendrickx, Glineur (2017); PEPit", "absolute error", math.nan,
           "100 times the SDP solver's tolerance (times the worst case if above 1); per accurate solve", min_cases=3),
@@ -258,31 +258,31 @@ CLAIMS: dict[str, Claim] = _claims(
     Claim("gfj", "inside the Ghadimi-Feyzmahdavian-Johansson region heavy ball's worst case over smooth strongly "
           "convex functions decreases with n", "Ghadimi, Feyzmahdavian, Johansson (2015), Theorem 4", "at most", 0.0,
           "largest ratio W(n+1)/W(n) of consecutive worst cases may not exceed 1", min_cases=3),
-    Claim("sgd_rate", "torch.optim.SGD on a quadratic converges at the predicted rate rho(A)", _POLYAK,
+    Claim("sgd_rate", "torch.optim.SGD on a quadratic converges at the predicted rate ρ(A)", _POLYAK,
           "relative error", 1e-9, "rate fitted from a float64 run (measured: about 1e-15)", min_cases=12),
-    Claim("sgd_theorem1", "Theorem 1's bound ||e_t|| <= C (rho+eps)^t ||e_0|| holds at every step of torch's run",
+    Claim("sgd_theorem1", "Theorem 1's bound ‖e_t‖ ≤ C (ρ+ε)ᵗ ‖e₀‖ holds at every step of torch's run",
           "the source chapter, Theorem 1", "at most", 1e-9,
-          "the run's rounding (16 eps C t, below 1e-11 here) rounded up", min_cases=100),
-    Claim("sweep_rates", "the rho-map measured by running torch's update equals spectral_radius", _POLYAK,
+          "the run's rounding (16 ε C t, below 1e-11 here) rounded up", min_cases=100),
+    Claim("sweep_rates", "the ρ-map measured by running torch's update equals spectral_radius", _POLYAK,
           "relative error", 1e-6, "rates fitted from a few hundred float64 steps per grid point", min_cases=100),
     Claim("sweep_classification", "... and classifies every grid point the same way (converges or not)", _POLYAK,
           "absolute error", 0.0, "number of points classified differently, none allowed", min_cases=100),
-    Claim("chapter_equal", "the chapter's hand-written step v = gamma v + lr g; p -= v equals torch.optim.SGD at a "
+    Claim("chapter_equal", "the chapter's hand-written step v = γv + lr·g; p −= v equals torch.optim.SGD at a "
           "constant lr", "hbtheory.methods.from_chapter", "absolute error", 1e-13,
           "the two forms round differently; iterates are of size <= 1"),
-    Claim("chapter_schedule", "... and differs from it under a learning-rate schedule (lr x 0.1 at step 20)",
+    Claim("chapter_schedule", "... and differs from it under a learning-rate schedule (lr × 0.1 at step 20)",
           "hbtheory.methods.from_chapter", "at least", 0.0,
           "the largest difference of the iterates must reach 1e-3: a real difference, far above rounding"),
     Claim("notes_digits", "the notes' printed results are reproduced to every printed digit by torch.optim.SGD",
           "the source notes (d2l's train_2d)", "absolute error", 0.0, "number of printed lines that differ",
           min_cases=4),
     Claim("noise_variance", "{subject}: the stationary variance of SGD with momentum under gradient noise matches "
-          "the Lyapunov prediction", "Astrom (1970), ch. 3", "absolute error", math.nan,
+          "the Lyapunov prediction", "Åström (1970), ch. 3", "absolute error", math.nan,
           "5 standard errors of the mean over the seeded replicas", min_cases=256),
     Claim("network", "on the chapter's 1-20-1 ReLU net momentum 0.8 ends with a lower loss than plain SGD",
           "the source chapter's experiment", "at most", 0.0,
           "momentum's final loss may not exceed plain SGD's (reference)"),
-    Claim("local_rate", "near a minimum of the (tanh) network, full-batch SGD converges at the rate rho predicts",
+    Claim("local_rate", "near a minimum of the (tanh) network, full-batch SGD converges at the rate ρ predicts",
           _POLYAK, "relative error", 1e-5, "rate fitted from float64 steps near the minimum (Hessian by torch.func)"),
 )
 
