@@ -424,9 +424,14 @@ def _tm_delta(beta: Any) -> Any:
 
 
 def _scaled(mu: float, L: float) -> tuple[float, float, int]:
-    """``(mu, L)`` scaled by a power of two so that ``L`` is in ``[1, 2)``, and the exponent."""
-    _, e = math.frexp(L)
-    return math.ldexp(mu, 1 - e), math.ldexp(L, 1 - e), 1 - e
+    """``(mu, L) * 2**e`` with ``L * 2**e`` in ``[0.25, 1)``, and ``e``: no overflow in ``3 L + mu``.
+
+    ``e`` is even, so square roots scale exactly too (``sqrt(mu)/sqrt(L)`` has the same bits at
+    every scale, and ``sqrt(1/kappa)`` stays exact for a square ``kappa``).
+    """
+    e = math.frexp(L)[1]
+    e += e % 2
+    return math.ldexp(mu, -e), math.ldexp(L, -e), -e
 
 
 def _hb_closed_form(mu: float, L: float) -> ClosedForm:
