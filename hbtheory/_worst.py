@@ -28,12 +28,17 @@ useless. Each parameter set is searched on its own.
   binary powering of :math:`z^{n+1} \bmod (z^2 - c_1 z + c_0)` renormalised by powers of two:
   a few ulps, with no over- or underflow of the value or its exponent. The cost grows like ``n``.
 * ``mu == L``: double-double at that point (it may sit near a zero of :math:`P_n`).
+* Huge roots (``alpha * L`` beyond about ``2**200``): the method's coefficients are scaled to
+  :math:`(c_1 2^{-k}, c_0 2^{-2k})`, which divides the roots by :math:`2^k`, the error is started
+  from :math:`x_{-1} = 2^k` (:math:`x_t = p_{t+1} x_0 - c_0 p_t x_{-1}` is not homogeneous), and
+  :math:`k n` is added to the binary exponent. Without it ``c1**2`` overflows from ``|c1| ~ 1e154``.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from fractions import Fraction
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -71,6 +76,14 @@ _BASE_POINTS = 257
 #: Grid points evaluated at a time (bounds the memory of the closed form's temporaries).
 _CHUNK = 1 << 16
 _LN2 = math.log(2.0)
+#: Root moduli from ``2**_SCALE_EXP`` on are scaled down by a power of two (:func:`_max_abs_p`).
+_SCALE_EXP = 200
+#: Largest ``n`` whose search meets the critical-damping band: there the grid resolves each of the
+#: up to ``n`` ripples of ``P_n`` (about ``16 n`` points; ``2 * 10**5`` steps take about 4 s and
+#: 250 MB). Elsewhere the cost grows like ``log n``, and :data:`MAX_N` bounds the exponents.
+MAX_BAND_N = 200_000
+#: Largest ``n`` at all (the binary exponents of ``P_n`` stay far inside int64).
+MAX_N = 10**12
 _EPS = float(np.finfo(np.float64).eps)
 
 
@@ -85,8 +98,8 @@ def worst_case_rate(alpha: Any, beta: Any, mu: Any, L: Any, method: str | Method
         Momentum in ``[0, 1]`` (``0`` for gradient descent).
     mu, L : float or array_like
         The spectrum interval, ``0 < mu <= L``.
-    method : str, optional
-        ``"heavy_ball"`` (default), ``"nesterov"`` or ``"gradient_descent"``.
+    method : str or Method, optional
+        Any member of the family (see :func:`worst_case`).
 
     Returns
     -------
@@ -145,15 +158,21 @@ def worst_case(
     Parameters
     ----------
     n : int or array_like of int
-        Number of steps, ``>= 0``.
+        Number of steps, ``0 <= n <= 10**12``; at most ``2 * 10**5`` (:data:`MAX_BAND_N`) where
+        ``[mu, L]`` meets the critical-damping band, where the search resolves each of the up to
+        ``n`` ripples of :math:`P_n` (about ``16 n`` evaluations). Elsewhere the cost grows like
+        ``log n``.
     alpha : float or array_like
-        Step size, ``> 0``.
+        Step size, ``> 0``; ``alpha * L`` (and the method's coefficients at ``L``) must be finite
+        in float64.
     beta : float or array_like
         Momentum in ``[0, 1]`` (exactly ``0`` for gradient descent).
     mu, L : float or array_like
         The spectrum interval, ``0 < mu <= L``.
-    method : str, optional
-        ``"heavy_ball"`` (default), ``"nesterov"`` or ``"gradient_descent"``.
+    method : str or Method, optional
+        Any member of the family: ``"heavy_ball"`` (default), ``"nesterov"``,
+        ``"gradient_descent"``, ``"triple_momentum"``, ``"general(gamma=G)"`` or a
+        :class:`~hbtheory.methods.Method`.
     log : bool, optional, keyword-only
         Return the natural logarithm of the worst case instead. For large ``n`` the value itself
         leaves the float64 range (``0.5**2000`` underflows); its logarithm does not, and is
@@ -165,13 +184,14 @@ def worst_case(
         :math:`\max_{h \in [\mu, L]} P_n(h)^2` (or its logarithm), broadcast over the inputs.
         Relative accuracy a few ulps wherever the value is a normal float64 (for ``n <= 16`` of
         order ``n**3 eps / 3`` at most, below ``3e-13``); ``0.0`` where it underflows and ``inf``
-        where it overflows (use ``log=True``).
+        where it overflows (use ``log=True``, which stays accurate for every representable
+        ``alpha * L``: roots beyond ``2**200`` are scaled by a power of two first).
 
     Raises
     ------
     ValueError, TypeError
-        For a parameter outside its range (the message names it), or inputs that do not
-        broadcast together.
+        For a parameter outside its range (the message names it, including ``n`` above its cap and
+        an ``alpha * L`` that overflows), or inputs that do not broadcast together.
 
     Notes
     -----
@@ -204,7 +224,8 @@ def worst_case(
     the solver's accuracy and ``benchmarks/worst_case_vs_pepit.py`` compares the costs.
 
     The search for the maximum is described in :mod:`hbtheory._worst`; its cost grows like ``n``
-    (about ``16 n`` closed-form evaluations). Array inputs are handled by a Python loop over the
+    where the band meets ``[mu, L]`` (about ``16 n`` closed-form evaluations, hence the cap on
+    ``n`` there) and like ``log n`` elsewhere. Array inputs are handled by a Python loop over the
     broadcast elements, each an independent search.
 
     References
@@ -241,11 +262,18 @@ def worst_case(
     mu_a, L_a = check_interval(mu, L)
     shape = _broadcast_shape(n=nn, alpha=a, beta=b, mu=mu_a, L=L_a)
     n_b, a_b, b_b, mu_b, L_b = np.broadcast_arrays(nn, a, b, mu_a, L_a)
-    with np.errstate(over="ignore"):
+    if nn.size and int(nn.max()) > MAX_N:
+        raise ValueError(f"`n` must be an integer <= {MAX_N}, got {int(nn.max())}")
+    with np.errstate(over="ignore", invalid="ignore"):
         overflow = ~np.isfinite(a_b * L_b)
+        for h_end in (mu_b, L_b):  # the coefficients are affine in h: finite at both ends is enough
+            overflow |= ~(np.isfinite(m.c1(a_b, b_b, h_end)) & np.isfinite(m.c0(a_b, b_b, h_end)))
     if overflow.any():
         i = tuple(int(k) for k in np.argwhere(overflow)[0])
-        raise ValueError(f"`alpha * L` overflows float64, got alpha = {a_b[i]!r}, L = {L_b[i]!r}")
+        raise ValueError(
+            f"`alpha * L` overflows float64 (or the method's coefficients do), got alpha = {float(a_b[i])!r}, "
+            f"L = {float(L_b[i])!r}"
+        )
     mant = np.empty(shape, dtype=np.float64)
     expo = np.empty(shape, dtype=np.int64)
     for idx in np.ndindex(shape):
@@ -278,11 +306,34 @@ def _broadcast_shape(**arrays: NDArray[Any]) -> tuple[int, ...]:
 def _max_abs_p(m: Method, n: int, a: float, b: float, mu: float, L: float) -> tuple[float, int]:
     if n == 0:
         return 1.0, 0
+    # Roots beyond 2**_SCALE_EXP: divide them by 2**k (k from the largest root modulus, attained
+    # at an end), i.e. search the method with coefficients (c1 / 2**k, c0 / 2**2k) from
+    # x_{-1} = 2**k (see _scaled_method); then |P_n| = 2**(k n) times the scaled value. Without
+    # it c1**2 overflows from |c1| ~ 1e154 on (NaN or a wrong maximum, issue 11).
+    top = float(np.max(_kernel.spectral_radius(m, a, b, np.array([mu, L]))))
+    k = math.frexp(top)[1] - 1 if top >= 2.0**_SCALE_EXP else 0
+    sm, sigma = (_scaled_method(m, k), math.ldexp(1.0, k)) if k else (m, 1.0)
     if mu == L:  # a single point, possibly close to a zero of P_n: double-double
-        return _best(*_dd_abs_p(m, n, a, b, np.array([mu])))
-    if n <= _DIRECT_MAX_N:
-        return _direct(m, n, a, b, mu, L)
-    return _phase_grid(m, n, a, b, mu, L)
+        mant, e = _best(*_dd_abs_p(sm, n, a, b, np.array([mu]), sigma))
+    elif n <= _DIRECT_MAX_N:
+        mant, e = _direct(sm, n, a, b, mu, L, sigma)
+    else:
+        mant, e = _phase_grid(sm, n, a, b, mu, L, sigma)
+    return mant, e + k * n
+
+
+def _scaled_method(m: Method, k: int) -> Method:
+    """``m`` with its roots divided by ``2**k``: coefficients ``(c1 2**-k, c0 2**-2k)`` (exact scalings;
+    a ``c0`` far below the scale may underflow, a change of relative size ``2**-1000`` at most)."""
+    s1 = math.ldexp(1.0, -k)  # c0 is scaled by s1 twice: 2**-2k itself may underflow
+
+    def times(x: Any, s: float) -> Any:
+        return x * Fraction(s) if isinstance(x, Fraction) else x * s
+
+    return Method(
+        name=f"{m.name} / 2**{k}", title=m.title, uses_beta=m.uses_beta,
+        c1=lambda a, b, h: times(m.c1(a, b, h), s1), c0=lambda a, b, h: times(times(m.c0(a, b, h), s1), s1),
+    )
 
 
 @functools.lru_cache(maxsize=_DIRECT_MAX_N)
@@ -299,8 +350,9 @@ def _chebyshev_tools(n: int) -> tuple[Arr, Arr]:
     return nodes, deriv
 
 
-def _direct(m: Method, n: int, a: float, b: float, mu: float, L: float) -> tuple[float, int]:
-    """Colleague-matrix path: every critical point of the degree-``n`` polynomial ``P_n``."""
+def _direct(m: Method, n: int, a: float, b: float, mu: float, L: float, sigma: float = 1.0) -> tuple[float, int]:
+    """Colleague-matrix path: every critical point of the degree-``n`` polynomial ``P_n``
+    (started from ``x_{-1} = sigma``, ``x_0 = 1``; see :func:`_max_abs_p`)."""
     # Scale the roots by an exact power of two near the largest root modulus (attained at an
     # end, see worst_case_rate): P_n / 2**(k n) is then at most O(2**n n) and stays in range.
     top = 0.0
@@ -313,11 +365,11 @@ def _direct(m: Method, n: int, a: float, b: float, mu: float, L: float) -> tuple
 
     def p_scaled(h: Arr) -> Arr:
         # x~_t = x_t * scale**t obeys the recurrence of (c1 scale, c0 scale**2) from
-        # x~_0 = 1, x~_{-1} = 1 / scale; every scaling is exact.
+        # x~_0 = 1, x~_{-1} = sigma / scale; every scaling is exact.
         c1 = m.c1(a, b, h) * scale
         c0 = m.c0(a, b, h) * (scale * scale)
         x = np.ones(h.shape)
-        x_prev = np.full(h.shape, 1.0 / scale)
+        x_prev = np.full(h.shape, sigma / scale)
         for _ in range(n):
             x, x_prev = c1 * x - c0 * x_prev, x
         return x
@@ -423,15 +475,16 @@ def _theta(ch: _kernel.Char) -> Arr:
     return np.arctan2(np.sqrt(np.maximum(-ch.disc, 0.0)), ch.c1)
 
 
-def _p_scaled(ch: _kernel.Char, n: int, inv_s: float) -> Arr:
+def _p_scaled(ch: _kernel.Char, n: int, inv_s: float, sigma: float = 1.0) -> Arr:
     """``P_n / s**n`` from the closed form at 1-d ``ch``, roots scaled by ``1 / s`` (no overflow)."""
     # With p~_t = p_t / s**(t-1) the Lucas sequence of (c1 / s, c0 / s**2):
-    # P_n / s**n = p~_{n+1} - (c0 / s) p~_n (P_n is not homogeneous: x_{-1} = x_0 breaks scaling).
+    # P_n / s**n = p~_{n+1} - sigma (c0 / s) p~_n (P_n is not homogeneous: x_{-1} = sigma x_0
+    # breaks scaling; x_t = p_{t+1} x_0 - c0 p_t x_{-1}).
     scaled = _kernel.Char(ch.c1 * inv_s, ch.c0 * inv_s * inv_s, ch.disc * inv_s * inv_s)
     t = np.empty((2, *ch.c1.shape))
     t[0], t[1] = n, n + 1
     p = _kernel.lucas_u(scaled, t)
-    return np.asarray(p[1] - (ch.c0 * inv_s) * p[0], dtype=np.float64)
+    return np.asarray(p[1] - (ch.c0 * (sigma * inv_s)) * p[0], dtype=np.float64)
 
 
 def _warp(u: Arr) -> Arr:
@@ -441,13 +494,15 @@ def _warp(u: Arr) -> Arr:
     return np.asarray(0.5 * (1.0 - np.cos(np.pi * u)), dtype=np.float64)
 
 
-def _phase_grid(m: Method, n: int, a: float, b: float, mu: float, L: float) -> tuple[float, int]:
+def _phase_grid(
+    m: Method, n: int, a: float, b: float, mu: float, L: float, sigma: float = 1.0
+) -> tuple[float, int]:
     """Grid uniform in the phase, parabolic refinement of the high brackets, double-double values."""
     ends = np.array([mu, L])
     # Scale of the closed-form values: P_n / s**n stays O(n) with s the largest root modulus.
     s = float(_kernel.spectral_radius(m, a, b, ends).max())
     inv_s = 1.0 / s if s > 0.0 and math.isfinite(1.0 / s) else 1.0
-    grid, scan = _grid(m, n, a, b, mu, L, inv_s)
+    grid, scan = _grid(m, n, a, b, mu, L, inv_s, sigma)
     # Local maxima of the grid values, the ends included: a peak just inside [mu, L] may have
     # only the end above it on the grid. Each bracket [lo, hi] contains a local maximum.
     f = np.concatenate([[-np.inf], scan.abs_p, [-np.inf]])
@@ -456,9 +511,9 @@ def _phase_grid(m: Method, n: int, a: float, b: float, mu: float, L: float) -> t
     candidates = [ends]
     if idx.size:
         lo, hi = grid[np.maximum(idx - 1, 0)], grid[np.minimum(idx + 1, grid.size - 1)]
-        x, d = _refine(m, n, a, b, grid[idx], lo, hi, inv_s)
-        candidates.append(_polish(m, n, a, b, x, d, lo, hi))
-    return _best(*_dd_abs_p(m, n, a, b, np.concatenate(candidates)))
+        x, d = _refine(m, n, a, b, grid[idx], lo, hi, inv_s, sigma)
+        candidates.append(_polish(m, n, a, b, x, d, lo, hi, sigma))
+    return _best(*_dd_abs_p(m, n, a, b, np.concatenate(candidates), sigma))
 
 
 class _Scan(NamedTuple):
@@ -467,7 +522,7 @@ class _Scan(NamedTuple):
     abs_p: Arr  # |P_n| / s**n
 
 
-def _scan(m: Method, n: int, a: float, b: float, h: Arr, inv_s: float) -> _Scan:
+def _scan(m: Method, n: int, a: float, b: float, h: Arr, inv_s: float, sigma: float = 1.0) -> _Scan:
     """The closed form on a grid, in chunks of :data:`_CHUNK` points (memory stays bounded)."""
     out = _Scan(np.empty(h.size, dtype=bool), np.empty(h.size), np.empty(h.size))
     for start in range(0, h.size, _CHUNK):
@@ -475,11 +530,13 @@ def _scan(m: Method, n: int, a: float, b: float, h: Arr, inv_s: float) -> _Scan:
         ch = _kernel.characteristic(m, a, b, h[part], exact_disc=True)
         out.inside[part] = ch.disc < 0.0
         out.theta[part] = _theta(ch)
-        out.abs_p[part] = np.abs(_p_scaled(ch, n, inv_s))
+        out.abs_p[part] = np.abs(_p_scaled(ch, n, inv_s, sigma))
     return out
 
 
-def _grid(m: Method, n: int, a: float, b: float, mu: float, L: float, inv_s: float) -> tuple[Arr, _Scan]:
+def _grid(
+    m: Method, n: int, a: float, b: float, mu: float, L: float, inv_s: float, sigma: float = 1.0
+) -> tuple[Arr, _Scan]:
     """Sorted grid on ``[mu, L]`` resolving every local maximum of ``|P_n|``, and the scan on it.
 
     Inside the band: :data:`_PER_PEAK` points per half-period of ``n theta``, placed by
@@ -493,6 +550,11 @@ def _grid(m: Method, n: int, a: float, b: float, mu: float, L: float, inv_s: flo
     pieces = [np.array([mu, L])]
     band = _band(m, a, b)
     if band is not None and band[0] < L and band[1] > mu:
+        if n > MAX_BAND_N:
+            raise ValueError(
+                f"`n` must be <= {MAX_BAND_N} where [`mu`, `L`] meets the critical-damping band (complex "
+                f"roots): the search resolves each of the up to n ripples of P_n there; got n = {n}"
+            )
         lo, hi = max(mu, band[0]), min(L, band[1])
         h_base = lo + (hi - lo) * _warp(base)
         theta = np.maximum.accumulate(_theta(_kernel.characteristic(m, a, b, h_base, exact_disc=True)))
@@ -507,7 +569,7 @@ def _grid(m: Method, n: int, a: float, b: float, mu: float, L: float, inv_s: flo
     else:
         pieces += [mu + (L - mu) * ramp, L - (L - mu) * ramp]
     grid = np.unique(np.clip(np.concatenate(pieces), mu, L))
-    scan = _scan(m, n, a, b, grid, inv_s)
+    scan = _scan(m, n, a, b, grid, inv_s, sigma)
     # Safety net: split any in-band step longer than 1.5 / _PER_PEAK of a half-period (the map
     # u(theta) is interpolated, and quadratic at ends where [mu, L] cuts the band).
     inside = scan.inside[:-1] & scan.inside[1:]
@@ -516,7 +578,7 @@ def _grid(m: Method, n: int, a: float, b: float, mu: float, L: float, inv_s: flo
     if wide.size:
         extra = [np.linspace(grid[i], grid[i + 1], math.ceil(steps[i]) + 1)[1:-1] for i in wide]
         grid = np.unique(np.concatenate([grid, *extra]))
-        scan = _scan(m, n, a, b, grid, inv_s)
+        scan = _scan(m, n, a, b, grid, inv_s, sigma)
     return grid, scan
 
 
@@ -531,7 +593,7 @@ def _parabola_step(g: Arr, x: Arr, d: Arr, lo: Arr, hi: Arr) -> tuple[Arr, Arr]:
 
 
 def _refine(
-    m: Method, n: int, a: float, b: float, x: Arr, lo: Arr, hi: Arr, inv_s: float
+    m: Method, n: int, a: float, b: float, x: Arr, lo: Arr, hi: Arr, inv_s: float, sigma: float = 1.0
 ) -> tuple[Arr, Arr]:
     """Successive parabolic interpolation on the closed form towards the maximum of ``|P_n|`` in
     each bracket ``[lo, hi]`` (around a local maximum of the grid, so it contains one).
@@ -543,20 +605,20 @@ def _refine(
     d = 0.5 * (hi - lo)
     for _ in range(_REFINE_STEPS):
         pts = np.concatenate([x - d, x, x + d])
-        f = _p_scaled(_kernel.characteristic(m, a, b, pts, exact_disc=True), n, inv_s).reshape(3, -1)
+        f = _p_scaled(_kernel.characteristic(m, a, b, pts, exact_disc=True), n, inv_s, sigma).reshape(3, -1)
         x, step = _parabola_step(f * np.sign(f[1]), x, d, lo, hi)  # the sign is constant at a peak
         # Shrink the stencil, less so after a long step (the model was poor at that scale).
         d = np.maximum(d / _SHRINK, np.minimum(d, 2.0 * np.abs(step)))
     return x, d
 
 
-def _polish(m: Method, n: int, a: float, b: float, x: Arr, d: Arr, lo: Arr, hi: Arr) -> Arr:
+def _polish(m: Method, n: int, a: float, b: float, x: Arr, d: Arr, lo: Arr, hi: Arr, sigma: float = 1.0) -> Arr:
     """A last parabolic step on double-double values: a Newton step on ``|P_n|'``, derivatives
     by differences over the stencil ``d / _SHRINK``. Returns the stencil and the vertex (all are
     candidates: any point gives a valid lower bound)."""
     d = d / _SHRINK
     pts = np.concatenate([x - d, x, x + d])
-    mant, expo = _dd_abs_p(m, n, a, b, pts)
+    mant, expo = _dd_abs_p(m, n, a, b, pts, sigma)
     g = np.ldexp(mant, expo - np.tile(expo[x.size : 2 * x.size], 3)).reshape(3, -1)  # relative to the centre
     vertex, _ = _parabola_step(g, x, d, lo, hi)
     return np.concatenate([np.clip(pts, np.tile(lo, 3), np.tile(hi, 3)), vertex])
@@ -568,7 +630,7 @@ def _renormalise(u: DD, v: DD) -> tuple[DD, DD, IntArr]:
     return DD(np.ldexp(u.hi, -k), np.ldexp(u.lo, -k)), DD(np.ldexp(v.hi, -k), np.ldexp(v.lo, -k)), k
 
 
-def _dd_abs_p(m: Method, n: int, a: float, b: float, h: Arr) -> tuple[Arr, IntArr]:
+def _dd_abs_p(m: Method, n: int, a: float, b: float, h: Arr, sigma: float = 1.0) -> tuple[Arr, IntArr]:
     r"""``|P_n(h)| = mant * 2**expo`` to double-double accuracy, by binary powering.
 
     With :math:`z^j \equiv u z + v \pmod{z^2 - c_1 z + c_0}`: squaring gives
@@ -593,7 +655,7 @@ def _dd_abs_p(m: Method, n: int, a: float, b: float, h: Arr) -> tuple[Arr, IntAr
             u, v = u * c1 + v, -(c0 * u)
         u, v, k = _renormalise(u, v)
         expo += k
-    mant, k = np.frexp(np.abs((u + v).to_float()))
+    mant, k = np.frexp(np.abs((u + v * sigma).to_float()))  # x_n = p_{n+1} - sigma c0 p_n
     return np.asarray(mant, dtype=np.float64), expo + k.astype(np.int64)
 
 

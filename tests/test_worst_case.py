@@ -20,11 +20,14 @@ from hypothesis import strategies as st
 
 import hbtheory as hb
 from hbtheory import worst_case, worst_case_rate
-from hbtheory._worst import _DIRECT_MAX_N, _PER_PEAK, _grid
-from hbtheory.methods import get_method
+from hbtheory._worst import _DIRECT_MAX_N, _PER_PEAK, MAX_BAND_N, MAX_N, _grid
+from hbtheory.methods import Method, general, get_method
 
 EPS = float(np.finfo(np.float64).eps)
 METHODS = ("heavy_ball", "nesterov", "gradient_descent")
+#: The rest of the family: Triple Momentum and general(gamma) on both sides of 0 (objects: the
+#: name "general(gamma=-0.3)" does not parse, reported to the lead).
+MORE = ("triple_momentum", general(0.5), general(-0.3), general(2.0))
 #: The required relative accuracy of worst_case (the implementation reaches a few ulps).
 RTOL = 1e-12
 
@@ -48,12 +51,17 @@ def nesterov_tuning(kappa: float) -> tuple[float, float, float, float]:
 # ------------------------------------------------------------------------------------------------
 
 
-def _coefficients(method: str, a: object, b: object, h: object) -> tuple[object, object]:
+def _coefficients(method: str | Method, a: object, b: object, h: object) -> tuple[object, object]:
     m = get_method(method)
+    if isinstance(a, mp.mpf) and m.gamma is not None:
+        # The family's polynomial at the method's float64 gamma(beta), in mpmath (Triple Momentum's
+        # gamma is a float64 function of beta, not an mpmath one).
+        g = mp.mpf(float(m.gamma(float(b)))) if m.uses_beta else mp.mpf(float(m.gamma(0.0)))
+        return 1 + b - a * h * (1 + g), b - a * h * g
     return m.c1(a, b, h), m.c0(a, b, h)
 
 
-def p_mp(n: int, method: str, a: float, b: float, h: mp.mpf) -> mp.mpf:
+def p_mp(n: int, method: str | Method, a: float, b: float, h: mp.mpf) -> mp.mpf:
     """P_n(h) at 60 digits: the three-term recurrence of the error from x_{-1} = x_0 = 1 for
     small n, binary powering of z^(n+1) mod (z^2 - c1 z + c0) at z = 1 for large n (the two are
     compared in test_mpmath_reference_is_consistent)."""
@@ -72,21 +80,30 @@ def p_mp(n: int, method: str, a: float, b: float, h: mp.mpf) -> mp.mpf:
         return u + v
 
 
-def _theta_grid(method: str, a: float, b: float, mu: float, L: float, count: int) -> np.ndarray:
+def _theta_grid(method: str | Method, a: float, b: float, mu: float, L: float, count: int) -> np.ndarray:
     """Points uniform in the phase theta of the complex roots (method-specific inverse maps)."""
     th = np.linspace(0.0, np.pi, count)
     if method == "heavy_ball":  # cos(theta) = (1 + b - a h) / (2 sqrt(b))
         h = (1.0 + b - 2.0 * np.sqrt(b) * np.cos(th)) / a
     elif method == "nesterov":  # cos(theta) = (1 + b) sqrt(1 - a h) / (2 sqrt(b)), theta < pi/2
         h = (1.0 - 4.0 * b * np.cos(th / 2.0) ** 2 / (1.0 + b) ** 2) / a
-    else:
-        return np.empty(0)
+    else:  # any gamma: c1^2 = 4 c0 cos^2(theta) is a quadratic in g = a h, solved per theta
+        m = get_method(method)
+        if m.gamma is None or not m.uses_beta:
+            return np.empty(0)
+        g_, cos2 = float(m.gamma(b)), np.cos(th) ** 2
+        qa = np.full_like(th, (1.0 + g_) ** 2)
+        qb = -2.0 * (1.0 + b) * (1.0 + g_) + 4.0 * cos2 * g_
+        qc = (1.0 + b) ** 2 - 4.0 * b * cos2
+        disc = np.sqrt(np.maximum(qb * qb - 4.0 * qa * qc, 0.0))
+        h = np.concatenate([(-qb - disc) / (2.0 * qa), (-qb + disc) / (2.0 * qa)]) / a
     return h[(h >= mu) & (h <= L)]
 
 
-def _scan_log_abs(n: int, method: str, a: float, b: float, h: np.ndarray) -> np.ndarray:
+def _scan_log_abs(n: int, method: str | Method, a: float, b: float, h: np.ndarray) -> np.ndarray:
     """log|P_n(h)| in float64, only to locate maxima."""
     c1, c0 = (np.broadcast_to(np.asarray(c, dtype=float), h.shape) for c in _coefficients(method, a, b, h))
+    c1, c0 = np.array(c1), np.array(c0)
     with np.errstate(all="ignore"):
         if n <= 2000:
             x, x_prev, log_scale = np.ones_like(h), np.ones_like(h), np.zeros_like(h)
@@ -111,7 +128,7 @@ def _scan_log_abs(n: int, method: str, a: float, b: float, h: np.ndarray) -> np.
         return np.log(np.abs(val)) + n * np.log(big)
 
 
-def reference_log(n: int, method: str, a: float, b: float, mu: float, L: float, top: int = 12) -> mp.mpf:
+def reference_log(n: int, method: str | Method, a: float, b: float, mu: float, L: float, top: int = 12) -> mp.mpf:
     """log max_{[mu, L]} P_n^2 by brute force: dense scan, then golden section in mpmath."""
     if n == 0:
         return mp.mpf(0)
@@ -141,7 +158,7 @@ def reference_log(n: int, method: str, a: float, b: float, mu: float, L: float, 
         return 2 * mp.log(best) if best > 0 else mp.mpf("-inf")
 
 
-def assert_matches_reference(n: int, method: str, a: float, b: float, mu: float, L: float) -> None:
+def assert_matches_reference(n: int, method: str | Method, a: float, b: float, mu: float, L: float) -> None:
     ref = reference_log(n, method, a, b, mu, L)
     got_log = float(worst_case(n, a, b, mu, L, method=method, log=True))
     # The documented accuracy: the log to a few ulps of itself (its own rounding is eps |log| / 2)
@@ -299,6 +316,147 @@ def test_gradient_descent_is_the_larger_end() -> None:
 
 
 # ------------------------------------------------------------------------------------------------
+# The rest of the family (Triple Momentum, general(gamma)) and extreme magnitudes
+# ------------------------------------------------------------------------------------------------
+
+
+def _family_point(method: str | Method) -> tuple[float, float, float, float]:
+    """(alpha, beta, mu, L): Triple Momentum's own tuning for kappa = 30 (Van Scoy et al.), and
+    for general(gamma) a point whose band lies inside [mu, L]."""
+    m = get_method(method)
+    if m.closed_form is not None:
+        cf = m.closed_form(1.0 / 30.0, 1.0)
+        return cf.alpha, cf.beta, 1.0 / 30.0, 1.0
+    return 0.6, 0.7, 0.02, 2.0
+
+
+@pytest.mark.parametrize("n", [1, 5, 16, 17, 50, 300])
+@pytest.mark.parametrize("method", MORE, ids=str)
+def test_rest_of_the_family_against_mpmath(method: str | Method, n: int) -> None:
+    assert_matches_reference(n, method, *_family_point(method))
+
+
+@pytest.mark.parametrize("method", MORE, ids=str)
+def test_polynomial_is_each_members_own_step(method: str | Method) -> None:
+    # P_n from the Lucas sequence of (c1, c0) equals x_n of Method.step itself on f = h x^2 / 2
+    # from x_{-1} = x_0 = 1, in exact rational arithmetic (Triple Momentum: its float64 gamma).
+    m = get_method(method)
+    a, b, h = Fraction(3, 7), Fraction(5, 11), Fraction(13, 5)
+    c1, c0 = Fraction(m.c1(a, b, h)), Fraction(m.c0(a, b, h))
+    p = [Fraction(0), Fraction(1)]
+    for _ in range(12):
+        p.append(c1 * p[-1] - c0 * p[-2])
+    x, x_prev = Fraction(1), Fraction(1)
+    for n in range(1, 12):
+        x, x_prev = m.step(lambda y: h * y, x, x_prev, a, b)
+        assert p[n + 1] - c0 * p[n] == x
+
+
+@pytest.mark.parametrize("method", MORE, ids=str)
+def test_rest_of_the_family_in_many_dimensions(method: str | Method) -> None:
+    # Method.step on a rotated 300-dimensional quadratic: every start is below the worst case, and
+    # starts along the eigenvectors come within a factor 2 of it.
+    m = get_method(method)
+    rng = np.random.default_rng(6)
+    a, b, mu, L = _family_point(method)
+    n, d = 25, 300
+    eig = np.concatenate([[mu, L], rng.uniform(mu, L, d - 2)])
+    q, _ = np.linalg.qr(rng.normal(size=(d, d)))
+    H = (q * eig) @ q.T
+    X0 = np.concatenate([q, rng.normal(size=(d, 8))], axis=1)
+    X, X_prev = X0.copy(), X0.copy()
+    for _ in range(n):
+        X, X_prev = m.step(lambda Y: H @ Y, X, X_prev, a, b)
+    ratios = np.sum(X**2, axis=0) / np.sum(X0**2, axis=0)
+    w = float(worst_case(n, a, b, mu, L, method=m))
+    assert np.all(ratios <= w * (1 + 1e-9))
+    assert ratios[:d].max() >= 0.5 * w
+
+
+def reference_log_mp(n: int, method: str | Method, a: float, b: float, mu: float, L: float) -> mp.mpf:
+    """log max P_n^2 for any magnitude: a grid uniform and geometric in h, evaluated in mpmath
+    (nothing over- or underflows), then golden section around its 6 highest local maxima."""
+    h = np.unique(np.concatenate([np.linspace(mu, L, 600), np.geomspace(mu, L, 600), [mu, L]]))
+    with mp.workdps(60):
+        vals = [abs(p_mp(n, method, a, b, mp.mpf(float(x)))) for x in h]
+        best = max(vals)
+        inner = [i for i in range(1, len(h) - 1) if vals[i] >= vals[i - 1] and vals[i] >= vals[i + 1]]
+        g = (mp.sqrt(5) - 1) / 2
+        for i in sorted(inner, key=lambda i: vals[i], reverse=True)[:6]:
+            lo, hi = mp.mpf(float(h[i - 1])), mp.mpf(float(h[i + 1]))
+            x1, x2 = hi - g * (hi - lo), lo + g * (hi - lo)
+            f1, f2 = abs(p_mp(n, method, a, b, x1)), abs(p_mp(n, method, a, b, x2))
+            for _ in range(50):
+                if f1 > f2:
+                    hi, x2, f2 = x2, x1, f1
+                    x1 = hi - g * (hi - lo)
+                    f1 = abs(p_mp(n, method, a, b, x1))
+                else:
+                    lo, x1, f1 = x1, x2, f2
+                    x2 = lo + g * (hi - lo)
+                    f2 = abs(p_mp(n, method, a, b, x2))
+            best = max(best, f1, f2)
+        return 2 * mp.log(best)
+
+
+@pytest.mark.parametrize(
+    ("n", "method", "a", "b", "mu", "L"),
+    [
+        (20, "heavy_ball", 0.3, 0.5, 0.1, 1e200),  # was 0.0821 (log -2.50); true ~1e7979
+        (5, "heavy_ball", 1e155, 0.5, 0.1, 1.0),  # was NaN
+        (30, "heavy_ball", 1e150, 0.5, 0.1, 1e150),  # log was 20585.1, true 41446.5
+        (17, "nesterov", 1e160, 0.9, 1e-3, 1.0),
+        (40, "triple_momentum", 0.5, 0.6, 0.01, 1e250),
+        (8, general(0.5), 1e180, 0.3, 1.0, 1e100),
+        (25, "heavy_ball", 1e200, 0.5, 3.0, 3.0),  # mu == L
+        (64, "gradient_descent", 1e300, 0.0, 1e-300, 1.0),
+    ],
+)
+def test_huge_alpha_L_gives_inf_and_the_right_log(
+    n: int, method: str | Method, a: float, b: float, mu: float, L: float
+) -> None:
+    ref = reference_log_mp(n, method, a, b, mu, L)
+    got = float(worst_case(n, a, b, mu, L, method=method, log=True))
+    tol = ((n**3 / 3 + 4) if n <= 16 else 32) * EPS + 8 * EPS * abs(float(ref))
+    assert abs(got - float(ref)) <= tol, (got, float(ref))
+    assert ref > 1024 * math.log(2.0)  # beyond float64: the value is inf, never a wrong finite number
+    assert float(worst_case(n, a, b, mu, L, method=method)) == math.inf
+
+
+@pytest.mark.parametrize("log10_aL", [100, 140, 154, 160, 200, 250, 300])
+@pytest.mark.parametrize("n", [3, 20])
+def test_the_log_is_right_across_the_old_breakdown(log10_aL: int, n: int) -> None:
+    # "Any alpha * L above about 1e154" went wrong: scan across it.
+    a, b, mu, L = 0.5, 0.3, 0.2, 2.0 * 10.0**log10_aL
+    ref = float(reference_log_mp(n, "heavy_ball", a, b, mu, L))
+    got = float(worst_case(n, a, b, mu, L, log=True))
+    assert abs(got - ref) <= ((n**3 / 3 + 4) if n <= 16 else 32) * EPS + 8 * EPS * abs(ref)
+
+
+def test_large_n_outside_the_band_costs_log_n() -> None:
+    # No complex roots on [mu, L] (heavy ball's band is [9.4, 34.6] here): the search does not
+    # grow with n, and n = 10**8 matches the 60-digit reference.
+    a, b, mu, L = 0.05, 0.1, 1e-4, 1e-3
+    n = 10**8
+    ref = float(reference_log_mp(n, "heavy_ball", a, b, mu, L))
+    assert abs(float(worst_case(n, a, b, mu, L, log=True)) - ref) <= 32 * EPS + 8 * EPS * abs(ref)
+    gd = float(worst_case(10**11, 1.5, 0.0, 0.1, 1.0, method="gradient_descent", log=True))
+    with mp.workdps(40):
+        assert gd == pytest.approx(float(2 * 10**11 * mp.log(1 - mp.mpf(1.5) * mp.mpf(0.1))), rel=8 * EPS)
+
+
+def test_n_is_capped_with_a_named_error_where_the_search_grows_with_n() -> None:
+    # In the band P_n has up to n ripples and the search resolves each (cost ~16 n): capped,
+    # instead of 19 s and 1.2 GB at n = 4e6 and unbounded beyond.
+    a, b, mu, L = polyak(100.0)
+    with pytest.raises(ValueError, match=f"`n` must be <= {MAX_BAND_N} where"):
+        worst_case(10**8, a, b, mu, L)
+    with pytest.raises(ValueError, match=f"`n` must be an integer <= {MAX_N}"):
+        worst_case(MAX_N + 1, 0.5, 0.0, 1.0, 2.0)
+    assert math.isfinite(float(worst_case(10**8, a, b, 0.5, 0.5, log=True)))  # one point: log n
+
+
+# ------------------------------------------------------------------------------------------------
 # Properties
 # ------------------------------------------------------------------------------------------------
 
@@ -316,12 +474,12 @@ def test_polyak_closed_form(kappa: float) -> None:
         assert abs(got - closed) <= 10 * n * n * EPS + 8 * EPS * abs(closed)
 
 
-@pytest.mark.parametrize("method", METHODS)
-def test_rigorous_bounds_squeeze_to_the_rate(method: str) -> None:
+@pytest.mark.parametrize("method", (*METHODS, *MORE), ids=str)
+def test_rigorous_bounds_squeeze_to_the_rate(method: str | Method) -> None:
     # Upper: |P_n(h)| <= rho(h)^n (n + 1 + n rho(h)) from |p_t| <= t rho^(t-1), |c0| <= rho^2.
     # Lower: worst_case >= P_n(h)^2 at any h, here the end attaining the rate (P_n by mpmath).
     # Both logs divided by 2n tend to log(rate): worst_case^(1/2n) -> worst_case_rate.
-    a, b = (0.8, 0.0) if method == "gradient_descent" else (0.8, 0.3)
+    a, b = (0.8, 0.3) if get_method(method).uses_beta else (0.8, 0.0)
     mu, L = 0.1, 2.0
     rate = float(worst_case_rate(a, b, mu, L, method=method))
     end = max((mu, L), key=lambda h: float(hb.spectral_radius(a, b, h, method=method)))
