@@ -47,6 +47,9 @@ if TYPE_CHECKING:
     from hbtheory.methods import Method
 
 EXIT_BAD_INPUT = 2
+#: 128 + SIGPIPE / SIGINT, the statuses a shell reports for a tool ended by the signal.
+EXIT_BROKEN_PIPE = 141
+EXIT_INTERRUPTED = 130
 COMMANDS = ("optimal", "rho", "heatmap", "worst-case", "counterexample", "verify", "report")
 METHOD_CHOICES = ("heavy_ball", "nesterov", "gradient_descent", "triple_momentum", "general")
 #: Largest ``rho --grid``: 25 million CSV rows (about 1.9 GB), written block by block.
@@ -430,7 +433,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _add_method(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--method", default="heavy_ball", choices=METHOD_CHOICES,
+    p.add_argument("--method", type=_text, default="heavy_ball", choices=METHOD_CHOICES,
                    help="method of the family (default: heavy_ball); general needs --gamma")
     p.add_argument("--gamma", type=_real, metavar="G",
                    help="look-ahead of --method general: the gradient is taken at x_t + G (x_t - x_{t-1})")
@@ -558,7 +561,7 @@ def _version() -> str:
 
 
 def _fail(message: str) -> int:
-    one_line = " ".join(message.replace(_VALUE, "").split())
+    one_line = " ".join(message.replace(_VALUE, "").replace(repr(_VALUE)[1:-1], "").split())
     print(one_line, file=sys.stderr)
     return EXIT_BAD_INPUT
 
@@ -596,8 +599,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc))
     except (ValueError, TypeError, ArithmeticError) as exc:
         return _fail(f"hbtheory: error: {exc}")
+    except BrokenPipeError:
+        # the reader closed the pipe (``hbtheory ... | head``): end quietly, as a shell tool does
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except OSError as exc:
         return _fail(f"hbtheory: error: {exc.strerror or exc}" + (f": {exc.filename!r}" if exc.filename else ""))
+    except KeyboardInterrupt:
+        print("hbtheory: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -500,3 +500,22 @@ def test_cli_does_not_dispatch_on_method_names() -> None:
     source = (Path(__file__).resolve().parents[1] / "hbtheory" / "cli.py").read_text()
     named = re.findall(r"""(?:==|!=|\bin)\s*\(?["'](heavy_ball|nesterov|gradient_descent|triple_momentum)""", source)
     assert named == []
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    # `hbtheory ... | head`: before, "hbtheory: error: Broken pipe" (status 2, as if the input were bad)
+    proc = subprocess.Popen([sys.executable, "-m", "hbtheory", "counterexample", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    with proc:
+        proc.stdout.close()  # the reader is gone before the first byte is written
+        err = proc.stderr.read()
+    assert proc.returncode == 141 and err == b""
+
+
+def test_refused_negative_numbers_are_shown_as_typed(capsys: pytest.CaptureFixture[str]) -> None:
+    err = one_line_exit_2(*run(capsys, "rho", "--method", "-1"))
+    assert "invalid choice: '-1'" in err and "x00" not in err
+    err = one_line_exit_2(*run(capsys, "worst-case", "--n", "-1.5", "--alpha", "1", "--beta", "0", "--mu", "1",
+                               "--L", "1"))
+    assert "--n: expected an integer, got '-1.5'" in err
