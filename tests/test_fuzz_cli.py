@@ -201,6 +201,7 @@ def test_rho_grid(paths: dict[str, tuple[Path, bool]], numbers: tuple[str, ...],
     check(argv, expected, compare)
     if expected is None and writable:
         assert not target.exists()  # a refused grid leaves no file
+    assert list(paths["good"][0].parent.glob(".hbtheory-*")) == []  # nor a temporary one
 
 
 @settings(max_examples=100)
@@ -312,7 +313,7 @@ def test_heatmap(paths: dict[str, tuple[Path, bool]], which: str, x: str, y: str
     assert "Traceback" not in err
     if expected is None:
         assert code == 2 and out == "" and len(err.splitlines()) == 1, (argv, err)
-        assert not target.exists()
+        assert not target.exists() and list(target.parent.glob(".hbtheory-*")) == []
     else:
         assert code == 0 and target.read_bytes()[:4] == b"\x89PNG", (argv, err)
 
