@@ -10,8 +10,12 @@ cases by semidefinite programming over any class with interpolation conditions; 
   :math:`\mu`-strongly convex :math:`L`-smooth function, where the quadratic guarantee can fail
   (for Polyak's tuning it does: :mod:`hbtheory.counterexamples`).
 
-What is still guaranteed on the larger class is the region of Ghadimi, Feyzmahdavian and
-Johansson (2015), :func:`gfj_region`, checked here numerically by PEPit (:func:`gfj_check`).
+What is still guaranteed on the larger class for heavy ball is the region of Ghadimi, Feyzmahdavian
+and Johansson (2015), :func:`hbtheory.gfj.gfj_region` (a closed form, numpy only; re-exported
+here), checked here numerically by PEPit (:func:`gfj_check`).
+
+Every method of the family runs through one generic algorithm: at each step the gradient at the
+look-ahead point and the step of :meth:`hbtheory.methods.Method.step`, written on PEPit's points.
 
 PEPit, cvxpy and an SDP solver are an optional extra (``pip install 'hbtheory[pepit]'``); they
 are imported on first use, never by ``import hbtheory``. Clarabel is used when installed (cvxpy's
@@ -42,9 +46,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hbtheory._result import Result, frozen_array
-from hbtheory._validation import as_int, as_real, as_scalar, check_interval, finish
-from hbtheory.counterexamples import Verification
-from hbtheory.methods import get_method
+from hbtheory._validation import as_int, as_real, as_scalar, check_interval
+from hbtheory._verification import Verification
+from hbtheory.gfj import gfj_beta_bound, gfj_region
+from hbtheory.methods import Method, get_method
 
 __all__ = [
     "FUNCTION_CLASSES",
@@ -169,7 +174,7 @@ def worst_case(
     L: float,
     *,
     function_class: str = "quadratic",
-    method: str = "heavy_ball",
+    method: Method | str = "heavy_ball",
     metric: str = "distance",
     solver: str | None = None,
 ) -> PEPWorstCase:
@@ -184,14 +189,21 @@ def worst_case(
     * ``metric="function_value"``: :math:`f(x_n) - f^*` subject to :math:`f(x_0) - f^* \le 1`
       (the quantity of the GFJ theorem, :func:`gfj_region`).
 
-    **Algorithm.** Heavy ball :math:`x_{t+1} = x_t - \alpha \nabla f(x_t) + \beta (x_t - x_{t-1})`;
-    Nesterov :math:`y_t = x_t + \beta (x_t - x_{t-1})`, :math:`x_{t+1} = y_t - \alpha \nabla f(y_t)`;
-    gradient descent :math:`\beta = 0`.
+    **Algorithm.** :meth:`Method.step <hbtheory.methods.Method.step>` of ``method`` on PEPit's
+    points: :math:`y_t = x_t + \gamma (x_t - x_{t-1})`,
+    :math:`x_{t+1} = x_t + \beta (x_t - x_{t-1}) - \alpha \nabla f(y_t)` (heavy ball
+    :math:`\gamma = 0`, Nesterov :math:`\gamma = \beta`, gradient descent :math:`\beta = \gamma = 0`,
+    Triple Momentum and :func:`~hbtheory.methods.general` their own :math:`\gamma`). The metric is
+    taken at the iterate :math:`x_n`, as in :func:`hbtheory.worst_case` (Triple Momentum's output
+    :math:`z_n` differs from it).
 
     **Theoretical guarantee.** On ``"quadratic"`` both metrics equal
     :math:`\max_{h \in [\mu, L]} P_n(h)^2 =` :func:`hbtheory.worst_case` (for the function value
     the ratio is a weighted mean of :math:`P_n(h_i)^2` with weights :math:`h_i c_i^2`). On the
-    larger class the worst case is at least that.
+    larger class the worst case is at least that; for gradient descent with
+    :math:`0 < \alpha \le 2/L` the distance worst case is
+    :math:`\max(|1 - \alpha\mu|, |1 - \alpha L|)^{2n}` on both classes (Taylor, Hendrickx and
+    Glineur 2017).
 
     Parameters
     ----------
@@ -205,8 +217,8 @@ def worst_case(
         ``0 < mu <= L``.
     function_class : str, optional, keyword-only
         ``"quadratic"`` (default) or ``"smooth_strongly_convex"``.
-    method : str, optional, keyword-only
-        ``"heavy_ball"`` (default), ``"nesterov"`` or ``"gradient_descent"``.
+    method : str or Method, optional, keyword-only
+        Any method of the family with a step rule (default ``"heavy_ball"``).
     metric : str, optional, keyword-only
         ``"distance"`` (default) or ``"function_value"``.
     solver : str, optional, keyword-only
@@ -233,7 +245,7 @@ def worst_case(
     --------
     >>> import pytest; _ = pytest.importorskip("PEPit")
     >>> import hbtheory
-    >>> r = worst_case(2, 0.7, 0.5, 0.1, 1.0)
+    >>> r = worst_case(2, 0.7, 0.5, 0.1, 1.0)  # heavy ball
     >>> abs(r.value - float(hbtheory.worst_case(2, 0.7, 0.5, 0.1, 1.0))) < 1e-5
     True
     >>> worst_case(2, 0.7, 0.5, 0.1, 1.0, function_class="smooth_strongly_convex").value >= r.value - 1e-5
@@ -243,6 +255,8 @@ def worst_case(
     if np.ndim(n) != 0:
         raise TypeError("`n` must be a single integer")
     m = get_method(method)
+    if m.gamma is None:
+        raise ValueError(f"`method` {m.name!r} is given by its polynomial only: it has no step rule for PEPit")
     a = as_scalar(alpha, "alpha", low=0.0, low_open=True)
     b = as_scalar(beta, "beta", low=0.0, high=1.0)
     if not m.uses_beta and b != 0.0:
@@ -269,12 +283,7 @@ def worst_case(
         problem.set_initial_condition(f(x0) - fs <= 1)
     x, x_prev = x0, x0
     for _ in range(steps):
-        if m.name == "nesterov":
-            y = x + b * (x - x_prev)
-            x_next = y - a * f.gradient(y)
-        else:
-            x_next = x - a * f.gradient(x) + b * (x - x_prev)
-        x, x_prev = x_next, x
+        x, x_prev = m.step(f.gradient, x, x_prev, a, b)
     problem.set_performance_metric((x - xs) ** 2 if met == "distance" else f(x) - f(xs))
 
     with warnings.catch_warnings(record=True) as caught:
@@ -359,7 +368,7 @@ def pep_comparison(
     ns: Sequence[int] | NDArray[np.int64],
     kappa: float,
     *,
-    method: str = "heavy_ball",
+    method: Method | str = "heavy_ball",
     metric: str = "distance",
     solver: str | None = None,
 ) -> PEPComparison:
@@ -404,7 +413,7 @@ def pep_comparison(
     mu, L = 1.0 / k, 1.0
     t = optimal_parameters(mu=mu, L=L, method=method)
     a, b = float(t.alpha), float(t.beta)
-    m = get_method(method).name
+    m = get_method(method)
     exact = np.array([float(exact_worst_case(int(n), a, b, mu, L, method=m)) for n in steps])
     quad = [worst_case(int(n), a, b, mu, L, method=m, metric=met, solver=solver) for n in steps]
     ssc = [
@@ -418,7 +427,7 @@ def pep_comparison(
         L=L,
         alpha=a,
         beta=b,
-        method=m,
+        method=m.name,
         metric=met,
         solver=quad[0].solver,
         exact=frozen_array(exact),
@@ -456,133 +465,7 @@ def pep_check(*, kappa: float = 10.0, ns: Sequence[int] = (1, 2, 3), solver: str
     )
 
 
-# ---------------------------------------------------------------------------------- the GFJ region
-
-
-def _gfj_bound(a: Arr, mu: Arr, L: Arr) -> Arr:
-    inside = 4.0 * (1.0 - a * L / 2.0)
-    return 0.5 * (mu * a / 2.0 + np.sqrt(np.maximum(mu * mu * a * a / 4.0 + inside, 0.0)))
-
-
-def gfj_beta_bound(alpha: Any, mu: Any, L: Any) -> Any:
-    r"""The largest momentum of the GFJ region (strict bound on ``beta``), broadcasting.
-
-    .. math::
-
-        \bar\beta(\alpha) = \frac12\Bigl(\frac{\mu\alpha}{2}
-        + \sqrt{\frac{\mu^2\alpha^2}{4} + 4\Bigl(1 - \frac{\alpha L}{2}\Bigr)}\Bigr).
-
-    Heavy ball is guaranteed to converge linearly on every :math:`\mu`-strongly convex
-    :math:`L`-smooth function for :math:`0 \le \beta <` this bound (see :func:`gfj_region`).
-    It decreases from 1 (at :math:`\alpha \to 0`) to :math:`\mu/L` (at :math:`\alpha = 2/L`) and is
-    below 1 whenever :math:`\mu < L`.
-
-    Parameters
-    ----------
-    alpha : float or array_like
-        Step size in :math:`(0, 2/L)`.
-    mu, L : float or array_like
-        ``0 < mu <= L``. Everything broadcasts.
-
-    Returns
-    -------
-    numpy.float64 or numpy.ndarray
-
-    Raises
-    ------
-    TypeError, ValueError
-        For a parameter outside its range (``alpha`` outside :math:`(0, 2/L)` included).
-
-    Examples
-    --------
-    >>> gfj_beta_bound([0.5, 1.0, 1.5], 0.1, 1.0)
-    array([0.87861561, 0.73254858, 0.53890428])
-    """
-    mu_arr, L_arr = check_interval(mu, L)
-    a = as_real(alpha, "alpha", low=0.0, low_open=True)
-    a_b, mu_b, L_b = np.broadcast_arrays(a, mu_arr, L_arr)
-    bad = a_b * L_b >= 2.0
-    if bad.any():
-        i = tuple(int(j) for j in np.argwhere(bad)[0]) if bad.ndim else ()
-        raise ValueError(f"`alpha` must be in (0, 2/L), got {a_b[i].item()!r} with L = {L_b[i].item()!r}")
-    out = _gfj_bound(a_b, mu_b, L_b)
-    return finish(out)
-
-
-def gfj_region(alpha: Any, beta: Any, mu: Any, L: Any) -> Any:
-    r"""Whether :math:`(\alpha, \beta)` lies in the region where heavy ball provably converges globally.
-
-    **Theoretical guarantee** (Ghadimi, Feyzmahdavian and Johansson 2015, Theorem 4): if
-    :math:`f` is :math:`\mu`-strongly convex and :math:`L`-smooth and
-
-    .. math::
-
-        \alpha \in \Bigl(0, \frac{2}{L}\Bigr), \qquad
-        0 \le \beta < \frac12\Bigl(\frac{\mu\alpha}{2} + \sqrt{\frac{\mu^2\alpha^2}{4}
-        + 4\Bigl(1 - \frac{\alpha L}{2}\Bigr)}\Bigr),
-
-    then heavy ball converges linearly to the unique minimiser:
-    :math:`f(x_k) - f^* \le q^k (f(x_0) - f^*)` for some :math:`q \in [0, 1)`.
-
-    Polyak's tuning lies in it exactly when :math:`\kappa < 3 + 2\sqrt2 \approx 5.83`: beyond,
-    its step :math:`4/(\sqrt L + \sqrt\mu)^2` exceeds :math:`2/L` (below, its small momentum is
-    within the bound). At :math:`\kappa = 25` it is outside, consistently with the
-    Lessard-Recht-Packard cycle. The region is sufficient, not necessary.
-
-    Parameters
-    ----------
-    alpha, beta : float or array_like
-        Any finite reals (the answer is ``False`` outside the region).
-    mu, L : float or array_like
-        ``0 < mu <= L``. Everything broadcasts.
-
-    Returns
-    -------
-    numpy.bool_ or numpy.ndarray of bool
-
-    Raises
-    ------
-    TypeError, ValueError
-        For a non-real or non-finite input, or ``mu``, ``L`` out of range.
-
-    Notes
-    -----
-    The statement is transcribed from the theorem as quoted in the lecture notes
-    MerkulovDaniil/optim (``docs/methods/fom/heavy_ball.md``, "Heavy Ball Global Convergence");
-    PEPit's ``heavy_ball_momentum`` example cites the same result as Theorem 4. The primary PDF
-    was not re-read here. :func:`gfj_check` tests it numerically: inside the region PEPit's
-    worst case stays below 1 and, away from the boundary, decreases with ``n``; near the
-    boundary it may rise for a few steps (e.g. ``alpha = 1, beta = 0.95 * bound``, ``mu = 0.1``,
-    ``L = 1``: 0.81, 0.548, 0.618, 0.501, 0.377), which a bound :math:`q^n` with
-    :math:`q \approx 0.86` allows.
-
-    References
-    ----------
-    E. Ghadimi, H. R. Feyzmahdavian, M. Johansson (2015). Global convergence of the Heavy-ball
-    method for convex optimization. ECC 2015, 310-315; arXiv:1412.7457, Theorem 4.
-
-    Examples
-    --------
-    >>> gfj_region([1.0, 1.0, 2.5], [0.5, 0.8, 0.1], 0.1, 1.0)
-    array([ True, False, False])
-    >>> bool(gfj_region(1 / 9, 4 / 9, 1.0, 25.0))  # Polyak's tuning for kappa = 25
-    False
-    >>> bool(gfj_region(4 / (1 + 2 ** -0.5) ** 2, ((1 - 2 ** -0.5) / (1 + 2 ** -0.5)) ** 2, 0.5, 1.0))  # kappa = 2
-    True
-    """
-    mu_arr, L_arr = check_interval(mu, L)
-    a = as_real(alpha, "alpha")
-    b = as_real(beta, "beta")
-    try:
-        a_b, b_b, mu_b, L_b = np.broadcast_arrays(a, b, mu_arr, L_arr)
-    except ValueError:
-        raise ValueError(
-            f"`alpha`, `beta`, `mu` and `L` must broadcast together, got shapes {a.shape}, {b.shape}, "
-            f"{mu_arr.shape}, {L_arr.shape}"
-        ) from None
-    step_ok = (a_b > 0.0) & (a_b * L_b < 2.0)
-    out = step_ok & (b_b >= 0.0) & (b_b < _gfj_bound(np.where(step_ok, a_b, 0.0), mu_b, L_b))
-    return finish(out)
+# --------------------------------------------------------------------------- the GFJ region by PEPit
 
 
 @dataclass(frozen=True, eq=False)
