@@ -29,7 +29,7 @@ Public functions:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -46,10 +46,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from hbtheory import spectral
 from hbtheory._validation import FloatArray, as_int, as_real, as_scalar
+from hbtheory.grids import _nice_step
 from hbtheory.methods import Method, get_method
 
 if TYPE_CHECKING:
     from hbtheory.counterexamples import CycleFigureData
+    from hbtheory.grids import RhoGrid
     from hbtheory.pep import PEPComparison
 
 __all__ = [
@@ -133,13 +135,6 @@ def _levels(levels: Any) -> list[float] | None:
     return [float(v) for v in np.unique(arr)]
 
 
-def _momentum_method(method: str | Method) -> Method:
-    m = get_method(method)
-    if not m.uses_beta:
-        raise ValueError(f"`method` must be a method with momentum ('heavy_ball' or 'nesterov'), got {m.name!r}")
-    return m
-
-
 def _colormap(cmap: str | Colormap) -> Colormap:
     if isinstance(cmap, Colormap):
         return cmap
@@ -204,77 +199,23 @@ def _fmt(x: float) -> str:
     return text
 
 
-def _nice_step(span: float) -> float:
-    """Smallest of 1, 2, 5 times a power of ten that is ``>= span``."""
-    power = 10.0 ** np.floor(np.log10(span))
-    return float(next(k * power for k in (1.0, 2.0, 5.0, 10.0) if k * power >= span * (1 - 1e-9)))
-
-
 # --------------------------------------------------------------------------------------------
-# Critical-damping curves (from hbtheory.symbolic)
+# Convergence regions: drawn from a hbtheory.grids.RhoGrid
 # --------------------------------------------------------------------------------------------
 
-CurveFn = Callable[[FloatArray], FloatArray]
+# Iso-rate contour labels: dark text on a white outline, readable on both ends of the colour map.
+_ISO_TEXT: list[pe.AbstractPathEffect] = [pe.withStroke(linewidth=3.0, foreground="white")]
+_ISO_FONTSIZE = 10.0
+#: Colour of the GFJ region (boundary and hatching).
+GFJ_COLOUR = "#ff3366"
 
 
-def _critical_curves(method: Method) -> tuple[list[CurveFn], list[float]]:
-    """The critical-damping set of :func:`hbtheory.symbolic.critical_curves` in numbers:
-    ``beta`` on each curve as a function of ``x = alpha * h`` (``nan`` where it is not real), and
-    the values of ``x`` at which every ``beta`` is critically damped (vertical lines)."""
-    from hbtheory import symbolic
-
-    curves = symbolic.critical_curves(method)
-    out: list[CurveFn] = []
-    for expr in curves.beta:
-        fn = symbolic.to_numpy(expr, args=(symbolic.alpha, symbolic.h))
-
-        def curve(x: FloatArray, fn: Callable[..., Any] = fn) -> FloatArray:
-            with np.errstate(all="ignore"):  # sqrt of negative x and division by zero: not drawn
-                y = np.broadcast_to(np.asarray(fn(x, np.ones_like(x)), dtype=np.float64), x.shape)
-            return np.where(np.isfinite(y), y, np.nan)
-
-        out.append(curve)
-    return out, [float(v) for v in curves.alpha_h]
-
-
-def _draw_curves(ax: Axes, method: Method, h: float, alpha_max: float, beta_lim: tuple[float, float],
-                 label: str, linestyle: Any) -> None:
-    """Draw the critical-damping set at curvature ``h`` in the ``(alpha, beta)`` plane."""
-    # Dense near alpha = 0, where the curves have a square-root singularity.
-    alpha = np.unique(np.concatenate([np.linspace(0.0, alpha_max, 1201), alpha_max * np.geomspace(1e-6, 1.0, 400)]))
-    style = {"color": "white", "linestyle": linestyle, "linewidth": 1.5, "gid": GID_CURVE,
-             "path_effects": _OUTLINE, "zorder": 4}
-    curves, lines = _critical_curves(method)
-    for curve in curves:
-        beta = curve(alpha * h)
-        beta = np.where((beta >= beta_lim[0]) & (beta <= beta_lim[1]), beta, np.nan)
-        if np.count_nonzero(~np.isnan(beta)) < 2:
-            continue
-        ax.plot(alpha, beta, label=label, **style)
-        label = "_" + label  # one legend entry
-    for x in lines:
-        if 0.0 < x / h <= alpha_max:
-            ax.plot([x / h, x / h], list(beta_lim), label=label, **style)
-            label = "_" + label
-
-
-def _convergent_extent(rho_of_alpha: Callable[[FloatArray], FloatArray], alpha_hi: float) -> float:
-    """Largest ``alpha`` on a coarse grid at which some drawn point converges (display range only)."""
-    alpha = np.linspace(alpha_hi / 256, alpha_hi, 256)
-    rho = rho_of_alpha(alpha[None, :])
-    converging = alpha[(rho < 1.0).any(axis=0)]
-    return float(converging.max()) if converging.size else alpha_hi
-
-
-def _cell_centres(lo: float, hi: float, n: int) -> FloatArray:
-    return lo + (hi - lo) * (np.arange(n, dtype=np.float64) + 0.5) / n
-
-
-def _rate_image(ax: Axes, fig: Figure, x: FloatArray, y: FloatArray, rho: FloatArray,
-                extent: tuple[float, float, float, float], cmap: Colormap, vmin: float | None,
+def _rate_image(ax: Axes, fig: Figure, grid: RhoGrid, cmap: Colormap, vmin: float | None,
                 levels: Sequence[float] | None, cbar_label: str) -> list[Artist]:
-    """Draw ``rho`` as an image: colour map on ``[vmin, 1)``, grey where ``rho >= 1``, the
-    ``rho = 1`` boundary and the iso-rate ``levels`` as contours. Returns extra legend handles."""
+    """Draw ``grid.rho`` as an image: colour map on ``[vmin, 1)``, grey where ``rho >= 1``, the
+    ``rho = 1`` boundary and the iso-rate levels as contours. Returns extra legend handles."""
+    x, y, rho = np.asarray(grid.alpha), np.asarray(grid.beta), np.asarray(grid.rho)
+    extent = (*grid.alpha_range, *grid.beta_range)
     finite = rho[np.isfinite(rho)]
     lowest = float(finite.min()) if finite.size else 0.0
     if vmin is None:  # the lowest rate, rounded down to a round number
@@ -288,14 +229,13 @@ def _rate_image(ax: Axes, fig: Figure, x: FloatArray, y: FloatArray, rho: FloatA
                       interpolation="nearest", zorder=1)
     extend = {(False, False): "neither", (True, False): "min", (False, True): "max", (True, True): "both"}
     fig.colorbar(image, ax=ax, extend=extend[(under, over)], extendfrac=0.05, label=cbar_label)
-    if levels is None:  # about five round values between vmin and 1
-        step = _nice_step((1.0 - vmin) / 6.0)
-        grid = np.round(np.arange(np.ceil(vmin / step) * step, 1.0, step), 12)
-        levels = [float(v) for v in grid if lowest < v < 1.0]
-    if levels:
-        iso = ax.contour(x, y, rho, levels=levels, colors="black", linewidths=0.6, alpha=0.45, zorder=2)
+    shown = [float(v) for v in (grid.levels if levels is None else levels) if lowest < v < 1.0]
+    if shown:
+        iso = ax.contour(x, y, rho, levels=shown, colors="0.05", linewidths=0.9, alpha=0.8, zorder=2)
         iso.set_gid(GID_ISO)
-        ax.clabel(iso, fontsize=7.5, fmt="%.3g")
+        for text in ax.clabel(iso, fontsize=_ISO_FONTSIZE, fmt="%.3g", inline_spacing=4):
+            text.set_path_effects(_ISO_TEXT)
+            text.set_color("black")
     if over and lowest < 1.0:
         boundary = ax.contour(x, y, rho, levels=[1.0], colors="black", linewidths=1.8, zorder=3)
         boundary.set_gid(GID_BOUNDARY)
@@ -305,6 +245,30 @@ def _rate_image(ax: Axes, fig: Figure, x: FloatArray, y: FloatArray, rho: FloatA
     if over:
         return [Patch(facecolor=DIVERGENT_COLOUR, edgecolor="0.5", label=r"$\rho \geq 1$: divergence")]
     return []
+
+
+def _rate_curve(ax: Axes, grid: RhoGrid, ylabel: str) -> list[Artist]:
+    """A map without a momentum axis (gradient descent): the rate against the step size."""
+    x, rho = np.asarray(grid.alpha), np.asarray(grid.rho)[0]
+    ax.plot(x, rho, color="tab:blue", linewidth=2.0, zorder=3, gid=GID_GD, label=rf"{grid.title}: {ylabel}")
+    ax.axhline(1.0, color="black", linewidth=1.4, zorder=2, gid=GID_BOUNDARY,
+               label=r"$\rho = 1$ (boundary of convergence)")
+    diverging = rho >= 1.0
+    extra: list[Artist] = []
+    if diverging.any():
+        step = (grid.alpha_range[1] - grid.alpha_range[0]) / x.size
+        for start, stop in _runs(diverging):
+            ax.axvspan(float(x[start]) - step / 2, float(x[stop - 1]) + step / 2, color=DIVERGENT_COLOUR, zorder=0)
+        extra.append(Patch(facecolor=DIVERGENT_COLOUR, edgecolor="0.5", label=r"$\rho \geq 1$: divergence"))
+    ax.set_xlim(*grid.alpha_range)
+    finite = rho[np.isfinite(rho)]
+    lowest = float(finite.min()) if finite.size else 0.0
+    # rates near 1 (a large condition number) get an axis that shows their differences
+    bottom = 0.0 if lowest < 0.5 else max(0.0, lowest - 0.5 * (1.0 - lowest))
+    ax.set_ylim(bottom, 1.0 + 0.25 * (1.0 - bottom))
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    return extra
 
 
 def _legend(ax: Axes, owned: bool, fig: Figure, extra: Sequence[Artist] = (), ncols: int = 2) -> None:
@@ -326,69 +290,116 @@ def _legend(ax: Axes, owned: bool, fig: Figure, extra: Sequence[Artist] = (), nc
         ax.legend(handles, labels, loc="best", fontsize="small", framealpha=0.85, handlelength=3.0)
 
 
-# --------------------------------------------------------------------------------------------
-# Convergence regions
-# --------------------------------------------------------------------------------------------
+
+def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """``(start, stop)`` of each run of ``True`` in a 1-D mask."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def _draw_critical(ax: Axes, grid: RhoGrid) -> None:
+    names = (["critical damping"] if grid.critical_h.size == 1
+             else [rf"critical damping at $h = {e}$" for e in (r"\mu", "L")])
+    for pts, style, name in zip(grid.critical, ((0, (6.0, 3.0)), (0, (1.5, 2.0))), names, strict=False):
+        if len(pts) < 2:
+            continue
+        ax.plot(pts[:, 0], pts[:, 1], color="white", linestyle=style, linewidth=1.5, gid=GID_CURVE,
+                path_effects=_OUTLINE, zorder=4, label=name)
+
+
+def _draw_gfj(ax: Axes, grid: RhoGrid) -> None:
+    """Shade the GFJ region (below its boundary, ``alpha < 2/L``) and draw its boundary."""
+    assert grid.gfj is not None  # narrowing for the type checker
+    b0, b1 = grid.beta_range
+    alpha, bound = grid.gfj[:, 0], grid.gfj[:, 1]
+    top = np.clip(bound, b0, b1)
+    ax.fill_between(alpha, b0, top, where=bound > b0, facecolor=(1.0, 0.2, 0.4, 0.10),
+                    edgecolor=(1.0, 0.2, 0.4, 0.45), hatch="//", linewidth=0.0, zorder=2.5, gid=GID_GFJ,
+                    label=r"GFJ region: converges on every $\mu$-strongly convex $L$-smooth $f$")
+    style: dict[str, Any] = {"color": GFJ_COLOUR, "linewidth": 2.0, "linestyle": (0, (6.0, 2.0, 1.5, 2.0)),
+                             "gid": GID_GFJ, "path_effects": _OUTLINE, "zorder": 4.5}
+    shown = np.where((bound >= b0) & (bound <= b1), bound, np.nan)
+    ax.plot(alpha, shown, **style)
+    if alpha[-1] < grid.alpha_range[1] and bound[-1] > b0:  # the right edge alpha = 2/L is in view
+        ax.plot([alpha[-1], alpha[-1]], [b0, float(min(bound[-1], b1))], **style)
+
+
+def _as_grid(grid: Any, given: Mapping[str, Any]) -> RhoGrid | None:
+    from hbtheory.grids import RhoGrid
+
+    if grid is None:
+        return None
+    if not isinstance(grid, RhoGrid):
+        raise TypeError(f"`grid` must be a RhoGrid (hbtheory.grids.rho_grid) or None, got {type(grid).__name__}")
+    clash = [name for name, value in given.items() if value is not None]
+    if clash:
+        raise ValueError(f"give either `grid` or the parameters it is computed from, not both (got {clash})")
+    return grid
 
 
 def rho_heatmap(
-    h: float | None = None,
+    h: float | RhoGrid | None = None,
     *,
     mu: float | None = None,
     L: float | None = None,
-    method: str | Method = "heavy_ball",
+    method: str | Method | None = None,
     alpha_max: float | None = None,
-    beta_range: tuple[float, float] = (0.0, 1.0),
-    n: int = 400,
+    alpha_range: tuple[float, float] | None = None,
+    beta_range: tuple[float, float] | None = None,
+    n: int | None = None,
     cmap: str | Colormap = "viridis",
     vmin: float | None = None,
     levels: Sequence[float] | None = None,
     gfj: bool = False,
+    grid: RhoGrid | None = None,
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Figure:
     r"""Heatmap of the rate over step size and momentum, with the region of convergence.
 
-    With ``h`` the colour is the spectral radius :math:`\rho(A(\alpha, \beta, h))`
-    (:func:`hbtheory.spectral.spectral_radius`); with ``mu`` and ``L`` it is the worst rate
-    :math:`\max_{h \in [\mu, L]} \rho` (:func:`hbtheory.spectral.worst_case_rate`). Drawn on top:
-    the boundary :math:`\rho = 1` (black contour; the divergent region is grey, outside the colour
-    map), the critical-damping curves from :func:`hbtheory.symbolic.critical_curves` (white dashed;
-    for ``[mu, L]`` at both ends, dashed at ``mu`` and dotted at ``L``), gradient descent's line
-    :math:`\beta = 0` and the optimum of :func:`hbtheory.tuning.optimal_parameters` (white star,
-    when inside the drawn ranges; for one curvature the optimum of ``mu = L = h``).
+    Draws a :class:`hbtheory.grids.RhoGrid`: ``grid``, or the one :func:`hbtheory.grids.rho_grid`
+    computes from ``h`` (or ``mu``, ``L``), ``method``, ``alpha_range``, ``beta_range``, ``n`` and
+    ``levels``. With ``h`` the colour is the spectral radius :math:`\rho(A(\alpha, \beta, h))`;
+    with ``mu`` and ``L`` the worst rate :math:`\max_{h \in [\mu, L]} \rho`. Drawn on top: the
+    boundary :math:`\rho = 1` (black contour; the divergent region is grey, outside the colour
+    map), labelled iso-rate contours, the critical-damping curves (white; for ``[mu, L]`` dashed at
+    ``mu`` and dotted at ``L``), gradient descent's line :math:`\beta = 0` and the optimum
+    (white star, when inside the axes). A method without momentum (gradient descent) is drawn as
+    its rate against the step size.
 
     Parameters
     ----------
-    h : float, optional
-        One curvature, ``> 0``. Give either ``h`` or both ``mu`` and ``L``.
+    h : float or RhoGrid, optional
+        One curvature, ``> 0`` (or the grid itself). Give either ``h`` or both ``mu`` and ``L``.
     mu, L : float, optional
         The spectrum interval, ``0 < mu <= L``.
-    method : str, optional
-        ``"heavy_ball"`` (default) or ``"nesterov"``.
+    method : str or Method, optional
+        Any method of the family. Default ``"heavy_ball"``.
     alpha_max : float, optional
-        Right end of the step-size axis (the axis is ``[0, alpha_max]``). Default: 10% beyond the
-        largest step size at which some drawn ``beta`` converges.
+        Shorthand for ``alpha_range=(0, alpha_max)``.
+    alpha_range : (float, float), optional
+        Step-size axis, ``0 <= low < high``. Default: from 0 to 10% beyond the largest step size
+        at which some drawn ``beta`` converges.
     beta_range : (float, float), optional
         Momentum axis, within ``[0, 1]``. Default ``(0, 1)``.
     n : int, optional
-        Grid cells per axis, ``>= 8``; the rate is evaluated at the cell centres. Default 400.
+        Grid cells per axis, in ``[8, 5000]``. Default 400.
     cmap : str or Colormap, optional
-        Colour map for ``rho < 1``; perceptually uniform ones (``"viridis"``, ``"cividis"``) read
-        best. Default ``"viridis"``.
+        Colour map for ``rho < 1``. Default ``"viridis"``.
     vmin : float, optional
         Rate at the bottom of the colour map (its top is 1). Default: the smallest rate drawn,
         rounded down to a round number.
     levels : sequence of float, optional
-        Rates drawn as thin labelled iso-rate contours. Default: a few round values between
-        ``vmin`` and 1; ``[]`` for none.
+        Iso-rate contours. Default: about six round values between the smallest rate and 1
+        (``grid.levels``); ``[]`` for none.
     gfj : bool, optional
-        Heavy ball on ``[mu, L]`` only: also draw the boundary of the region of Ghadimi,
-        Feyzmahdavian and Johansson (:func:`hbtheory.pep.gfj_region`), where heavy ball converges
-        on *every* :math:`\mu`-strongly convex :math:`L`-smooth function, not only on
-        quadratics: :math:`0 < \alpha < 2/L`, :math:`0 \le \beta <`
-        :func:`hbtheory.pep.gfj_beta_bound` (red dash-dotted curve, and the segment
-        :math:`\alpha = 2/L`). Default ``False``. Does not need PEPit.
+        Also shade the region of Ghadimi, Feyzmahdavian and Johansson
+        (:func:`hbtheory.pep.gfj_region`), where heavy ball's update converges on *every*
+        :math:`\mu`-strongly convex :math:`L`-smooth function, not only on quadratics (hatched
+        red, with its boundary). Needs ``mu`` and ``L`` and a method the theorem is about
+        (:func:`hbtheory.grids.gfj_applies`). Default ``False``.
+    grid : RhoGrid, optional
+        A grid from :func:`hbtheory.grids.rho_grid` (then give none of the data parameters).
     ax : matplotlib.axes.Axes, optional
         Draw into this axes (a colour bar is added next to it) instead of a new figure.
     title : str, optional
@@ -401,9 +412,8 @@ def rho_heatmap(
     Raises
     ------
     ValueError, TypeError
-        For a parameter outside its range, both or neither of ``h`` and ``(mu, L)``,
-        ``method="gradient_descent"`` (it has no momentum axis), or ``gfj=True`` with ``h`` or
-        with Nesterov's method.
+        For a parameter outside its range, both or neither of ``h`` and ``(mu, L)``, both
+        ``alpha_max`` and ``alpha_range``, or ``gfj=True`` where the GFJ theorem does not apply.
 
     See Also
     --------
@@ -415,115 +425,85 @@ def rho_heatmap(
     >>> fig = rho_heatmap(h=1.0, n=50)
     >>> len(fig.axes)          # the heatmap and its colour bar
     2
-    >>> fig = rho_heatmap(mu=0.01, L=1.0, method="nesterov", n=50)
-    >>> fig.axes[0].get_xlabel()
-    'step size $\\alpha$'
-    >>> fig = rho_heatmap(mu=0.01, L=1.0, n=50, gfj=True)
+    >>> fig = rho_heatmap(mu=0.01, L=1.0, method="nesterov", n=50, alpha_range=(0.5, 2.0))
+    >>> [float(v) for v in fig.axes[0].get_xlim()]
+    [0.5, 2.0]
+    >>> from hbtheory.grids import rho_grid
+    >>> fig = rho_heatmap(rho_grid(mu=0.01, L=1.0, n=50, gfj=True), gfj=True)
     >>> len([line for line in fig.axes[0].get_lines() if line.get_gid() == "gfj-region"])
     2
     """
-    m = _momentum_method(method)
-    if h is not None and (mu is not None or L is not None):
-        raise ValueError("give either `h` or both `mu` and `L`, not both")
-    if h is None and (mu is None or L is None):
-        raise ValueError("give either `h` or both `mu` and `L`")
+    from hbtheory.grids import RhoGrid, gfj_applies, rho_grid
+
+    if isinstance(h, RhoGrid):
+        if grid is not None:
+            raise ValueError("give the grid once (as `h` or as `grid`)")
+        h, grid = None, h
     if not isinstance(gfj, bool):
         raise TypeError(f"`gfj` must be a bool, got {type(gfj).__name__}")
-    if gfj and (h is not None or m.name != "heavy_ball"):
-        raise ValueError("`gfj` needs `mu` and `L` and method='heavy_ball' (the region is heavy ball's on [mu, L])")
-    n = _count(n, "n", 8)
-    b0, b1 = _interval(beta_range, "beta_range", 0.0, 1.0)
     cm = _colormap(cmap)
     title = _title(title)
     levels = _levels(levels)
     if vmin is not None:
         vmin = as_scalar(vmin, "vmin", low=0.0, high=1.0, high_open=True)
-
-    from hbtheory import tuning
-
-    betas_coarse = np.linspace(b0, b1, 33)[:, None]
-    if h is not None:
-        h = as_scalar(h, "h", low=0.0, low_open=True)
-        h_hi, ends = h, [h]
-
-        def rate(alpha: FloatArray, beta: FloatArray) -> FloatArray:
-            return np.asarray(spectral.spectral_radius(alpha, beta, h, method=m))
-
-        best = tuning.optimal_parameters(mu=h, L=h, method=m.name)
-        label = r"$\rho(A(\alpha, \beta, h))$"
-        default_title = f"{m.title}\nspectral radius $\\rho(\\alpha, \\beta)$ at h = {_fmt(h)}"
-    else:
-        mu = as_scalar(mu, "mu", low=0.0, low_open=True)
-        L = as_scalar(L, "L", low=0.0, low_open=True)
-        if mu > L:
-            raise ValueError(f"`mu` must be <= `L`, got mu = {mu!r}, L = {L!r}")
-        h_hi, ends = L, [mu, L]
-
-        def rate(alpha: FloatArray, beta: FloatArray) -> FloatArray:
-            return np.asarray(spectral.worst_case_rate(alpha, beta, mu, L, method=m))
-
-        best = tuning.optimal_parameters(mu=mu, L=L, method=m.name)
-        label = r"worst-case rate $\max_{h \in [\mu, L]}\, \rho$"
-        default_title = f"{m.title}\nworst-case rate over h in [μ, L] = [{_fmt(mu)}, {_fmt(L)}], κ = {_fmt(L / mu)}"
-
-    if alpha_max is None:
-        # Nothing converges beyond alpha * h = 4 for any method here; 8 / h leaves room.
-        alpha_max = 1.1 * _convergent_extent(lambda a: rate(a, betas_coarse), 8.0 / h_hi)
-    else:
-        alpha_max = as_scalar(alpha_max, "alpha_max", low=0.0, low_open=True)
+    data = _as_grid(grid, {"h": h, "mu": mu, "L": L, "method": method, "alpha_max": alpha_max,
+                           "alpha_range": alpha_range, "beta_range": beta_range, "n": n})
+    if data is None:
+        m = get_method("heavy_ball" if method is None else method)
+        if gfj and not gfj_applies(m):
+            raise ValueError(f"`gfj` is Ghadimi-Feyzmahdavian-Johansson's theorem on heavy ball's update "
+                             f"(gamma = delta = 0); it says nothing about {m.title}")
+        if alpha_max is not None:
+            if alpha_range is not None:
+                raise ValueError("give `alpha_max` or `alpha_range`, not both")
+            alpha_range = (0.0, as_scalar(alpha_max, "alpha_max", low=0.0, low_open=True))
+        data = rho_grid(h, mu=mu, L=L, method=m, alpha_range=alpha_range,
+                        beta_range=beta_range if m.uses_beta or beta_range is not None else None,
+                        n=400 if n is None else n, levels=levels, gfj=gfj)
+    elif gfj and data.gfj is None:
+        raise ValueError("`gfj=True` but the grid has no GFJ region (rho_grid(..., gfj=True), on [mu, L], "
+                         "for a method the theorem is about)")
 
     fig, axes = _axes(ax, (7.0, 5.6))
-    alpha = _cell_centres(0.0, alpha_max, n)
-    beta = _cell_centres(b0, b1, n)
-    rho = rate(alpha[None, :], beta[:, None])
-    extra = _rate_image(axes, fig, alpha, beta, rho, (0.0, alpha_max, b0, b1), cm, vmin, levels, label)
-
-    names = ["critical damping"] if len(ends) == 1 else [rf"critical damping at $h = {e}$" for e in (r"\mu", "L")]
-    for end, style, name in zip(ends, ((0, (6.0, 3.0)), (0, (1.5, 2.0))), names, strict=False):
-        _draw_curves(axes, m, end, alpha_max, (b0, b1), name, style)
-
-    if gfj:
-        assert mu is not None and L is not None  # checked above; narrowing for the type checker
-        _draw_gfj(axes, mu, L, alpha_max, (b0, b1))
-    if b0 == 0.0:
-        axes.plot([0.0, alpha_max], [0.0, 0.0], color="tab:orange", linewidth=3.0, clip_on=False, zorder=5,
-                  gid=GID_GD, label=r"gradient descent ($\beta = 0$)")
-    if best.alpha <= alpha_max and b0 <= best.beta <= b1:  # may sit on an edge: not clipped
-        axes.plot([best.alpha], [best.beta], marker="*", markersize=16, markerfacecolor="white",
-                  markeredgecolor="black", linestyle="none", clip_on=False, zorder=6, gid=GID_OPTIMUM,
-                  label=rf"optimum $\alpha^* = {_fmt(best.alpha)}$, $\beta^* = {_fmt(best.beta)}$, "
-                  rf"$\rho^* = {_fmt(best.rate)}$")
+    if data.h is not None:
+        label = r"$\rho(A(\alpha, \beta, h))$"
+        default_title = f"{data.title}\nspectral radius $\\rho(\\alpha, \\beta)$ at h = {_fmt(data.h)}"
+    else:
+        label = r"worst-case rate $\max_{h \in [\mu, L]}\, \rho$"
+        default_title = (f"{data.title}\nworst-case rate over h in [μ, L] = [{_fmt(data.mu)}, {_fmt(data.L)}], "
+                         f"κ = {_fmt(data.L / data.mu)}")
+    b0, b1 = data.beta_range
+    if data.uses_beta:
+        extra = _rate_image(axes, fig, data, cm, vmin, levels, label)
+        _draw_critical(axes, data)
+        if gfj:
+            _draw_gfj(axes, data)
+        if b0 == 0.0:
+            axes.plot(list(data.alpha_range), [0.0, 0.0], color="tab:orange", linewidth=3.0, clip_on=False,
+                      zorder=5, gid=GID_GD, label=r"gradient descent ($\beta = 0$)")
+        axes.set_ylabel(r"momentum $\beta$")
+    else:
+        extra = _rate_curve(axes, data, label)
+    if data.optimum is not None:
+        a_opt, b_opt, r_opt = data.optimum
+        y_opt = b_opt if data.uses_beta else r_opt
+        if data.alpha_range[0] <= a_opt <= data.alpha_range[1] and (not data.uses_beta or b0 <= b_opt <= b1):
+            axes.plot([a_opt], [y_opt], marker="*", markersize=16, markerfacecolor="white",
+                      markeredgecolor="black", linestyle="none", clip_on=False, zorder=6, gid=GID_OPTIMUM,
+                      label=rf"optimum $\alpha^* = {_fmt(a_opt)}$"
+                      + (rf", $\beta^* = {_fmt(b_opt)}$" if data.uses_beta else "") + rf", $\rho^* = {_fmt(r_opt)}$")
     axes.set_xlabel(r"step size $\alpha$")
-    axes.set_ylabel(r"momentum $\beta$")
     if title != "":
         axes.set_title(default_title if title is None else title)
     _legend(axes, ax is None, fig, extra)
     return fig
 
 
-def _draw_gfj(ax: Axes, mu: float, L: float, alpha_max: float, beta_lim: tuple[float, float]) -> None:
-    """Draw the boundary of the GFJ region (:func:`hbtheory.pep.gfj_beta_bound`) inside the view."""
-    from hbtheory import pep
-
-    # The bound is defined on the open interval (0, 2/L); the last sample sits just inside 2/L.
-    a_end = min(2.0 / L, alpha_max)
-    alpha = a_end * np.concatenate([np.geomspace(1e-6, 1e-2, 60), np.linspace(1e-2, 1.0, 1200)[1:]])
-    if a_end == 2.0 / L:
-        alpha[-1] = a_end * (1.0 - 1e-12)
-    beta = np.asarray(pep.gfj_beta_bound(alpha, mu, L))
-    beta = np.where((beta >= beta_lim[0]) & (beta <= beta_lim[1]), beta, np.nan)
-    style: dict[str, Any] = {"color": "#ff3366", "linewidth": 2.0, "linestyle": (0, (6.0, 2.0, 1.5, 2.0)),
-                             "gid": GID_GFJ, "path_effects": _OUTLINE, "zorder": 4.5}
-    ax.plot(alpha, beta, label=r"GFJ region: converges on every $\mu$-strongly convex $L$-smooth $f$", **style)
-    if a_end == 2.0 / L and np.isfinite(beta[-1]) and beta_lim[0] < beta[-1]:
-        ax.plot([alpha[-1], alpha[-1]], [beta_lim[0], float(beta[-1])], **style)
-
-
 def universal_map(
     *,
     method: str | Method = "heavy_ball",
     x_max: float | None = None,
-    beta_range: tuple[float, float] = (0.0, 1.0),
+    beta_range: tuple[float, float] | None = None,
     n: int = 400,
     kappa: float | None = None,
     cmap: str | Colormap = "viridis",
@@ -535,7 +515,8 @@ def universal_map(
     r"""The spectral radius over :math:`(\alpha h, \beta)`, with the four regions named.
 
     The characteristic polynomial depends on :math:`\alpha` and :math:`h` only through their
-    product, so one map holds every curvature. Its regions, named on the map:
+    product, so one map holds every curvature: it is :func:`hbtheory.grids.rho_grid` at
+    :math:`h = 1` with its regimes, named on the map:
 
     * **ripples** - complex roots, between the critical-damping curves: the error oscillates
       under a decaying envelope;
@@ -543,20 +524,17 @@ def universal_map(
     * **monotonic oscillations** - real roots, the dominant one negative: the sign alternates;
     * **divergence** - :math:`\rho \geq 1` (grey).
 
-    The regions are classified from :func:`hbtheory.spectral.eigenvalues`, the colour is
-    :func:`hbtheory.spectral.spectral_radius` at :math:`h = 1`, the curves come from
-    :func:`hbtheory.symbolic.critical_curves`.
-
     Parameters
     ----------
-    method : str, optional
-        ``"heavy_ball"`` (default) or ``"nesterov"``.
+    method : str or Method, optional
+        Any method of the family (default ``"heavy_ball"``); one without momentum is drawn as its
+        rate against :math:`\alpha h`.
     x_max : float, optional
         Right end of the :math:`\alpha h` axis. Default: 10% beyond the convergent region.
     beta_range : (float, float), optional
         Momentum axis within ``[0, 1]``. Default ``(0, 1)``.
     n : int, optional
-        Grid cells per axis, ``>= 8``. Default 400.
+        Grid cells per axis, in ``[8, 5000]``. Default 400.
     kappa : float, optional
         If given, also draw where the spectrum ``[mu, L]`` with this condition number lands under
         the optimal tuning (:func:`hbtheory.tuning.optimal_parameters`): the segment
@@ -584,53 +562,52 @@ def universal_map(
     >>> sorted(label.replace("\n", " ") for label in labels)
     ['divergence', 'monotonic decrease', 'monotonic oscillations', 'ripples']
     """
-    m = _momentum_method(method)
-    n = _count(n, "n", 8)
-    b0, b1 = _interval(beta_range, "beta_range", 0.0, 1.0)
+    from hbtheory.grids import REGIMES, rho_grid
+
+    m = get_method(method)
     cm = _colormap(cmap)
     title = _title(title)
     vmin = 0.0 if vmin is None else as_scalar(vmin, "vmin", low=0.0, high=1.0, high_open=True)
     levels = _levels(levels)
     if kappa is not None:
         kappa = as_scalar(kappa, "kappa", low=1.0)
-
-    def rate(x: FloatArray, beta: FloatArray) -> FloatArray:
-        return np.asarray(spectral.spectral_radius(x, beta, 1.0, method=m))
-
-    if x_max is None:
-        x_max = 1.1 * _convergent_extent(lambda x: rate(x, np.linspace(b0, b1, 33)[:, None]), 8.0)
-    else:
-        x_max = as_scalar(x_max, "x_max", low=0.0, low_open=True)
+    x_range = None if x_max is None else (0.0, as_scalar(x_max, "x_max", low=0.0, low_open=True))
+    data = rho_grid(1.0, method=m, alpha_range=x_range, beta_range=beta_range, n=n, levels=levels, regimes=True)
+    assert data.regime is not None  # requested above
 
     fig, axes = _axes(ax, (7.0, 5.6))
-    x = _cell_centres(0.0, x_max, n)
-    beta = _cell_centres(b0, b1, n)
-    rho = rate(x[None, :], beta[:, None])
-    extra = _rate_image(axes, fig, x, beta, rho, (0.0, x_max, b0, b1), cm, vmin, levels, r"$\rho(A)$")
-    _draw_curves(axes, m, 1.0, x_max, (b0, b1), "critical damping", (0, (6.0, 3.0)))
-
-    dominant = np.asarray(spectral.eigenvalues(x[None, :], beta[:, None], 1.0, method=m))[..., 0]
-    diverging = rho >= 1.0
-    complex_roots = (dominant.imag != 0.0) & ~diverging
-    regions = {
-        "ripples": complex_roots,
-        "monotonic\ndecrease": (dominant.imag == 0.0) & (dominant.real > 0.0) & ~diverging,
-        "monotonic\noscillations": (dominant.imag == 0.0) & (dominant.real < 0.0) & ~diverging,
-        "divergence": diverging,
-    }
+    if data.uses_beta:
+        extra = _rate_image(axes, fig, data, cm, vmin, levels, r"$\rho(A)$")
+        _draw_critical(axes, data)
+        axes.set_ylabel(r"momentum $\beta$")
+    else:
+        extra = _rate_curve(axes, data, r"$\rho(A)$")
     if kappa is not None:
         from hbtheory import tuning
 
-        best = tuning.optimal_parameters(kappa=kappa, method=m.name)
-        axes.plot([best.alpha * best.mu, best.alpha * best.L], [best.beta, best.beta], color="tab:red",
+        best = tuning.optimal_parameters(kappa=kappa, method=m)
+        y = best.beta if data.uses_beta else best.rate
+        axes.plot([best.alpha * best.mu, best.alpha * best.L], [y, y], color="tab:red",
                   linewidth=2.5, marker="|", markersize=10, zorder=6, gid=GID_OPTIMUM,
                   label=rf"optimal tuning for $\kappa = {_fmt(kappa)}$: $\alpha^* h$, $h \in [\mu, L]$")
     axes.set_xlabel(r"$\alpha h$ (step size $\times$ curvature)")
-    axes.set_ylabel(r"momentum $\beta$")
     if title != "":
-        axes.set_title(f"{m.title}\nthe regions of $(\\alpha h, \\beta)$" if title is None else title)
+        axes.set_title(f"{data.title}\nthe regions of $(\\alpha h, \\beta)$" if title is None else title)
     _legend(axes, ax is None, fig, extra)
-    _label_regions(axes, fig, regions, x, beta)
+    regime = np.asarray(data.regime)
+    names = ["ripples", "monotonic\ndecrease", "monotonic\noscillations", "divergence"]
+    assert len(names) == len(REGIMES)
+    if data.uses_beta:
+        regions = {name: regime == code for code, name in enumerate(names)}
+        _label_regions(axes, fig, regions, np.asarray(data.alpha), np.asarray(data.beta))
+    else:
+        for code, name in enumerate(names):
+            for start, stop in _runs(regime[0] == code):
+                if stop - start >= 4:
+                    x_mid = float(np.mean(data.alpha[start:stop]))
+                    axes.text(x_mid, 0.08, name.replace("\n", " "), ha="center", va="bottom", fontsize=8.5,
+                              zorder=7, gid=GID_REGION, bbox={"boxstyle": "round,pad=0.25", "facecolor": "white",
+                                                              "edgecolor": "0.4", "alpha": 0.85})
     return fig
 
 
