@@ -15,6 +15,7 @@ from hbtheory.empirical import (  # noqa: E402
     uniform_spectrum,
     verify_quadratic,
 )
+from hbtheory.empirical.quadratic import _theorem1_check  # noqa: E402
 
 CASES = [
     # eigenvalues, torch.optim.SGD arguments, dense
@@ -34,7 +35,8 @@ def test_measured_rate_matches_prediction(eigenvalues: object, sgd: dict[str, fl
     assert run.relative_error < 1e-6
     np.testing.assert_allclose(run.direction_rates, run.direction_predicted, rtol=1e-6, atol=0)
     assert run.theorem1_held and run.theorem1_max_ratio <= 1.0 + 1e-9
-    assert not run.diverged
+    assert run.theorem1_samples > 0
+    assert run.status == "converging" and not run.diverged
 
 
 def test_critical_damping_measured_through_the_recurrence() -> None:
@@ -48,6 +50,8 @@ def test_critical_damping_measured_through_the_recurrence() -> None:
 def test_theorem1_constant_is_infinite_at_a_double_root_with_eps_zero() -> None:
     run = verify_quadratic([0.25], lr=1.0, momentum=0.25, steps=50)
     assert np.isinf(run.theorem1_constants[0]) and run.theorem1_held
+    # ... vacuously: no sample was compared, which a consumer can see (and fail on)
+    assert run.theorem1_samples == 0 and run.theorem1_max_ratio == 0.0
 
 
 def test_symbolic_equals_numeric_equals_empirical() -> None:
@@ -64,8 +68,36 @@ def test_symbolic_equals_numeric_equals_empirical() -> None:
 
 def test_divergent_run_is_flagged_and_measured_on_its_finite_prefix() -> None:
     run = verify_quadratic([1.0, 10.0], lr=0.5, momentum=0.5, steps=2000)
-    assert run.diverged
+    assert run.status == "overflow" and run.diverged
     assert run.predicted_rate > 1.0 and run.relative_error < 1e-6
+
+
+def test_a_growing_run_inside_float64_is_not_converging() -> None:
+    # rho = 3.35 over 40 steps: no overflow, and before this the run said diverged=False
+    run = verify_quadratic([1.0, 10.0], lr=0.5, momentum=0.5, steps=40)
+    assert run.status == "not_converging" and run.diverged
+    assert run.relative_error < 1e-9 and run.measured_rate > 3.0
+
+
+def test_theorem1_ratio_skips_the_samples_the_verdict_skips() -> None:
+    # A dense run whose fast directions sink into the projection's rounding: the verdict allowed
+    # for it, the ratio did not (it reported 4.4e177, with an overflow warning, and held=True).
+    run = verify_quadratic([1.0, 4.0, 10.0], lr=0.1, momentum=0.5, dampening=0.3, steps=3000, dense=True)
+    assert run.theorem1_held and 0.0 < run.theorem1_max_ratio <= 1.0
+    assert 3000 < run.theorem1_samples < 3 * 3000  # the noise steps are not counted
+
+
+def test_theorem1_check_fails_on_a_wrong_constant() -> None:
+    # The check can fail: constants 10x too small (the true C_eps are >= 1) must be caught, in a
+    # diagonal and in a dense run, and held == (max_ratio <= 1).
+    for dense in (False, True):
+        run = verify_quadratic([1.0, 4.0, 10.0], lr=0.1, momentum=0.5, steps=200, dense=dense)
+        e = np.asarray(run.projections)
+        base = np.asarray(run.direction_predicted)
+        held, ratio, samples = _theorem1_check(e, base, np.asarray(run.theorem1_constants), dense=dense)
+        assert held and ratio <= 1.0 and samples == run.theorem1_samples > 0
+        held, ratio, samples = _theorem1_check(e, base, 0.1 * np.asarray(run.theorem1_constants), dense=dense)
+        assert not held and ratio > 1.0 and samples > 0
 
 
 def test_same_seed_same_result_and_dense_rotation_is_orthogonal() -> None:

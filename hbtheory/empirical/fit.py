@@ -141,7 +141,8 @@ class GivensLeastSquares:
 
         r11, r12, r22, z1, z2, rss, count = (arr(v) for v in (self.r11, self.r12, self.r22, self.z1, self.z2,
                                                              self.rss, self.count))
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # a fit of a rate near 1e300 squares numbers beyond float64: its residual is then inf
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             bb = r12 * r12 + r22 * r22  # |b|^2
             sin2 = np.where(bb > 0, r22 * r22 / np.where(bb > 0, bb, 1.0), 0.0)
             two = (count >= 2) & (sin2 > RANK_TOL) & (r11 > 0)
@@ -155,7 +156,8 @@ class GivensLeastSquares:
         c0 = np.where(two, -u2, np.where(one, 0.0, np.nan))
         fitted = two | one
         c1f, c0f = np.where(fitted, c1, 0.0), np.where(fitted, c0, 0.0)
-        rate = np.where(fitted, _kernel.radius(_kernel.Char(c1f, c0f, c1f * c1f - 4.0 * c0f)), np.nan)
+        with np.errstate(over="ignore"):
+            rate = np.where(fitted, _kernel.radius(_kernel.Char(c1f, c0f, c1f * c1f - 4.0 * c0f)), np.nan)
         order = np.where(two, 2, np.where(one, 1, -1))
         # nothing to fit but an exactly-zero sequence: it converged in finitely many steps
         # (every e_t of the equations is 0 and so is every e_{t+1})

@@ -15,6 +15,15 @@ the two-term recurrence of the method named by :func:`hbtheory.from_torch`, so
   :math:`s_t = (e_t, e_{t-1})` and :math:`C_\varepsilon` from :func:`hbtheory.theorem1_constant`.
   The bound starts at :math:`t = 1` because PyTorch's first step is special (an undamped buffer;
   Nesterov's look-ahead), while the recurrence, and hence :math:`s_{t+1} = A s_t`, holds from there on.
+
+Status
+------
+One meaning, shared with :func:`hbtheory.empirical.sweep` (:data:`STATUSES`): ``"overflow"`` when
+an iterate left the float range (the finite prefix is measured); otherwise ``"converging"`` when the
+measured rate is below 1 by more than the fit's rounding (:data:`RATE_TOL`) and
+``"not_converging"`` otherwise (a rate of exactly 1 does not diverge, but it does not converge
+either; its fit gives 1 to within a few ulps, on either side). ``diverged`` is shorthand for
+``status != "converging"``.
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ from hbtheory.empirical._torch import resolve_device, resolve_dtype, torch_sessi
 from hbtheory.empirical.fit import envelope_rate, fit_recurrence
 from hbtheory.methods import from_torch
 
-__all__ = ["QuadraticRun", "random_orthogonal", "verify_quadratic"]
+__all__ = ["STATUSES", "QuadraticRun", "random_orthogonal", "run_status", "verify_quadratic"]
 
 Arr = NDArray[np.float64]
 EPS = float(np.finfo(np.float64).eps)
@@ -43,6 +52,29 @@ EPS = float(np.finfo(np.float64).eps)
 DENSE_REL_FLOOR = 1e-3
 #: Below this absolute size a float64 iterate is near the subnormal range: not fitted.
 TINY = 1e-280
+#: The outcomes of a run (see the module notes), in :attr:`QuadraticRun.status` and
+#: :attr:`hbtheory.empirical.SweepResult.status`.
+STATUSES = ("converging", "not_converging", "overflow")
+#: A measured rate counts as below 1 when it is below ``1 - RATE_TOL``: the recurrence fit of a
+#: sequence with rate exactly 1 (``x -> -x``) returns ``1 - 3e-16``.
+RATE_TOL = 64.0 * EPS
+
+
+def run_status(rate: Any, overflow: Any) -> Any:
+    """The status of runs from their measured rate and overflow flag (one meaning everywhere).
+
+    ``"overflow"`` where ``overflow``; else ``"converging"`` where ``rate < 1 - RATE_TOL`` and
+    ``"not_converging"`` elsewhere (a rate of 1 within rounding, above 1, or not measurable:
+    nothing shows convergence).
+
+    Examples
+    --------
+    >>> run_status([0.5, 1.0 - 3e-16, 3.35, 0.5], [False, False, False, True]).tolist()
+    ['converging', 'not_converging', 'not_converging', 'overflow']
+    """
+    r = np.asarray(rate, dtype=np.float64)
+    over = np.asarray(overflow, dtype=bool)
+    return np.where(over, STATUSES[2], np.where(r < 1.0 - RATE_TOL, STATUSES[0], STATUSES[1]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,7 +90,8 @@ class QuadraticRun(Result):
     method, alpha, beta : str, float, float
         The canonical method and parameters that PyTorch's settings are (:func:`hbtheory.from_torch`).
     measured_rate : float
-        Largest fitted rate over the eigen-directions.
+        Largest fitted rate over the eigen-directions (on the finite prefix after an overflow); NaN
+        only when fewer than 3 steps stayed finite (status ``"overflow"``).
     predicted_rate : float
         Largest :func:`hbtheory.spectral_radius` over the eigenvalues.
     relative_error : float
@@ -72,12 +105,20 @@ class QuadraticRun(Result):
     theorem1_constants : numpy.ndarray
         :math:`C_\varepsilon` per direction (``inf`` at a double root with ``eps = 0``).
     theorem1_held : bool
-        Whether :math:`\|s_t\| \le C_\varepsilon(\rho+\varepsilon)^{t-1}\|s_1\|` held at every step
-        on every direction (allowing the rounding of the run).
+        Whether :math:`\|s_t\| \le C_\varepsilon(\rho+\varepsilon)^{t-1}\|s_1\|` held on every
+        accepted sample (allowing the rounding of the run); vacuously ``True`` when
+        ``theorem1_samples == 0``.
     theorem1_max_ratio : float
-        Largest :math:`\|s_t\| / (C_\varepsilon(\rho+\varepsilon)^{t-1}\|s_1\|)` seen.
-    diverged : bool
-        The iterates overflowed; only the finite prefix was fitted.
+        Largest :math:`\|s_t\| / B_t` over the accepted samples, with the allowed bound
+        :math:`B_t = C_\varepsilon(\rho+\varepsilon)^{t-1}\|s_1\| (1 + 16\epsilon C_\varepsilon t)`
+        plus, in a dense run, the projection's rounding: ``theorem1_held`` iff it is ``<= 1``
+        (``0`` without accepted samples).
+    theorem1_samples : int
+        The (step, direction) pairs the check accepted: a finite :math:`C_\varepsilon`, a nonzero
+        :math:`s_1`, and :math:`\|s_t\|` above the rounding noise (``TINY``; in a dense run
+        ``16 eps sqrt(n)`` times the whole state, where a projection is rounding only).
+    status : str
+        ``"converging"``, ``"not_converging"`` or ``"overflow"`` (see the module notes).
     error_history : numpy.ndarray
         :math:`\|x_t - x^*\|_2` for ``t = 0 .. steps``.
     projections : numpy.ndarray
@@ -107,9 +148,15 @@ class QuadraticRun(Result):
     theorem1_constants: Arr
     theorem1_held: bool
     theorem1_max_ratio: float
-    diverged: bool
+    theorem1_samples: int
+    status: str
     error_history: Arr
     projections: Arr
+
+    @property
+    def diverged(self) -> bool:
+        """``status != "converging"``: the run did not show convergence (see the module notes)."""
+        return self.status != STATUSES[0]
 
 
 def random_orthogonal(n: int, *, seed: int = 0) -> Arr:
@@ -240,8 +287,8 @@ def verify_quadratic(
 
     proj = traj @ q if q is not None else traj.copy()
     finite_rows = np.isfinite(proj).all(axis=1)
-    diverged = not bool(finite_rows.all())
-    stop = int(np.argmin(finite_rows)) if diverged else proj.shape[0]
+    overflowed = not bool(finite_rows.all())
+    stop = int(np.argmin(finite_rows)) if overflowed else proj.shape[0]
     used = proj[:stop]
 
     predicted = np.atleast_1d(np.asarray(spectral.spectral_radius(canon.alpha, canon.beta, h, canon.method)))
@@ -263,7 +310,7 @@ def verify_quadratic(
     consts = np.atleast_1d(
         np.asarray(spectral.theorem1_constant(canon.alpha, canon.beta, h, eps=eps_f, method=canon.method))
     )
-    held, max_ratio = _theorem1_check(used, predicted + eps_f, consts, dense=q is not None)
+    held, max_ratio, samples = _theorem1_check(used, predicted + eps_f, consts, dense=q is not None)
 
     return QuadraticRun(
         eigenvalues=frozen_array(h),
@@ -289,7 +336,8 @@ def verify_quadratic(
         theorem1_constants=frozen_array(consts),
         theorem1_held=held,
         theorem1_max_ratio=max_ratio,
-        diverged=diverged,
+        theorem1_samples=samples,
+        status=str(run_status(measured, overflowed)),
         error_history=frozen_array(norms),
         projections=frozen_array(proj),
     )
@@ -306,31 +354,37 @@ def _row_norms(values: Arr) -> Arr:
     return np.asarray(norms, dtype=np.float64)
 
 
-def _theorem1_check(e: Arr, base: Arr, consts: Arr, *, dense: bool) -> tuple[bool, float]:
+def _theorem1_check(e: Arr, base: Arr, consts: Arr, *, dense: bool) -> tuple[bool, float, int]:
     r"""Check :math:`\|s_t\| \le C (\rho+\varepsilon)^{t-1} \|s_1\|` for ``t >= 1`` on every column.
 
-    Computed in logarithms so that long runs neither underflow nor overflow. The rounding of the
-    run is allowed for: relative ``16 eps C t`` (errors committed along the way, each amplified by
-    at most ``C``) plus, for a dense run, ``16 eps sqrt(n)`` times the whole state (the projection).
+    Returns ``(held, max_ratio, samples)``. The rounding of the run is allowed for: relative
+    ``16 eps C t`` (errors committed along the way, each amplified by at most ``C``) plus, for a
+    dense run, ``16 eps sqrt(n)`` times the whole state (the projection). A sample counts only
+    where :math:`\|s_t\|` is above that absolute rounding (``TINY`` in a diagonal run): below it
+    the direction is rounding noise, and the verdict and the ratio skip the same samples. The
+    ratio is :math:`\|s_t\|` over the whole allowed bound, so ``held`` iff ``max_ratio <= 1``;
+    everything is computed in logarithms (no overflow on long or divergent runs).
     """
     if e.shape[0] < 2:
-        return True, 0.0
+        return True, 0.0, 0
     s = np.hypot(e[1:], e[:-1])  # s[k] = ||(e_{k+1}, e_k)||, k = t - 1
     s1 = s[0]
     k = np.arange(s.shape[0], dtype=np.float64)[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_bound = np.log(consts) + k * np.log(base) + np.log(s1)
-        log_bound = np.where(k == 0, np.log(consts) + np.log(s1), log_bound)  # 0 * log(0) is 0 here
-        ratio = np.where(s > 0, np.exp(np.log(np.where(s > 0, s, 1.0)) - log_bound), 0.0)
     finite_c = np.isfinite(consts)
-    slack = 1.0 + 16.0 * EPS * np.where(finite_c, consts, 0.0) * (k + 1)
+    safe_c = np.where(finite_c, consts, 1.0)
     if dense:
-        whole = _row_norms(np.hypot(e[1:], e[:-1]))[:, None]
-        absolute = 16.0 * EPS * np.sqrt(e.shape[1]) * whole
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            bound = np.exp(log_bound)
-            ok = (s <= bound * slack + absolute) | ~finite_c
+        noise = 16.0 * EPS * np.sqrt(e.shape[1]) * _row_norms(np.hypot(e[1:], e[:-1]))[:, None]
     else:
-        ok = (ratio <= slack) | ~finite_c | (s == 0)
-    ratio = np.where(finite_c & (s1 > 0), ratio, 0.0)
-    return bool(ok.all()), float(np.nanmax(ratio)) if ratio.size else 0.0
+        noise = np.full((s.shape[0], 1), TINY)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        slack = 1.0 + 16.0 * EPS * safe_c * (k + 1)
+        log_s1 = np.log(np.where(s1 > 0, s1, 1.0))
+        power = np.where(k == 0, 0.0, k * np.log(base))  # 0 * log(0) is 0 here
+        log_bound = np.log(safe_c) + power + log_s1 + np.log(slack)
+        log_allowed = np.logaddexp(log_bound, np.log(noise)) if dense else log_bound
+        accepted = finite_c & (s1 > 0) & (s > noise)
+        log_ratio = np.log(np.where(accepted, s, 1.0)) - log_allowed
+        ratio = np.where(accepted, np.exp(log_ratio), 0.0)
+    samples = int(accepted.sum())
+    max_ratio = float(ratio.max()) if samples else 0.0
+    return bool(np.all(ratio <= 1.0)), max_ratio, samples

@@ -2,6 +2,12 @@ r"""Batched simulation of ``torch.optim.SGD`` on many scalar quadratics at once:
 
 Each configuration ``(alpha, beta, h)`` is one scalar quadratic :math:`f(x) = \tfrac h2 x^2`
 optimised by ``torch.optim.SGD(lr=alpha, momentum=beta, nesterov=...)`` from :math:`x_0 = 1`.
+Which of PyTorch's two buffers runs comes from the method's look-ahead :math:`\gamma(\beta)`
+(:attr:`hbtheory.methods.Method.gamma`), not from its name: :math:`\gamma = 0` is
+``nesterov=False`` (heavy ball; gradient descent is :math:`\beta = 0`, where torch's buffer equals
+the gradient bit for bit), :math:`\gamma = \beta` is ``nesterov=True``. ``torch.optim.SGD``
+runs no other member (Triple Momentum, a general :math:`\gamma`), and :func:`sweep` raises
+``ValueError`` for them rather than simulate something that is not PyTorch.
 :func:`sweep` runs every broadcast combination as one tensor program: each configuration is one
 element of a few 1-D tensors, and one step is a handful of elementwise torch operations.
 
@@ -42,9 +48,13 @@ Every step's equation :math:`x_{t+1} = c_1 x_t - c_0 x_{t-1}`, divided by
 :math:`\max(|x_{t-1}|, |x_t|)` so that each counts the same, is folded into a streaming
 least-squares fit (:class:`hbtheory.empirical.GivensLeastSquares`, Givens QR on the device), and
 the rate is the spectral radius of the fitted polynomial (see :mod:`hbtheory.empirical.fit` for
-why this and not a slope of the log-norm). A configuration is flagged ``diverged`` when its measured
-rate exceeds 1, and ``overflowed`` if one single step left the float range (the state is then set
-to 0 so that nothing NaN spreads); neither produces a warning.
+why this and not a slope of the log-norm). Each configuration gets a status with the meaning of
+:func:`hbtheory.empirical.verify_quadratic` (:func:`hbtheory.empirical.run_status`): ``"overflow"``
+where PyTorch's own iterate left the float64 range (the simulation keeps measuring), else
+``"converging"`` (measured rate below 1) or ``"not_converging"`` (1 or more, a rate of exactly 1
+included). If one single step leaves the float range even after rescaling (only for absurd
+``alpha * h``) the state is set to 0 so that nothing NaN spreads and the rate is ``inf``; nothing
+produces a warning.
 """
 
 from __future__ import annotations
@@ -64,6 +74,7 @@ from hbtheory.empirical._checks import as_bool, as_steps
 from hbtheory.empirical._progress import Progress
 from hbtheory.empirical._torch import require_torch, resolve_device, resolve_dtype
 from hbtheory.empirical.fit import GivensLeastSquares
+from hbtheory.empirical.quadratic import STATUSES, run_status
 from hbtheory.methods import Method
 
 __all__ = ["SweepComparison", "SweepResult", "compare_with_theory", "sweep"]
@@ -86,16 +97,16 @@ class SweepResult(Result):
     method, steps, device, dtype :
         The arguments (echo).
     rate : numpy.ndarray
-        Shape ``S``: the measured rate (the recurrence fitted on the whole run).
+        Shape ``S``: the measured rate (the recurrence fitted on the whole run; ``inf`` where a
+        single step left the float range).
     lyapunov_rate : numpy.ndarray
         Shape ``S``: :math:`(\|s_T\| / \|s_0\|)^{1/T}` of the state ``s = (x, buf)`` over the
         whole run, from the exact log-scale (includes the transient; for comparison).
     fit_order : numpy.ndarray
         Order of the fitted recurrence (see :class:`hbtheory.empirical.RecurrenceFit`).
-    diverged : numpy.ndarray
-        ``rate > 1`` or ``overflowed``.
-    overflowed : numpy.ndarray
-        A single step left the float range (only for absurd ``alpha * h``); rate set to ``inf``.
+    status : numpy.ndarray
+        Shape ``S``, strings: ``"converging"``, ``"not_converging"`` or ``"overflow"`` (PyTorch's
+        iterate left the float64 range), as :attr:`hbtheory.empirical.QuadraticRun.status`.
     log2_scale : numpy.ndarray
         int64, shape ``S``: the final exponent; PyTorch's ``x_T`` is ``x_final * 2**log2_scale``.
     x_final, buf_final : numpy.ndarray
@@ -116,13 +127,17 @@ class SweepResult(Result):
     rate: Arr
     lyapunov_rate: Arr
     fit_order: NDArray[np.int64]
-    diverged: NDArray[np.bool_]
-    overflowed: NDArray[np.bool_]
+    status: NDArray[np.str_]
     log2_scale: NDArray[np.int64]
     x_final: Arr
     buf_final: Arr
     history: Arr | None
     history_log2: NDArray[np.int64] | None
+
+    @property
+    def diverged(self) -> NDArray[np.bool_]:
+        """``status != "converging"`` (see :attr:`status`)."""
+        return np.asarray(self.status != STATUSES[0])
 
     def iterates(self) -> Arr:
         """PyTorch's iterates ``x_t`` (``t = 0 .. steps``) rebuilt from the recorded history.
@@ -215,9 +230,10 @@ def sweep(
         Curvature, any finite real.
     steps : int
         Optimizer steps, ``>= 3``.
-    method : str, optional
-        ``"heavy_ball"`` (``torch.optim.SGD(momentum=beta)``), ``"nesterov"``
-        (``nesterov=True``) or ``"gradient_descent"`` (``momentum=0``).
+    method : str or Method, optional
+        A method that ``torch.optim.SGD`` runs at every ``beta`` given: look-ahead
+        ``gamma(beta) == 0`` (``"heavy_ball"``, ``momentum=beta``; ``"gradient_descent"``,
+        ``momentum=0``) or ``gamma(beta) == beta`` (``"nesterov"``, ``nesterov=True``).
     device : str or torch.device, optional
         ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or a ``torch.device``.
     dtype : str or torch.dtype, optional
@@ -236,7 +252,8 @@ def sweep(
     ImportError
         Without PyTorch.
     ValueError, TypeError
-        For a parameter outside its range (the message names it).
+        For a parameter outside its range (the message names it), or a method that
+        ``torch.optim.SGD`` cannot run (Triple Momentum, ``general(gamma)`` at ``beta != gamma``).
 
     Examples
     --------
@@ -248,12 +265,13 @@ def sweep(
     >>> from hbtheory import spectral_radius
     >>> bool(np.allclose(res.rate, spectral_radius(res.alpha, res.beta, res.h), rtol=1e-9))
     True
-    >>> res.diverged.tolist()
-    [[False, False, True], [False, False, True]]
+    >>> res.status.tolist()
+    [['converging', 'converging', 'not_converging'], ['converging', 'converging', 'not_converging']]
     """
     m, a, b, hh = check_method_params(method, alpha, beta, h)
     a, b, hh = (np.array(v, dtype=np.float64, copy=True) for v in np.broadcast_arrays(a, b, hh))
     shape = a.shape
+    nesterov = _torch_buffer(m, b)
     n_steps = as_steps(steps, low=3)
     record = as_bool(record, "record")
     torch = require_torch()
@@ -268,12 +286,14 @@ def sweep(
         return torch.tensor(v.ravel(), dtype=tdtype, device=dev)
 
     neg_lr, mom, curv = t(-a), t(b), t(hh)
+    look_ahead = torch.tensor(nesterov.ravel(), device=dev)
     n = neg_lr.numel()
     x = torch.ones(n, dtype=tdtype, device=dev)
     buf = torch.zeros_like(x)
     x_prev = x.clone()
     log2 = torch.zeros(n, dtype=torch.int64, device=dev)
-    overflow = torch.zeros(n, dtype=torch.bool, device=dev)
+    overflow = torch.zeros(n, dtype=torch.bool, device=dev)  # a single step left the range
+    left_range = torch.zeros(n, dtype=torch.bool, device=dev)  # PyTorch's own iterate did
     lsq = GivensLeastSquares(torch, x * 0)
     hist = torch.empty((n_steps + 1, n), dtype=tdtype, device=dev) if record else None
     hist_log2 = torch.empty((n_steps + 1, n), dtype=torch.int64, device=dev) if record else None
@@ -284,12 +304,11 @@ def sweep(
     with torch.no_grad(), Progress(n_steps, f"sweep {n} configurations", progress) as bar:
         for step in range(n_steps):
             g = curv * x
-            if m.name == "gradient_descent":
-                x_new = axpy(x, g, neg_lr)
-            else:
-                buf = g.clone() if step == 0 else buf.mul_(mom).add_(g)
-                d = axpy(g, buf, mom) if m.name == "nesterov" else buf
-                x_new = axpy(x, d, neg_lr)
+            # torch's buffer; at momentum 0 it equals g bit for bit (0 * buf + g), so the plain
+            # branch is also torch's momentum=0 step p.add_(g, alpha=-lr)
+            buf = g.clone() if step == 0 else buf.mul_(mom).add_(g)
+            d = torch.where(look_ahead, axpy(g, buf, mom), buf)
+            x_new = axpy(x, d, neg_lr)
             if step >= 1:  # the equation x_new = c1 x - c0 x_prev, divided by its own scale
                 s = torch.maximum(x_prev.abs(), x.abs())
                 inv = torch.where(s > 0, 1.0 / s, zero)
@@ -307,6 +326,8 @@ def sweep(
             scale = torch.ldexp(torch.ones_like(x), -k)
             x, buf, x_prev = x * scale, buf * scale, x_prev * scale
             log2 += k
+            # max(|x|, |buf|) is now in [0.5, 1) times 2**log2: PyTorch's is >= 2**1024 (inf) iff log2 > 1024
+            left_range |= log2 > 1024
             if hist is not None and hist_log2 is not None:
                 hist[step + 1], hist_log2[step + 1] = x, log2
             bar.update()
@@ -314,6 +335,7 @@ def sweep(
     fit = lsq.solve()
     over = overflow.cpu().numpy()
     rate = np.where(over, np.inf, np.asarray(fit.rate))
+    status = run_status(rate, over | left_range.cpu().numpy())
 
     x_np = x.to(device="cpu", dtype=torch.float64).numpy()
     buf_np = buf.to(device="cpu", dtype=torch.float64).numpy()
@@ -337,8 +359,7 @@ def sweep(
         rate=out(rate),
         lyapunov_rate=out(lyap),
         fit_order=out(fit.order, np.int64),
-        diverged=out((rate > 1.0) | over, bool),
-        overflowed=out(over, bool),
+        status=frozen_array(np.asarray(status).reshape(shape), dtype=np.str_),
         log2_scale=out(l2, np.int64),
         x_final=out(x_np),
         buf_final=out(buf_np),
@@ -347,6 +368,23 @@ def sweep(
         if hist_log2 is None
         else frozen_array(hist_log2.cpu().numpy().reshape((n_steps + 1, *shape)), dtype=np.int64),
     )
+
+
+def _torch_buffer(m: Method, beta: Arr) -> NDArray[np.bool_]:
+    """Per configuration: ``True`` for torch's ``nesterov=True`` buffer (``gamma(beta) == beta``),
+    ``False`` for the plain one (``gamma(beta) == 0``); ``ValueError`` where torch runs neither."""
+    if m.gamma is None:
+        raise ValueError(f"`method` {m.name!r} is given by its polynomial only: torch.optim.SGD cannot run it")
+    gamma = np.broadcast_to(np.asarray(m.gamma(beta), dtype=np.float64), beta.shape)
+    plain, look = gamma == 0.0, gamma == beta
+    if not np.all(plain | look):
+        i = tuple(int(k) for k in np.argwhere(~(plain | look))[0])
+        raise ValueError(
+            f"`method` {m.name!r} has no torch.optim.SGD equivalent at beta = {float(beta[i])!r} "
+            f"(look-ahead gamma = {float(gamma[i])!r}; torch runs gamma = 0, heavy ball, or gamma = beta, "
+            "Nesterov); use hbtheory.methods.Method.step for a plain simulation"
+        )
+    return np.asarray(look & ~plain)
 
 
 def compare_with_theory(result: SweepResult) -> SweepComparison:
