@@ -43,3 +43,13 @@ def test_bad_input() -> None:
         noise_variance(replicas=1)
     with pytest.raises(ValueError, match="sigma"):
         noise_variance(sigma=0.0)
+
+
+def test_samples_count_what_the_measurement_rests_on() -> None:
+    # Every replica counts in an ordinary run; when x_t^2 leaves float64 (sigma = 1e160) no
+    # replica is a usable sample, the check has nothing to rest on and does not agree.
+    ok = noise_variance(betas=[0.0, 0.5], replicas=64, window=50, seed=2)
+    assert ok.samples.tolist() == [64, 64]
+    huge = noise_variance(betas=[0.5], sigma=1e160, replicas=64, window=50, seed=2)
+    assert huge.samples.tolist() == [0] and not huge.agrees
+    assert np.isnan(huge.measured[0]) and stationary_variance(0.1, 0.5, 1.0, 1e160) == huge.predicted[0]

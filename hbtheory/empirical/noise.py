@@ -54,8 +54,12 @@ class NoiseRun(Result):
     betas : numpy.ndarray
         The momenta (echo).
     replicas, burn_in, window, seed : int
+    samples : numpy.ndarray
+        int64, per ``beta``: the replicas whose time average is finite, i.e. the samples the
+        measurement rests on (``replicas`` unless a replica overflowed). A check on a ``beta``
+        with fewer than 2 samples cannot be made, and ``agrees`` is then ``False``.
     measured : numpy.ndarray
-        Mean over replicas of the time-averaged :math:`x_t^2`.
+        Mean over the accepted replicas of the time-averaged :math:`x_t^2`.
     standard_error : numpy.ndarray
         Its standard error (independent replicas).
     predicted : numpy.ndarray
@@ -64,7 +68,7 @@ class NoiseRun(Result):
         ``(measured - predicted) / standard_error``.
     z_tolerance : float
     agrees : bool
-        Every ``|z| <= z_tolerance``.
+        Every ``|z| <= z_tolerance``, with at least 2 samples for every ``beta``.
     measured_amplification, predicted_amplification : numpy.ndarray
         Variance relative to gradient descent's (``beta = 0``, whether or not it was run).
     one_over_one_minus_beta : numpy.ndarray
@@ -79,6 +83,7 @@ class NoiseRun(Result):
     burn_in: int
     window: int
     seed: int
+    samples: NDArray[np.int64]
     measured: Arr
     standard_error: Arr
     predicted: Arr
@@ -184,11 +189,22 @@ def noise_variance(
                 bar.update()
         per_replica = np.stack([(s / n_win).cpu().numpy() for s in acc])
 
-    measured = per_replica.mean(axis=1)
-    se = per_replica.std(axis=1, ddof=1) / math.sqrt(n_rep)
+    finite = np.isfinite(per_replica)
+    samples = finite.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        total = np.where(finite, per_replica, 0.0).sum(axis=1)
+        measured = np.where(samples > 0, total / np.maximum(samples, 1), np.nan)
+        dev = np.where(finite, per_replica - measured[:, None], 0.0)
+        se = np.sqrt((dev * dev).sum(axis=1) / np.maximum(samples - 1, 1) / np.maximum(samples, 1))
+        se = np.where(samples >= 2, se, np.nan)
     predicted = np.atleast_1d(np.asarray(spectral.stationary_variance(a, bs, hv, sg), dtype=np.float64))
-    zs = (measured - predicted) / se
-    gd = float(spectral.stationary_variance(a, 0.0, hv, sg))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        zs = (measured - predicted) / se
+    # amplifications at unit noise (they do not depend on sigma; sigma**2 itself may overflow)
+    gd = float(spectral.stationary_variance(a, 0.0, hv, 1.0))
+    unit = np.atleast_1d(np.asarray(spectral.stationary_variance(a, bs, hv, 1.0), dtype=np.float64))
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        measured_amp = measured / sg / sg / gd
     return NoiseRun(
         alpha=a,
         h=hv,
@@ -198,13 +214,14 @@ def noise_variance(
         burn_in=n_burn,
         window=n_win,
         seed=seed,
+        samples=frozen_array(samples, dtype=np.int64),
         measured=frozen_array(measured),
         standard_error=frozen_array(se),
         predicted=frozen_array(predicted),
         z_scores=frozen_array(zs),
         z_tolerance=zt,
-        agrees=bool(np.all(np.abs(zs) <= zt)),
-        measured_amplification=frozen_array(measured / gd),
-        predicted_amplification=frozen_array(predicted / gd),
+        agrees=bool(np.all(samples >= 2) and np.all(np.abs(zs) <= zt)),
+        measured_amplification=frozen_array(measured_amp),
+        predicted_amplification=frozen_array(unit / gd),
         one_over_one_minus_beta=frozen_array(np.atleast_1d(np.asarray(spectral.amplification(bs)))),
     )
