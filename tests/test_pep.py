@@ -1,7 +1,10 @@
-"""The PEPit bridge (``hbtheory.pep``) and the Ghadimi-Feyzmahdavian-Johansson region.
+"""The PEPit bridge (``hbtheory.pep``): worst cases of every method of the family by SDP.
 
-The region tests need nothing optional. The SDP tests need PEPit and cvxpy (skipped with the
-reason otherwise; CI installs them). SDP accuracy: see ``tests/test_pepit.py`` - the solver's
+The algorithm PEPit analyses is built from ``Method.step`` alone, so every member is checked
+against an independent number: on the quadratic class the exact worst case
+``hbtheory.worst_case`` (Chebyshev-type polynomial maximisation, no SDP), on the smooth strongly
+convex class gradient descent's known tight rate. The SDP tests need PEPit and cvxpy (skipped
+with the reason otherwise; CI installs them). SDP accuracy: see ``tests/test_pepit.py`` - the solver's
 tolerance bounds scaled residuals, so values are compared to ``100 * tol * max(1, value)``.
 """
 
@@ -16,11 +19,10 @@ import numpy as np
 import pytest
 
 import hbtheory
+from hbtheory.methods import GRADIENT_DESCENT, HEAVY_BALL, TRIPLE_MOMENTUM, Method, general
 from hbtheory.pep import (
     GFJ_POINTS,
-    gfj_beta_bound,
     gfj_check,
-    gfj_region,
     pep_check,
     pep_comparison,
     pepit_available,
@@ -37,67 +39,6 @@ def _polyak(kappa: float) -> tuple[float, float, float, float]:
     return 4.0 / (math.sqrt(mu) + math.sqrt(L)) ** 2, ((1 - math.sqrt(mu)) / (1 + math.sqrt(mu))) ** 2, mu, L
 
 
-# ------------------------------------------------------------------------------------- GFJ region
-
-
-def test_gfj_bound_formula_and_shape() -> None:
-    mu, L = 0.1, 1.0
-    a = np.linspace(1e-6, 2 / L - 1e-6, 2001)
-    bound = gfj_beta_bound(a, mu, L)
-    expected = 0.5 * (mu * a / 2 + np.sqrt(mu**2 * a**2 / 4 + 4 * (1 - a * L / 2)))
-    np.testing.assert_allclose(bound, expected, rtol=4 * np.finfo(float).eps)
-    assert np.all(np.diff(bound) < 0)  # decreasing in alpha ...
-    assert bound[0] == pytest.approx(1.0, abs=1e-6) and bound[-1] == pytest.approx(mu / L, abs=1e-5)  # from 1 to mu/L
-    assert np.all(bound < 1.0)
-    assert gfj_beta_bound(1.0, 1.0, 1.0) == pytest.approx(1.0)  # mu = L: the bound is 1 for every alpha
-
-
-def test_gfj_region_edges() -> None:
-    mu, L = 0.1, 1.0
-    b = float(gfj_beta_bound(1.0, mu, L))
-    assert gfj_region(1.0, np.nextafter(b, 0), mu, L)
-    assert not gfj_region(1.0, b, mu, L)  # strict inequality
-    assert gfj_region(1.0, 0.0, mu, L) and not gfj_region(1.0, -1e-12, mu, L)
-    assert not gfj_region(2.0, 0.0, mu, L) and not gfj_region(0.0, 0.5, mu, L)
-    assert gfj_region(np.nextafter(2.0, 0), 0.0, mu, L)  # at beta = 0: gradient descent's (0, 2/L)
-
-
-@pytest.mark.parametrize("kappa", [1.5, 3.0, 5.8, 5.9, 10.0, 25.0, 1e4])
-def test_polyak_tuning_inside_iff_kappa_below_3_plus_2_sqrt2(kappa: float) -> None:
-    # 4/(sqrt(L) + sqrt(mu))^2 < 2/L  <=>  sqrt(kappa) < 1 + sqrt(2); the momentum bound never binds.
-    a, b, mu, L = _polyak(kappa)
-    inside = kappa < 3 + 2 * math.sqrt(2)
-    assert (a * L < 2.0) == inside
-    assert bool(gfj_region(a, b, mu, L)) == inside
-
-
-def test_gfj_region_broadcasts_like_a_loop(rng: np.random.Generator) -> None:
-    a = rng.uniform(-0.5, 2.5, (4, 5))
-    b = rng.uniform(-0.2, 1.2, (1, 5))
-    mu = rng.uniform(0.01, 0.5, (4, 1))
-    got = gfj_region(a, b, mu, 1.0)
-    assert got.shape == (4, 5) and got.dtype == bool
-    for i in range(4):
-        for j in range(5):
-            assert got[i, j] == gfj_region(float(a[i, j]), float(b[0, j]), float(mu[i, 0]), 1.0)
-    assert got.any() and not got.all()
-
-
-def test_gfj_validation() -> None:
-    with pytest.raises(ValueError, match="`mu`"):
-        gfj_region(1.0, 0.5, 2.0, 1.0)
-    with pytest.raises(ValueError, match="`L`"):
-        gfj_region(1.0, 0.5, 0.1, -1.0)
-    with pytest.raises(ValueError, match="`alpha`"):
-        gfj_region(np.nan, 0.5, 0.1, 1.0)
-    with pytest.raises(TypeError, match="`beta`"):
-        gfj_region(1.0, "0.5", 0.1, 1.0)
-    with pytest.raises(ValueError, match="broadcast"):
-        gfj_region([1.0, 2.0], [0.1, 0.2, 0.3], 0.1, 1.0)
-    with pytest.raises(ValueError, match="`alpha`"):
-        gfj_beta_bound(2.5, 0.1, 1.0)
-
-
 def test_import_stays_light() -> None:
     code = "import sys, hbtheory.pep; print(sorted(m for m in ('PEPit', 'cvxpy', 'torch') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -107,11 +48,17 @@ def test_import_stays_light() -> None:
 # ---------------------------------------------------------------------------------------- PEPit
 
 
-CASES = {
+assert TRIPLE_MOMENTUM.closed_form is not None
+_TM = TRIPLE_MOMENTUM.closed_form(0.1, 1.0)
+#: Every member of the family (Triple Momentum at its design for kappa = 10, the general method
+#: at a gamma that is neither heavy ball's 0 nor Nesterov's beta).
+CASES: dict[str, tuple[str | Method, float, float, float, float]] = {
     "heavy_ball-polyak25": ("heavy_ball", *_polyak(25.0)),
     "heavy_ball-generic": ("heavy_ball", 0.7, 0.5, 0.1, 1.0),
     "nesterov-kappa10": ("nesterov", 1.0, (math.sqrt(10.0) - 1) / (math.sqrt(10.0) + 1), 0.1, 1.0),
     "gradient_descent": ("gradient_descent", 1.2, 0.0, 0.2, 1.5),
+    "triple_momentum-kappa10": (TRIPLE_MOMENTUM, _TM.alpha, _TM.beta, 0.1, 1.0),
+    "general-gamma0.3": (general(0.3), 0.8, 0.45, 0.1, 1.0),
 }
 
 
@@ -136,11 +83,34 @@ def test_quadratic_class_equals_exact_worst_case(case: str, metric: str) -> None
 @pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
 def test_general_class_is_no_better(case: str) -> None:
     method, alpha, beta, mu, L = CASES[case]
-    for n in (1, 2, 4):
+    for n in (1, 3):
         quad = worst_case(n, alpha, beta, mu, L, method=method)
         gen = worst_case(n, alpha, beta, mu, L, method=method, function_class="smooth_strongly_convex")
         assert gen.accurate and quad.accurate
         assert gen.value >= quad.value - 100 * gen.tolerance * max(1.0, quad.value)
+
+
+@needs_pepit
+@pytest.mark.pepit
+@pytest.mark.parametrize(("alpha", "mu", "L"), [(1.2, 0.2, 1.5), (0.5, 0.2, 1.5), (2 / 1.7, 0.2, 1.5)])
+def test_gradient_descent_tight_rate_on_smooth_strongly_convex(alpha: float, mu: float, L: float) -> None:
+    # Taylor, Hendrickx & Glineur (Math. Prog. 2017): for 0 < alpha <= 2/L the worst case of
+    # ||x_n - x*||^2 / ||x_0 - x*||^2 over all mu-strongly convex L-smooth functions is
+    # max(|1 - alpha mu|, |1 - alpha L|)^(2n), attained by a quadratic (so both classes agree).
+    # The third alpha is 2/(mu + L), where both ends tie.
+    rate = max(abs(1 - alpha * mu), abs(1 - alpha * L))
+    for n in (1, 3):
+        r = worst_case(n, alpha, 0.0, mu, L, method=GRADIENT_DESCENT, function_class="smooth_strongly_convex")
+        assert r.accurate, r.note
+        assert r.value == pytest.approx(rate ** (2 * n), abs=100 * r.tolerance)
+
+
+@needs_pepit
+@pytest.mark.pepit
+def test_method_with_only_a_polynomial_is_refused() -> None:
+    polynomial_only = Method("my_hb", "mine", c1=HEAVY_BALL.c1, c0=HEAVY_BALL.c0)
+    with pytest.raises(ValueError, match=r"`method`.*no step rule"):
+        worst_case(1, 0.5, 0.5, 0.1, 1.0, method=polynomial_only)
 
 
 @needs_pepit
@@ -202,4 +172,4 @@ def test_result_is_data_and_validation() -> None:
     with pytest.raises(ValueError, match="`kappa`"):
         pep_comparison([1], 0.5)
     with pytest.raises(ValueError, match="`points`"):
-        gfj_check([1.0, 0.5])
+        gfj_check([1.0, 0.5])  # type: ignore[list-item]
