@@ -36,11 +36,10 @@ Big grids
 :func:`characteristic` materialises ``c1``, ``c0`` and ``disc`` and a dozen temporaries of the
 broadcast shape. :func:`spectral_radius` returns the same values as
 ``radius(characteristic(...))`` without them: the float64 formula and a cheap superset of the
-routing test run in one pass of the optional compiled ufuncs of ``hbtheory/_ckernel.c`` (one per
-method), or else block by block in numpy with a few 256 KiB buffers; only the flagged points
-(about 1% of a typical heavy-ball grid) go on to the exact test and double-double. Peak memory
-is the result plus one byte per point; on a 1000 x 1000 grid it is about 11 (compiled) or 5.5 (numpy)
-times faster than :func:`characteristic` (``benchmarks/spectral_speed.py``).
+routing test run block by block in numpy with a few 256 KiB buffers (pure Python: the package has
+no compiled code); only the flagged points (about 1% of a typical heavy-ball grid) go on to the
+exact test and double-double. Peak memory is the result plus a few blocks
+(``benchmarks/spectral_speed.py`` measures time and memory for every method of the family).
 
 The Lucas sequence
 ------------------
@@ -71,9 +70,7 @@ one rounding of :math:`c_1, c_0`.
 
 from __future__ import annotations
 
-import os
-import warnings
-import zlib
+import functools
 from fractions import Fraction
 from typing import Any, NamedTuple
 
@@ -90,24 +87,12 @@ EPS = float(np.finfo(np.float64).eps)
 #: before a point is recomputed in double-double.
 ROUTE_TOL = 1e-14
 
-#: Float64 error bounds of each method's coefficients, from its formula in :mod:`hbtheory.methods`
-#: as evaluated left to right: ``|c1 - fl(c1)| <= k1 eps sigma`` and ``|c0 - fl(c0)| <= k0 eps sigma``
-#: to first order, with ``sigma = 1 + |beta| + |alpha h|`` ("sum") or
-#: ``(1 + |beta|)(1 + |alpha h|)`` ("product").
-#:
-#: * heavy ball ``(1 + beta) - alpha h``: three roundings, each at most ``eps/2`` of a term or of
-#:   the result (all bounded by ``sigma``): ``k1 = 1``; ``c0 = beta`` is exact;
-#: * gradient descent ``1 - alpha h``: two roundings, ``k1 = 1``; ``c0 = 0 * h`` is exact;
-#: * Nesterov ``(1 + beta)(1 - alpha h)``: four roundings, ``(eps/2)(1 + beta)(3 + 4|alpha h|)``,
-#:   so ``k1 = 2``; ``beta (1 - alpha h)``: ``(eps/2) beta (3 + 3|alpha h|) <= 0.75 eps sigma``, ``k0 = 1``.
-#:
-#: A method not listed here gets the loose :data:`_LOOSE_BOUNDS` and the general path.
-_BOUNDS: dict[str, tuple[bool, float, float]] = {
-    "heavy_ball": (False, 1.0, 0.0),
-    "gradient_descent": (False, 1.0, 0.0),
-    "nesterov": (True, 2.0, 1.0),
-}
-_LOOSE_BOUNDS = (True, 4.0, 4.0)
+# The float64 error bounds of a method's coefficients are a field of the method,
+# :attr:`hbtheory.methods.Method.error_bounds` = ``(product, k1, k0)``: ``|c1 - fl(c1)| <= k1 eps sigma``
+# and ``|c0 - fl(c0)| <= k0 eps sigma`` to first order, with ``sigma = (1 + |beta|)(1 + |alpha h|)``
+# when ``product`` else ``1 + |beta| + |alpha h|`` (derived, and tested against exact rationals, in
+# :mod:`hbtheory.methods`). ``None`` (a user-defined method whose rounding is unknown): every
+# point takes the accurate path (double-double, exact rationals next to a curve).
 
 # Multiplies every first-order bound: covers the second-order terms and the roundings of the
 # bounds' own evaluation, with room to spare.
@@ -203,7 +188,7 @@ def _float_coefficients(method: Method, a: Arr, b: Arr, hh: Arr) -> Char:
 # Routing: which points the float64 formula leaves less accurate than ROUTE_TOL
 # ------------------------------------------------------------------------------------------------
 #
-# The first-order error bounds of the float64 path, at a point with sigma as in _BOUNDS:
+# The first-order error bounds of the float64 path, at a point with sigma as in Method.error_bounds:
 #
 # * e1 = k1 eps sigma, e0 = k0 eps sigma: of c1, c0 (each times _SLACK);
 # * d_disc = 2 |c1| e1 + 4 e0 + (eps/2)(c1^2 + |disc|): of disc = fl(fl(c1 c1) - 4 c0);
@@ -238,6 +223,7 @@ class _Rule(NamedTuple):
     bounds: tuple[bool, float, float]
 
 
+@functools.lru_cache(maxsize=64)
 def _make_rule(bounds: tuple[bool, float, float]) -> _Rule:
     product, k1, k0 = bounds
     if k0:
@@ -249,68 +235,18 @@ def _make_rule(bounds: tuple[bool, float, float]) -> _Rule:
     return _Rule(True, product, -tau, theta, bounds)
 
 
-_RULES = {name: _make_rule(bounds) for name, bounds in _BOUNDS.items()}
-
-
-def _load_compiled() -> Any:
-    """The optional compiled float64 pass (``hbtheory/_ckernel.c``), or None.
-
-    None when the extension was not built (no C compiler at install time), when the
-    environment variable ``HBTHEORY_NO_EXTENSION`` is set (non-empty), or, with a warning, when it
-    was built from another version of ``_ckernel.c`` than the one next to this file (an editable
-    install updated without rebuilding): then the numpy blocks of :func:`_float_blocks` compute
-    the same bits, two to three times slower.
-    """
-    if os.environ.get("HBTHEORY_NO_EXTENSION"):
+def _rule(method: Method) -> _Rule | None:
+    """The routing test of ``method``, from its :attr:`~hbtheory.methods.Method.error_bounds`;
+    ``None`` when they are unknown (every point then takes the accurate path)."""
+    bounds = method.error_bounds
+    if bounds is None:
         return None
-    try:
-        from hbtheory import _ckernel
-    except ImportError:
-        return None
-    try:
-        with open(os.path.join(os.path.dirname(__file__), "_ckernel.c"), "rb") as source:
-            expected: int | None = zlib.crc32(source.read())
-    except OSError:  # installed without its source: trust the build
-        expected = None
-    if expected is not None and getattr(_ckernel, "SOURCE_CRC32", None) != expected:
-        warnings.warn(
-            "hbtheory._ckernel was built from another version of hbtheory/_ckernel.c; using the numpy "
-            "path instead (same results, slower). Reinstall (`pip install -e .`) to rebuild it.",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-        return None
-    # The C flag must mark a superset of the points _route routes: it tests the same window with
-    # one rounding per product instead of _window_rule's reciprocal, so widen the window by far
-    # more than the few ulps those roundings can move its edges.
-    rule = _RULES["heavy_ball"]
-    _ckernel.set_window(rule.lower * (1.0 + 2.0**-30), rule.upper * (1.0 + 2.0**-30))
-    # Nesterov: its bound (_tight_route) with e1, e0 and d_disc a millionth larger; the roundings
-    # of the bound's evaluation move it by a few ulps, far inside that factor.
-    _, k1, k0 = _RULES["nesterov"].bounds
-    wider = 1.0 + 2.0**-20
-    _ckernel.set_tight(wider * _SLACK * k1 * EPS, wider * _SLACK * k0 * EPS, wider * _SLACK, ROUTE_TOL)
-    return _ckernel
-
-
-#: Methods whose float64 pass the compiled kernel evaluates: heavy ball and gradient descent share
-#: one routing window; Nesterov's bound uses sigma = (1 + |beta|)(1 + |alpha h|) ("product").
-_COMPILED_METHODS = ("heavy_ball", "gradient_descent", "nesterov")
-assert _RULES["heavy_ball"] == _RULES["gradient_descent"] and _RULES["nesterov"].bounds[0]
-_compiled = _load_compiled()
-
-
-def compiled_kernel() -> bool:
-    """Whether :func:`spectral_radius` uses the compiled float64 pass (``hbtheory/_ckernel.c``)."""
-    return _compiled is not None
-
-
-def _rule(method: Method) -> _Rule:
-    return _RULES.get(method.name) or _make_rule(_LOOSE_BOUNDS)
+    product, k1, k0 = bounds
+    return _make_rule((bool(product), float(k1), float(k0)))
 
 
 def _inverse_scale(rule: _Rule, a: Any, b: Any, hh: Any, bound: bool = False, beta_small: bool = False) -> Arr:
-    """``1 / sigma^2``, with ``sigma = 1 + |beta| + |alpha h|`` (or the product, see :data:`_BOUNDS`).
+    """``1 / sigma^2``, with ``sigma = 1 + |beta| + |alpha h|`` (or the product, see ``Method.error_bounds``).
 
     With ``bound``, ``1 / sigma1^2`` for a ``sigma1 >= sigma`` that depends on ``alpha h`` alone
     when every ``|beta| <= 1`` (``beta_small``, validated input): ``1 + |beta|`` replaced by
@@ -381,7 +317,9 @@ def _route(method: Method, a: Arr, b: Arr, hh: Arr, ch: Char, rho: Arr, exact_di
     ``disc`` exceeds :data:`ROUTE_TOL` (the Lucas sequence's phase depends on ``sqrt(-disc)``).
     """
     rule = _rule(method)
-    if rule.window:
+    if rule is None:  # unknown rounding: every point (the huge ones excepted, below)
+        route = np.ones(rho.shape, dtype=bool)
+    elif rule.window:
         route = np.empty(rho.shape, dtype=bool)
         tmp, tmp_mask = np.empty(rho.shape), np.empty(rho.shape, dtype=bool)
         with np.errstate(over="ignore", invalid="ignore"):  # huge inputs: excluded below
@@ -389,7 +327,7 @@ def _route(method: Method, a: Arr, b: Arr, hh: Arr, ch: Char, rho: Arr, exact_di
             _near_one(2.0 * rho, tmp, tmp_mask, route)
     else:
         route = _tight_route(rule.bounds, a, b, hh, ch, rho)
-    if exact_disc:
+    if exact_disc and rule is not None:
         _, _, d_disc = _disc_bound(rule.bounds, a, b, hh, ch)
         with np.errstate(divide="ignore", invalid="ignore"):
             route |= ~(d_disc <= ROUTE_TOL * (np.abs(ch.disc) - d_disc))
@@ -507,19 +445,18 @@ def _blocks(shape: tuple[int, ...]) -> tuple[int, int]:
 def spectral_radius(method: Method, alpha: Any, beta: Any, h: Any) -> Arr:
     """``radius(characteristic(method, alpha, beta, h))``: the same values, without its big temporaries.
 
-    The float64 formula runs in one pass of the compiled ufunc (``hbtheory/_ckernel.c``) or else
-    block by block (:data:`_BLOCK` elements, a few reused buffers), writing rho straight into the
-    output, together with a cheap test whose points contain every point :func:`_route` routes.
-    :func:`_route` itself then decides on those few, and the routed ones are recomputed in
-    double-double as in :func:`characteristic`. Peak memory: the output plus one byte per point
-    (compiled) or a few block-sized buffers (numpy).
+    The float64 formula runs block by block (:data:`_BLOCK` elements, a few reused buffers),
+    writing rho straight into the output, together with a cheap test whose points contain every
+    point :func:`_route` routes. :func:`_route` itself then decides on those few, and the routed
+    ones are recomputed in double-double as in :func:`characteristic`. Peak memory: the output
+    plus a few block-sized buffers.
 
-    Inputs must be validated (finite, broadcastable). Methods without :data:`_BOUNDS`, at most
+    Inputs must be validated (finite, broadcastable). Methods with unknown error bounds, at most
     :data:`_SMALL` points and magnitudes near the float64 range take :func:`characteristic`'s path.
     """
     a, b, hh = (_compact(np.asarray(x, dtype=np.float64)) for x in (alpha, beta, h))
     shape = np.broadcast_shapes(a.shape, b.shape, hh.shape)
-    if method.name not in _BOUNDS or int(np.prod(shape, dtype=np.int64)) <= _SMALL:
+    if _rule(method) is None or int(np.prod(shape, dtype=np.int64)) <= _SMALL:
         return radius(characteristic(method, a, b, hh))
     amax, bmax, hmax = (max(float(np.max(x, initial=0.0)), -float(np.min(x, initial=0.0))) for x in (a, b, hh))
     with np.errstate(over="ignore"):
@@ -527,13 +464,7 @@ def spectral_radius(method: Method, alpha: Any, beta: Any, h: Any) -> Arr:
     if not moderate:  # overflow checks and the huge-|c1| formula live on the general path
         return radius(characteristic(method, a, b, hh))
     out = np.empty(shape, dtype=np.float64)
-    if _compiled is not None and method.name in _COMPILED_METHODS:
-        flags = np.empty(shape, dtype=bool)
-        getattr(_compiled, method.name)(a, b, hh, out=(out, flags))
-        candidates = np.flatnonzero(flags)
-        del flags
-    else:
-        candidates = _float_blocks(method, a, b, hh, out)
+    candidates = _float_blocks(method, a, b, hh, out)
     if candidates.size:
         flat = out.reshape(-1)
         where = np.unravel_index(candidates, shape)
@@ -595,7 +526,10 @@ class _BlockRun:
     def __init__(self, method: Method, a: Arr, b: Arr, hh: Arr, out: Arr, axis: int, step: int) -> None:
         shape = out.shape
         nd = len(shape)
-        self.method, self.rule, self.out, self.axis = method, _rule(method), out, axis
+        rule = _rule(method)
+        if rule is None:
+            raise ValueError(f"method {method.name!r} has no error bounds: use characteristic()")
+        self.method, self.rule, self.out, self.axis = method, rule, out, axis
         self.ops = tuple(x.reshape((1,) * (nd - x.ndim) + x.shape) for x in (a, b, hh))
         self.inner = int(np.prod(shape[axis + 1 :], dtype=np.int64)) if axis >= 0 else 1
         self.full_block = (step, *shape[axis + 1 :]) if axis >= 0 else shape

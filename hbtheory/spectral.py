@@ -40,7 +40,6 @@ from hbtheory.methods import Method
 
 __all__ = [
     "amplification",
-    "compiled_kernel",
     "eigenvalues",
     "iteration_matrix",
     "power_norm",
@@ -51,30 +50,6 @@ __all__ = [
     "worst_case",
     "worst_case_rate",
 ]
-
-
-def compiled_kernel() -> bool:
-    """Whether :func:`spectral_radius` runs its float64 pass in compiled code.
-
-    ``pip install`` builds the small optional C extension ``hbtheory._ckernel`` when a C compiler
-    is available. Without it, with the environment variable ``HBTHEORY_NO_EXTENSION`` set before
-    import, or (with a warning) when the extension was built from another version of
-    ``_ckernel.c`` than the installed one, the same pass runs in numpy blocks: the results are the
-    same bits, about two to three times slower on large grids (``benchmarks/spectral_speed.py``
-    prints both).
-
-    Returns
-    -------
-    bool
-        ``True`` when the compiled pass is in use.
-
-    Examples
-    --------
-    >>> from hbtheory.spectral import compiled_kernel
-    >>> isinstance(compiled_kernel(), bool)
-    True
-    """
-    return _kernel.compiled_kernel()
 
 
 def spectral_radius(alpha: Any, beta: Any, h: Any, method: str | Method = "heavy_ball") -> Any:
@@ -110,8 +85,6 @@ def spectral_radius(alpha: Any, beta: Any, h: Any, method: str | Method = "heavy
     recomputed with :math:`c_1`, :math:`c_0` and :math:`D` in double-double arithmetic; the result is
     accurate to a few ulps everywhere (``benchmarks/accuracy_spectral_radius.py`` measures it
     against 50-digit mpmath and shows ``np.linalg.eigvals`` losing half the digits there).
-    The float64 pass runs in the compiled ufuncs of ``hbtheory/_ckernel.c`` when they were built
-    (see :func:`compiled_kernel`), otherwise in numpy; both give the same bits.
 
     Examples
     --------
