@@ -7,13 +7,15 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from hbtheory import from_chapter, from_torch  # noqa: E402
+from hbtheory import from_chapter, from_torch, spectral_radius  # noqa: E402
 from hbtheory.empirical import (  # noqa: E402
     chapter_vs_torch,
     dampening_first_step,
     nesterov_vs_matrix,
     step_schedule,
 )
+from hbtheory.empirical.conventions import qhm_vs_canonical  # noqa: E402
+from hbtheory.methods import from_qhm  # noqa: E402
 
 
 def test_constant_lr_torch_and_chapter_are_one_method_rounded_two_ways() -> None:
@@ -65,3 +67,46 @@ def test_bad_input() -> None:
         chapter_vs_torch(lr=0.1, momentum=0.9, schedule=3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="factor"):
         step_schedule(3, 0.0)
+
+
+# ------------------------------------------------------------------------------------------------
+# Quasi-hyperbolic momentum (from_qhm), measured like the other convention maps
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lr", "momentum", "nu", "method"),
+    [
+        (0.5, 0.9, 1.0, "heavy_ball"),  # nu = 1: the EMA form
+        (0.05, 0.99, 1.0, "heavy_ball"),
+        (0.5, 0.9, 0.0, "gradient_descent"),  # nu = 0: plain SGD, whatever the buffer holds
+        (0.3, 0.0, 0.3, "gradient_descent"),  # momentum = 0: the buffer is the gradient
+    ],
+)
+def test_qhm_equals_its_canonical_method_where_the_map_is_exact(
+    lr: float, momentum: float, nu: float, method: str
+) -> None:
+    run = qhm_vs_canonical(lr=lr, momentum=momentum, nu=nu, steps=300)
+    assert run.exact and run.method == method
+    # one method rounded two ways: QHM's buffer form and Method.step differ by rounding only
+    # (measured: <= 18 ulps of the largest iterate for heavy ball, 0 for nu = 0)
+    assert run.max_difference_ulps < 64
+    if nu == 0.0:  # theta - lr (1 * g + 0 * buf) is x - lr g to the bit
+        np.testing.assert_array_equal(run.qhm_trajectory, run.canonical_trajectory)
+    np.testing.assert_allclose(run.measured_rates, run.predicted_rates, rtol=1e-9, atol=1e-300)
+
+
+@pytest.mark.parametrize(("lr", "momentum", "nu"), [(0.5, 0.9, 0.7), (0.3, 0.5, 0.5), (0.1, 0.99, 0.3)])
+def test_qhm_is_the_general_method_from_its_second_step_on(lr: float, momentum: float, nu: float) -> None:
+    run = qhm_vs_canonical(lr=lr, momentum=momentum, nu=nu, steps=300)
+    c = from_qhm(lr, momentum, nu)
+    assert not run.exact and run.method == c.method and c.method.startswith("general(")
+    # not an identity of iterates: the first step is (1 - nu momentum)/(1 - momentum) times longer ...
+    assert run.first_step_ratio == pytest.approx(run.expected_first_step_ratio, rel=1e-12)
+    assert run.expected_first_step_ratio > 1.0 and run.max_difference_ulps > 1e6
+    # ... but the recurrence from (theta_1, theta_0) on is the general method's, to rounding
+    assert run.max_difference_after_first_ulps < 64
+    # and so is the rate, which is not heavy ball's at the same (alpha, beta)
+    np.testing.assert_allclose(run.measured_rates, run.predicted_rates, rtol=1e-9)
+    hb_rates = spectral_radius(c.alpha, c.beta, run.eigenvalues)
+    assert np.max(np.abs(run.measured_rates - hb_rates)) > 1e-3

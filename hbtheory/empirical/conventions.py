@@ -14,6 +14,10 @@ Three experiments, each on a diagonal quadratic :math:`f(x) = \tfrac12 \sum_i h_
 * :func:`nesterov_vs_matrix` - ``nesterov=True`` iterates against the Nesterov iteration matrix of
   :func:`hbtheory.iteration_matrix`: PyTorch's parameter is the look-ahead point
   :math:`y_t = x_t + \beta (x_t - x_{t-1})` of the canonical method.
+* :func:`qhm_vs_canonical` - quasi-hyperbolic momentum written in torch against the canonical
+  method of :func:`hbtheory.methods.from_qhm` run by :meth:`hbtheory.methods.Method.step`:
+  identical iterates (to rounding) where the map says ``exact``, and otherwise the same recurrence
+  from the second step on, hence the same rate.
 """
 
 from __future__ import annotations
@@ -31,15 +35,17 @@ from hbtheory._validation import as_scalar
 from hbtheory.empirical._checks import as_eigenvalues, as_seed, as_steps
 from hbtheory.empirical._torch import resolve_device, torch_session
 from hbtheory.empirical.fit import fit_recurrence
-from hbtheory.methods import from_chapter, from_torch
+from hbtheory.methods import from_chapter, from_qhm, from_torch
 
 __all__ = [
     "ConventionRun",
     "DampeningRun",
     "NesterovRun",
+    "QHMRun",
     "chapter_vs_torch",
     "dampening_first_step",
     "nesterov_vs_matrix",
+    "qhm_vs_canonical",
     "step_schedule",
 ]
 
@@ -422,4 +428,178 @@ def nesterov_vs_matrix(
         measured_rate=float(fit.rate),
         predicted_rate=float(spectral.spectral_radius(canon.alpha, canon.beta, hv, canon.method)),
         heavy_ball_rate=float(spectral.spectral_radius(canon.alpha, canon.beta, hv)),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class QHMRun(Result):
+    r"""Quasi-hyperbolic momentum (torch) against its canonical method (:func:`hbtheory.methods.from_qhm`).
+
+    Attributes
+    ----------
+    lr, momentum, nu, steps, seed :
+        The arguments (echo).
+    eigenvalues : numpy.ndarray
+        Diagonal of the Hessian (echo).
+    method, alpha, beta, exact :
+        The canonical method and parameters, and the map's exactness claim.
+    qhm_trajectory : numpy.ndarray
+        Shape ``(steps + 1, n)``: QHM's iterates :math:`\theta_t` from torch.
+    canonical_trajectory : numpy.ndarray
+        The canonical method by :meth:`~hbtheory.methods.Method.step` from
+        :math:`x_{-1} = x_0 = \theta_0`.
+    restarted_trajectory : numpy.ndarray
+        The canonical method restarted from QHM's own :math:`(\theta_1, \theta_0)`.
+    max_difference_ulps : float
+        :math:`\max_t \|\theta_t - x_t\|_\infty / (\epsilon \max_s \|\theta_s\|_\infty)`: rounding (a few
+        tens at most) when the two are one method, large otherwise.
+    max_difference_after_first_ulps : float
+        The same against the restarted run: rounding for every ``nu`` (the recurrences agree from
+        the second step on).
+    first_step_ratio, expected_first_step_ratio : float
+        QHM's first step over the canonical one (per coordinate, the largest), and the map's
+        ``(1 - nu momentum) / (1 - momentum)`` (``1`` where exact).
+    measured_rates, predicted_rates : numpy.ndarray
+        Per coordinate: the recurrence fit of QHM's iterates and
+        :func:`hbtheory.spectral_radius` of the canonical method.
+    """
+
+    lr: float
+    momentum: float
+    nu: float
+    steps: int
+    seed: int
+    eigenvalues: Arr
+    method: str
+    alpha: float
+    beta: float
+    exact: bool
+    qhm_trajectory: Arr
+    canonical_trajectory: Arr
+    restarted_trajectory: Arr
+    max_difference_ulps: float
+    max_difference_after_first_ulps: float
+    first_step_ratio: float
+    expected_first_step_ratio: float
+    measured_rates: Arr
+    predicted_rates: Arr
+
+
+def qhm_vs_canonical(
+    *,
+    lr: float,
+    momentum: float,
+    nu: float,
+    steps: int = 100,
+    eigenvalues: Any = (0.5, 2.0, 5.0),
+    seed: int = 0,
+    device: Any = "cpu",
+) -> QHMRun:
+    r"""Run quasi-hyperbolic momentum in torch beside its canonical method and compare the iterates.
+
+    QHM (Ma and Yarats 2019), written here in torch as in the paper's PyTorch optimizer:
+    :math:`g \leftarrow \beta g + (1 - \beta) \nabla f(\theta)`,
+    :math:`\theta \leftarrow \theta - \mathrm{lr}\,((1 - \nu) \nabla f(\theta) + \nu g)`, :math:`g_0 = 0`,
+    with the gradient from autograd on :math:`f(\theta) = \tfrac12 \sum_i h_i \theta_i^2`. The canonical
+    side is :func:`hbtheory.methods.from_qhm`'s method, stepped by
+    :meth:`~hbtheory.methods.Method.step` in float64 from :math:`x_{-1} = x_0 = \theta_0`.
+
+    Parameters
+    ----------
+    lr : float
+        ``> 0``.
+    momentum : float
+        In ``[0, 1)``.
+    nu : float
+        In ``[0, 1]``.
+    steps : int, optional
+        ``>= 3``.
+    eigenvalues : array_like, optional
+        Diagonal of the Hessian, ``> 0``.
+    seed : int, optional
+        Seeds the starting point.
+    device : str or torch.device, optional
+
+    Returns
+    -------
+    QHMRun
+
+    Examples
+    --------
+    >>> import pytest; _ = pytest.importorskip("torch")
+    >>> run = qhm_vs_canonical(lr=0.5, momentum=0.9, nu=1.0)      # the EMA form: heavy ball
+    >>> run.method, run.exact, run.max_difference_ulps < 64
+    ('heavy_ball', True, True)
+    >>> run = qhm_vs_canonical(lr=0.5, momentum=0.9, nu=0.7)      # general(gamma), from step 2 on
+    >>> run.exact, run.max_difference_ulps > 1e6, run.max_difference_after_first_ulps < 64
+    (False, True, True)
+    >>> bool(np.allclose(run.measured_rates, run.predicted_rates, rtol=1e-9, atol=0))
+    True
+    """
+    canon = from_qhm(lr, momentum, nu)
+    n_steps = as_steps(steps, low=3)
+    h = as_eigenvalues(eigenvalues)
+    if not np.all(h > 0.0):
+        raise ValueError("`eigenvalues` must be > 0")
+    seed = as_seed(seed)
+    dev = resolve_device(device)
+    x0 = np.random.default_rng(seed).standard_normal(h.size)
+    beta_q, nu_f, lr_f = float(momentum), float(nu), float(lr)
+
+    with torch_session(dev) as torch:
+        hh = torch.tensor(h, dtype=torch.float64, device=dev)
+        theta = torch.tensor(x0, dtype=torch.float64, device=dev).requires_grad_(True)
+        buf = torch.zeros_like(theta)
+        traj = [theta.detach().clone()]
+        for _ in range(n_steps):
+            theta.grad = None
+            (0.5 * (hh * theta * theta).sum()).backward()
+            with torch.no_grad():
+                grad = theta.grad
+                buf = beta_q * buf + (1.0 - beta_q) * grad
+                theta -= lr_f * ((1.0 - nu_f) * grad + nu_f * buf)
+            traj.append(theta.detach().clone())
+        qhm = torch.stack(traj).cpu().numpy()
+
+    m = canon.as_method()
+
+    def grad_f(y: Arr) -> Arr:
+        return np.asarray(h * y, dtype=np.float64)
+
+    def run(first: Arr, before: Arr, count: int) -> Arr:
+        out = [before, first]
+        x, x_prev = first, before
+        for _ in range(count):
+            x, x_prev = m.step(grad_f, x, x_prev, canon.alpha, canon.beta)
+            out.append(x)
+        return np.asarray(out)
+
+    canonical = run(x0, x0, n_steps)[1:]
+    restarted = run(qhm[1], qhm[0], n_steps - 1)
+    scale = EPS * float(np.abs(qhm).max())
+    fit = fit_recurrence(qhm[1:], floor=1e-280)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = (qhm[1] - qhm[0]) / (canonical[1] - canonical[0])
+    return QHMRun(
+        lr=lr_f,
+        momentum=beta_q,
+        nu=nu_f,
+        steps=n_steps,
+        seed=seed,
+        eigenvalues=frozen_array(h),
+        method=canon.method,
+        alpha=canon.alpha,
+        beta=canon.beta,
+        exact=canon.exact,
+        qhm_trajectory=frozen_array(qhm),
+        canonical_trajectory=frozen_array(canonical),
+        restarted_trajectory=frozen_array(restarted),
+        max_difference_ulps=float(np.abs(qhm - canonical).max() / scale),
+        max_difference_after_first_ulps=float(np.abs(qhm - restarted).max() / scale),
+        first_step_ratio=float(np.max(ratios)),
+        expected_first_step_ratio=1.0 if canon.exact else (1.0 - nu_f * beta_q) / (1.0 - beta_q),
+        measured_rates=frozen_array(np.atleast_1d(fit.rate)),
+        predicted_rates=frozen_array(
+            np.atleast_1d(np.asarray(spectral.spectral_radius(canon.alpha, canon.beta, h, m)))
+        ),
     )
