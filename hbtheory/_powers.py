@@ -87,8 +87,10 @@ def power_norm(alpha: Any, beta: Any, h: Any, t: Any, method: str | Method = "he
         ``h`` finite).
     t : int or array_like of int
         Power, ``>= 0`` (whole floats such as ``3.0`` are accepted).
-    method : str, optional
-        ``"heavy_ball"`` (default), ``"nesterov"`` or ``"gradient_descent"``.
+    method : str or Method, optional
+        Any member of the family: ``"heavy_ball"`` (default), ``"nesterov"``,
+        ``"gradient_descent"``, ``"triple_momentum"``, ``"general(gamma=G)"`` or a
+        :class:`~hbtheory.methods.Method` (only its ``c1``/``c0`` are used).
 
     Returns
     -------
@@ -251,8 +253,10 @@ def theorem1_constant(
         As in :func:`hbtheory.spectral.spectral_radius`.
     eps : float or array_like, optional
         :math:`\epsilon \ge 0` (default ``0``), broadcast with the other parameters.
-    method : str, optional
-        ``"heavy_ball"`` (default), ``"nesterov"`` or ``"gradient_descent"``.
+    method : str or Method, optional
+        Any member of the family: ``"heavy_ball"`` (default), ``"nesterov"``,
+        ``"gradient_descent"``, ``"triple_momentum"``, ``"general(gamma=G)"`` or a
+        :class:`~hbtheory.methods.Method` (only its ``c1``/``c0`` are used).
     max_t : int, optional
         For ``eps > 0``: the most powers scanned for one point before giving up (default
         ``10**7``; the scan needs about :math:`(\rho/\epsilon)\log C_0` of them).
