@@ -20,10 +20,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hbtheory._validation import as_real, check_interval, finish
+from hbtheory.methods import HEAVY_BALL, Method
 
-__all__ = ["gfj_beta_bound", "gfj_region"]
+__all__ = ["GFJ_METHOD", "gfj_beta_bound", "gfj_region"]
 
 Arr = NDArray[np.float64]
+
+#: The method the theorem is about: heavy ball (the region says nothing about Nesterov's method,
+#: Triple Momentum or the general method). :func:`hbtheory.pep.gfj_check` runs this method.
+GFJ_METHOD: Method = HEAVY_BALL
 
 
 def _gfj_bound(a: Arr, mu: Arr, L: Arr) -> Arr:

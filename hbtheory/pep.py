@@ -48,7 +48,7 @@ from numpy.typing import NDArray
 from hbtheory._result import Result, frozen_array
 from hbtheory._validation import as_int, as_real, as_scalar, check_interval
 from hbtheory._verification import Verification
-from hbtheory.gfj import gfj_beta_bound, gfj_region
+from hbtheory.gfj import GFJ_METHOD, gfj_beta_bound, gfj_region
 from hbtheory.methods import Method, get_method
 
 __all__ = [
@@ -576,7 +576,7 @@ def gfj_check(
     results = [
         [
             worst_case(int(n), float(a), float(b), mu_f, L_f, function_class="smooth_strongly_convex",
-                       metric="function_value", solver=solver)
+                       method=GFJ_METHOD, metric="function_value", solver=solver)
             for n in steps
         ]
         for a, b in pts
