@@ -72,14 +72,16 @@ def _notes_2d() -> Figure:
     from hbtheory import plots
     from hbtheory.empirical import notes_2d
 
-    fig = Figure(figsize=(10.0, 7.0), layout="constrained")
+    fig = Figure(figsize=(11.0, 7.5), layout="constrained")
     FigureCanvasAgg(fig)
     for ax, (eta, beta) in zip(fig.subplots(2, 2).ravel(), [(0.4, 0.0), (0.6, 0.0), (0.6, 0.5), (0.6, 0.25)],
                                strict=True):
         run = notes_2d(eta, beta)
         label = f"eta = {eta:g}, beta = {beta:g}"
+        # the diverging run (rate > 1) is shown up to where it leaves a view of the start's size
+        view = {"xlim": (-5.5, 0.5), "ylim": (-4.5, 4.5)} if run.predicted_rate > 1.0 else {}
         plots.trajectories_2d({label: run.trajectory}, hessian=2.0 * run.coefficients, ax=ax,
-                              title=f"{label}: rate {run.predicted_rate:.3f}")
+                              title=f"{label}: rate {run.predicted_rate:.3f}", **view)
     fig.suptitle("The notes' runs on $0.1 x_1^2 + 2 x_2^2$ from $(-5, -2)$, 20 steps of torch.optim.SGD")
     return fig
 

@@ -601,13 +601,18 @@ def universal_map(
         regions = {name: regime == code for code, name in enumerate(names)}
         _label_regions(axes, fig, regions, np.asarray(data.alpha), np.asarray(data.beta))
     else:
+        y_text = axes.get_ylim()[0] + 0.06 * (axes.get_ylim()[1] - axes.get_ylim()[0])
         for code, name in enumerate(names):
             for start, stop in _runs(regime[0] == code):
-                if stop - start >= 4:
-                    x_mid = float(np.mean(data.alpha[start:stop]))
-                    axes.text(x_mid, 0.08, name.replace("\n", " "), ha="center", va="bottom", fontsize=8.5,
-                              zorder=7, gid=GID_REGION, bbox={"boxstyle": "round,pad=0.25", "facecolor": "white",
-                                                              "edgecolor": "0.4", "alpha": 0.85})
+                # inside the run, against the axes' edge when the run reaches it
+                x_text, ha = float(np.mean(data.alpha[start:stop])), "center"
+                if stop == regime.shape[1]:
+                    x_text, ha = data.alpha_range[1], "right"
+                elif start == 0:
+                    x_text, ha = data.alpha_range[0], "left"
+                axes.text(x_text, y_text, name.replace("\n", " "), ha=ha, va="bottom", fontsize=8.5,
+                          zorder=7, gid=GID_REGION, bbox={"boxstyle": "round,pad=0.25", "facecolor": "white",
+                                                          "edgecolor": "0.4", "alpha": 0.85})
     return fig
 
 
@@ -849,7 +854,15 @@ def trajectories_2d(
         else:
             lims.append(_interval(lim, name, -np.inf, np.inf))
 
-    fig, axes = _axes(ax, (7.0, 5.0))
+    # Equal scales on both axes, so that the level sets show the conditioning. A very flat or very
+    # tall view is widened along its short side (to 1:4 at most) and a new figure takes its shape;
+    # the legend goes below it, where it hides no iterate.
+    if xlim is None and ylim is None:
+        lims = _widen(lims, 0.25)
+    ratio = (lims[1][1] - lims[1][0]) / (lims[0][1] - lims[0][0])
+    width = 7.0
+    height = float(np.clip(0.85 * width * ratio, 1.5, 6.5)) + 0.9 + 0.2 * (len(paths) + 1) / 2
+    fig, axes = _axes(ax, (width, height))
     gx = np.linspace(*lims[0], 300)
     gy = np.linspace(*lims[1], 300)
     X, Y = np.meshgrid(gx - xstar[0], gy - xstar[1])
@@ -871,12 +884,31 @@ def trajectories_2d(
               zorder=5)
     axes.set_xlim(*lims[0])
     axes.set_ylim(*lims[1])
+    axes.set_aspect("equal", adjustable="box")
     axes.set_xlabel(axis_labels[0])
     axes.set_ylabel(axis_labels[1])
     if title != "":
         axes.set_title("Iterates over the contours of f (squares: starting points)" if title is None else title)
-    axes.legend(loc="best", fontsize="small", framealpha=0.9)
+    if ax is None:
+        handles, labels = axes.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=2 if len(labels) > 2 else len(labels),
+                   fontsize="small", frameon=False)
+    else:  # beside the axes, outside them
+        axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False, borderaxespad=0.0)
     return fig
+
+
+def _widen(lims: list[tuple[float, float]], least: float) -> list[tuple[float, float]]:
+    """Widen the shorter side of a view about its centre so that its aspect is at least ``least``."""
+    (x0, x1), (y0, y1) = lims
+    w, h = x1 - x0, y1 - y0
+    if h < least * w:
+        c, h = (y0 + y1) / 2, least * w
+        return [(x0, x1), (c - h / 2, c + h / 2)]
+    if w < least * h:
+        c, w = (x0 + x1) / 2, least * h
+        return [(c - w / 2, c + w / 2), (y0, y1)]
+    return lims
 
 
 def loss_curves(
@@ -1164,7 +1196,7 @@ def rate_vs_kappa(
     kappas: ArrayLike | None = None,
     *,
     tol: float = 1e-6,
-    methods: Sequence[str] = ("gradient_descent", "nesterov", "heavy_ball"),
+    methods: Sequence[str | Method] = ("gradient_descent", "nesterov", "heavy_ball"),
     axes: Sequence[Axes] | None = None,
     title: str | None = None,
 ) -> Figure:
@@ -1181,8 +1213,8 @@ def rate_vs_kappa(
         Condition numbers, ``>= 1``. Default 41 values from 2 to :math:`10^6`, log-spaced.
     tol : float, optional
         Tolerance in ``(0, 1)`` for the iteration counts. Default ``1e-6``.
-    methods : sequence of str, optional
-        Methods compared. Default gradient descent, Nesterov, heavy ball.
+    methods : sequence of str or Method, optional
+        Methods compared (any of the family). Default gradient descent, Nesterov, heavy ball.
     axes : pair of matplotlib.axes.Axes, optional
         Draw into these two axes instead of a new figure.
     title : str, optional
@@ -1212,7 +1244,7 @@ def rate_vs_kappa(
 
     fig, ax1, ax2, owned = _axes_pair(axes, (10.0, 4.2))
     for i, m in enumerate(ms):
-        tunings = [tuning.optimal_parameters(kappa=float(kappa), method=m.name) for kappa in k]
+        tunings = [tuning.optimal_parameters(kappa=float(kappa), method=m) for kappa in k]
         gap = np.array([1.0 - t.rate for t in tunings])
         iters = np.array([t.iterations(tol) for t in tunings], dtype=np.float64)
         style: dict[str, Any] = {"color": f"C{i % 10}", "linewidth": 1.8, "marker": "o", "markersize": 3,
@@ -1238,7 +1270,19 @@ def rate_vs_kappa(
 # Beyond quadratics
 # --------------------------------------------------------------------------------------------
 
-_METHOD_NAMES = {"heavy_ball": "heavy ball", "nesterov": "Nesterov", "gradient_descent": "gradient descent"}
+# Colours of the runs in cycle_plot: not red, which is the cycle's.
+_RUN_COLOURS = ("tab:orange", "tab:blue", "tab:green", "tab:purple", "tab:brown", "tab:pink", "tab:olive")
+
+
+def _ends_on_cycle(xs: FloatArray, cycle: FloatArray) -> bool:
+    """Whether the last ``len(cycle)`` iterates are, one each, the points of ``cycle`` (to 1e-3 of
+    their size): the run has fallen onto the cycle."""
+    p = cycle.size
+    if p == 0 or xs.size < p or not np.isfinite(xs[-p:]).all():
+        return False
+    gaps = np.abs(xs[-p:, None] - cycle[None, :])
+    tol = 1e-3 * max(1.0, float(np.abs(cycle).max()))
+    return bool((gaps.min(axis=1) <= tol).all() and len(set(gaps.argmin(axis=1).tolist())) == p)
 
 
 def cycle_plot(data: CycleFigureData, *, ax: Axes | None = None, title: str | None = None) -> Figure:
@@ -1287,6 +1331,18 @@ def cycle_plot(data: CycleFigureData, *, ax: Axes | None = None, title: str | No
     title = _title(title)
     fig, axes = _axes(ax, (7.6, 5.4))
     x, f = np.asarray(data.x), np.asarray(data.f)
+    runs = [np.asarray(v) for v in data.iterates.values()]
+    reach = np.concatenate([x, *runs])
+    reach = reach[np.isfinite(reach)]
+    if reach.min() < x.min() or reach.max() > x.max():
+        # the first steps leave the graph's range: extend the graph to them, at the same spacing
+        from hbtheory.counterexamples import lrp_value
+
+        step = float(x[1] - x[0]) if x.size > 1 else 0.01
+        left = np.arange(x.min() - step, reach.min() - 2 * step, -step)[::-1]
+        right = np.arange(x.max() + step, reach.max() + 2 * step, step)
+        x = np.concatenate([left, x, right])
+        f = np.concatenate([np.asarray(lrp_value(left)), f, np.asarray(lrp_value(right))])
     axes.plot(x, f, color="0.15", linewidth=2.0, zorder=2, gid=GID_GRAPH,
               label=r"$f$ (Lessard-Recht-Packard, $\mu = 1$, $L = 25$)")
     label = "breakpoints of $f'$ ($x = 1, 2$)"
@@ -1294,42 +1350,42 @@ def cycle_plot(data: CycleFigureData, *, ax: Axes | None = None, title: str | No
         axes.axvline(float(b), color="0.45", linestyle=":", linewidth=1.2, zorder=1, gid=GID_BREAKPOINT, label=label)
         label = "_" + label
 
-    styles: dict[str, dict[str, Any]] = {
-        "gradient_descent": {"color": "tab:green", "marker": "s", "markersize": 3.5, "linewidth": 0.9,
-                             "linestyle": "--", "alpha": 0.8, "zorder": 3},
-        "nesterov": {"color": "tab:blue", "marker": "D", "markersize": 3.5, "linewidth": 0.9,
-                     "linestyle": "--", "alpha": 0.8, "zorder": 3},
-        "heavy_ball": {"color": "tab:orange", "marker": "o", "markersize": 4.5, "linewidth": 1.1,
-                       "linestyle": "-", "alpha": 0.9, "zorder": 4},
-    }
-    order: list[str] = [k for k in ("gradient_descent", "nesterov", "heavy_ball") if k in data.iterates]
-    order += [k for k in data.iterates if k not in order]
-    for i, name in enumerate(order):
-        xs, fs = np.asarray(data.iterates[name]), np.asarray(data.values[name])
-        style = styles.get(name, {"color": f"C{(i + 4) % 10}", "marker": "o", "markersize": 3.5, "linewidth": 0.9})
+    cx, cf = np.asarray(data.cycle_points), np.asarray(data.cycle_values)
+    period = cx.size
+    for i, (name, xs_any) in enumerate(data.iterates.items()):
+        xs, fs = np.asarray(xs_any), np.asarray(data.values[name])
+        on_cycle = _ends_on_cycle(xs, cx)
+        style: dict[str, Any] = {"color": _RUN_COLOURS[i % len(_RUN_COLOURS)], "marker": "os^vD<>"[i % 7],
+                                 "zorder": 4 if on_cycle else 3, "markersize": 4.5 if on_cycle else 3.5,
+                                 "linewidth": 1.1 if on_cycle else 0.9, "linestyle": "-" if on_cycle else "--",
+                                 "alpha": 0.9 if on_cycle else 0.8}
         alpha_, beta_ = data.tunings.get(name, (np.nan, np.nan))
         tuning_text = rf"$\alpha = {_fmt(alpha_)}$" + ("" if beta_ == 0.0 else rf", $\beta = {_fmt(beta_)}$")
-        end = "period-3 cycle" if name == "heavy_ball" else rf"$x_{{{xs.size - 1}}} = {xs[-1]:.1e}$"
-        axes.plot(xs, fs, gid=GID_ITERATES + name,
-                  label=f"{_METHOD_NAMES.get(name, name)} ({tuning_text}): {end}", **style)
-    if order:  # every run starts at x_{-1} = x_0 = data.x0
-        axes.plot([data.x0], [float(np.asarray(data.values[order[0]])[0])], marker="s", markersize=9,
+        end = f"ends on the period-{period} cycle" if on_cycle else rf"$x_{{{xs.size - 1}}} = {xs[-1]:.1e}$"
+        axes.plot(xs, fs, gid=GID_ITERATES + name, label=f"{get_method(name).title} ({tuning_text}): {end}", **style)
+    if data.iterates:  # every run starts at x_{-1} = x_0 = data.x0
+        first = next(iter(data.values.values()))
+        axes.plot([data.x0], [float(np.asarray(first)[0])], marker="s", markersize=9,
                   markerfacecolor="white", markeredgecolor="black", linestyle="none", zorder=6,
                   label=rf"start $x_{{-1}} = x_0 = {_fmt(data.x0)}$")
 
-    cx, cf = np.asarray(data.cycle_points), np.asarray(data.cycle_values)
     axes.fill(cx, cf, facecolor="tab:red", alpha=0.08, zorder=1)
     axes.plot(np.r_[cx, cx[:1]], np.r_[cf, cf[:1]], color="tab:red", linewidth=2.2, zorder=5, gid=GID_CYCLE,
-              label="heavy ball's cycle (each point maps to the next)")
+              label=f"the period-{period} cycle (each point maps to the next)")
     axes.plot(cx, cf, marker="o", markersize=12, markerfacecolor="tab:red", markeredgecolor="black",
               markeredgewidth=1.2, linestyle="none", zorder=7, gid=GID_CYCLE_POINTS,
               label="cycle points " + ", ".join(f"{c:.3f}" for c in cx))
     axes.plot([0.0], [0.0], marker="*", markersize=14, color="black", linestyle="none", zorder=7,
               label=r"minimiser $x^* = 0$")
-    # The view is the graph's: heavy ball's first steps leave it (and are clipped).
-    top = float(np.max(f))
-    axes.set_xlim(float(x.min()), float(x.max()))
-    axes.set_ylim(min(0.0, float(np.min(f))) - 0.04 * top, 1.06 * top)
+    # The view holds the graph and every iterate (the first steps may leave the graph's range)
+    xs_all = np.concatenate([x, *(np.asarray(v) for v in data.iterates.values())])
+    fs_all = np.concatenate([f, *(np.asarray(v) for v in data.values.values())])
+    finite = np.isfinite(xs_all) & np.isfinite(fs_all)
+    x_lo, x_hi = float(xs_all[finite].min()), float(xs_all[finite].max())
+    top, low = float(fs_all[finite].max()), min(0.0, float(fs_all[finite].min()))
+    pad = 0.03 * (x_hi - x_lo)
+    axes.set_xlim(x_lo - pad, x_hi + pad)
+    axes.set_ylim(low - 0.04 * (top - low), top + 0.06 * (top - low))
     axes.set_xlabel("$x$")
     axes.set_ylabel("$f(x)$")
     axes.grid(True, alpha=0.25)
@@ -1419,7 +1475,7 @@ def pep_plot(data: PEPComparison, *, ax: Axes | None = None, log: bool = True, t
     axes.set_ylabel(f"worst case of {quantity}")
     axes.grid(True, which="both", alpha=0.25)
     if title != "":
-        name = _METHOD_NAMES.get(data.method, data.method).capitalize()
+        name = get_method(data.method).title
         default = (f"{name} at the quadratic-optimal tuning, κ = {_fmt(data.kappa)}\n"
                    rf"($\alpha = {_fmt(data.alpha)}$, $\beta = {_fmt(data.beta)}$, "
                    rf"$[\mu, L] = [{_fmt(data.mu)}, {_fmt(data.L)}]$)")

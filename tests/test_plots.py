@@ -628,7 +628,16 @@ def test_cycle_plot(cycle_data: Any) -> None:
     fig = plots.cycle_plot(cycle_data)
     ax = fig.axes[0]
     (graph,) = lines_with_gid(ax, plots.GID_GRAPH)
-    np.testing.assert_array_equal(graph.get_xydata(), np.column_stack([cycle_data.x, cycle_data.f]))
+    # the data's graph, extended (by the function's own values) to heavy ball's first steps
+    from hbtheory.counterexamples import lrp_value
+
+    gx, gf = graph.get_xdata(), graph.get_ydata()
+    inside = (gx >= cycle_data.x[0]) & (gx <= cycle_data.x[-1])
+    np.testing.assert_array_equal(np.column_stack([gx[inside], gf[inside]]),
+                                  np.column_stack([cycle_data.x, cycle_data.f]))
+    np.testing.assert_allclose(gf, lrp_value(gx), rtol=4 * np.finfo(float).eps)
+    reach = np.concatenate(list(cycle_data.iterates.values()))
+    assert gx.min() <= reach.min() < cycle_data.x[0] and gx.max() >= reach.max()
     assert [list(line.get_xdata()) for line in lines_with_gid(ax, plots.GID_BREAKPOINT)] == [[1.0, 1.0], [2.0, 2.0]]
 
     # the cycle points, prominent, at the data's cycle points; the cycle as a closed polygon
@@ -652,11 +661,26 @@ def test_cycle_plot(cycle_data: Any) -> None:
     tail = np.asarray(hb.get_xdata())[-3:]
     assert np.min(np.abs(tail[:, None] - cycle_data.cycle_points[None, :]), axis=1).max() < 1e-3
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert any(t.startswith("heavy ball") for t in labels) and any(t.startswith("Nesterov") for t in labels)
-    assert any(t.startswith("gradient descent") for t in labels)
-    # the view is the graph's
-    assert ax.get_xlim() == (cycle_data.x[0], cycle_data.x[-1])
-    assert ax.get_ylim()[1] >= cycle_data.f.max()
+    # labelled by the methods' titles; which run ends on the cycle, and its period, come from the data
+    hb_label = next(t for t in labels if t.startswith("Heavy ball"))
+    assert hb_label.endswith("ends on the period-3 cycle")
+    assert any(t.startswith("Nesterov") and "x_{40}" in t for t in labels)
+    assert any(t.startswith("Gradient descent") and "x_{40}" in t for t in labels)
+    # the view holds every iterate (heavy ball's x_1 = -3.2, f = 128 included) and the graph
+    values = np.concatenate(list(cycle_data.values.values()))
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert x0 < min(reach.min(), cycle_data.x[0]) and x1 > max(reach.max(), cycle_data.x[-1])
+    assert y1 > max(values.max(), cycle_data.f.max()) and y0 < 0.0
+
+
+def test_cycle_plot_period_comes_from_the_data(cycle_data: Any) -> None:
+    # the same runs against a made-up "cycle" that no run ends on: no label claims a cycle
+    import dataclasses
+
+    other = dataclasses.replace(cycle_data, cycle_points=np.array([-1.0, 1.5]), cycle_values=np.array([12.5, 46.125]))
+    labels = [t.get_text() for t in plots.cycle_plot(other).legends[0].get_texts()]
+    assert not any("ends on" in t for t in labels)
+    assert any("period-2" in t for t in labels)  # the drawn cycle's own label
 
 
 def test_cycle_plot_legend_fits_and_ax(cycle_data: Any) -> None:
@@ -767,3 +791,149 @@ def test_no_pyplot_and_the_users_backend_is_kept(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "x.png")], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["svg", "False", "FigureCanvasAgg"]
+
+
+# --------------------------------------------------------------------------------------------
+# Every member of the family, and what issue 11 found in the figures
+# --------------------------------------------------------------------------------------------
+
+FAMILY = ["heavy_ball", "nesterov", "gradient_descent", "triple_momentum", "general(gamma=0.5)"]
+
+
+def _png(fig: Figure, path: Path) -> None:
+    fig.savefig(path, dpi=40)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("method", FAMILY)
+def test_every_plot_that_takes_a_method_works_for_every_member(method: str, tmp_path: Path) -> None:
+    from hbtheory.methods import get_method
+
+    m = get_method(method)
+    for kwargs in ({"h": 1.0}, {"mu": 0.05, "L": 1.0}):
+        fig = plots.rho_heatmap(method=method, n=24, **kwargs)  # type: ignore[arg-type]
+        _png(fig, tmp_path / "heatmap.png")
+        ax = fig.axes[0]
+        if m.uses_beta:  # the image is the method's own rate, finite everywhere
+            (image,) = ax.images
+            rho = np.asarray(image.get_array())
+            assert rho.shape == (24, 24) and np.isfinite(rho).all()
+            a0, a1, b0, b1 = image.get_extent()
+            A = a0 + (a1 - a0) * (np.arange(24) + 0.5) / 24
+            B = b0 + (b1 - b0) * (np.arange(24) + 0.5) / 24
+            expected = (spectral.spectral_radius(A[None, :], B[:, None], 1.0, method=m) if "h" in kwargs
+                        else spectral.worst_case_rate(A[None, :], B[:, None], 0.05, 1.0, method=m))
+            np.testing.assert_array_equal(rho, expected)
+            assert lines_with_gid(ax, plots.GID_CURVE)  # every member with momentum has critical damping
+        else:  # no momentum axis: the rate against the step size
+            (curve,) = lines_with_gid(ax, plots.GID_GD)
+            a, rho = np.asarray(curve.get_xdata()), np.asarray(curve.get_ydata())
+            assert np.isfinite(rho).all()
+            h = 1.0 if "h" in kwargs else None
+            expected = (spectral.spectral_radius(a, 0.0, 1.0, method=m) if h
+                        else spectral.worst_case_rate(a, 0.0, 0.05, 1.0, method=m))
+            np.testing.assert_array_equal(rho, expected)
+            assert not ax.images and len(fig.axes) == 1
+    fig = plots.universal_map(method=method, n=24, kappa=10.0)
+    _png(fig, tmp_path / "universal.png")
+    labels = {t.get_text().replace("\n", " ") for t in fig.axes[0].texts if t.get_gid() == plots.GID_REGION}
+    assert "divergence" in labels and "monotonic decrease" in labels
+    beta = 0.4 if m.uses_beta else 0.0
+    fig = plots.eigenvalue_locus(np.linspace(0.05, 3.0, 30), beta, 1.0, method=method)
+    _png(fig, tmp_path / "locus.png")
+    assert all(np.isfinite(sc.get_offsets()).all() for sc in fig.axes[0].collections)
+    fig = plots.rate_vs_kappa([4.0, 40.0], methods=[method])
+    _png(fig, tmp_path / "rates.png")
+    assert all(np.isfinite(line.get_ydata()).all() for a in fig.axes for line in a.get_lines())
+
+
+def test_gfj_overlay_follows_the_method_not_its_name() -> None:
+    from hbtheory.methods import general
+
+    # general(gamma=0) is heavy ball's update under another name: the theorem applies
+    ax = plots.rho_heatmap(mu=0.1, L=1.0, n=16, method=general(0.0), gfj=True).axes[0]
+    assert lines_with_gid(ax, plots.GID_GFJ)
+    for method in ("nesterov", "triple_momentum", "gradient_descent", "general(gamma=0.5)"):
+        with pytest.raises(ValueError, match="`gfj`"):
+            plots.rho_heatmap(mu=0.1, L=1.0, n=16, method=method, gfj=True)
+
+
+def test_gfj_region_is_shaded_below_its_boundary() -> None:
+    from matplotlib.collections import PolyCollection
+
+    from hbtheory import pep
+
+    mu, L = 0.01, 1.0
+    ax = plots.rho_heatmap(mu=mu, L=L, n=40, gfj=True).axes[0]
+    (shade,) = [c for c in ax.collections if isinstance(c, PolyCollection) and c.get_gid() == plots.GID_GFJ]
+    assert shade.get_hatch() and 0.0 < shade.get_facecolor()[0][3] < 0.5  # hatched, translucent
+    (path,) = shade.get_paths()
+    inside = np.array([[1.0, 0.5 * float(pep.gfj_beta_bound(1.0, mu, L))], [0.2, 0.05], [1.9, 0.005]])
+    outside = np.array([[1.0, 1.05 * float(pep.gfj_beta_bound(1.0, mu, L))], [2.05, 0.005], [0.5, 0.99]])
+    assert path.contains_points(inside).all()
+    assert not path.contains_points(outside).any()
+    labels = [t.get_text() for t in ax.figure.legends[0].get_texts()]
+    assert sum("GFJ region" in t for t in labels) == 1
+
+
+def test_iso_rate_labels_are_readable(heatmap_interval: Figure) -> None:
+    from matplotlib.patheffects import withStroke
+
+    ax = heatmap_interval.axes[0]
+    iso = contour_with_gid(ax, plots.GID_ISO)
+    assert iso.labelTexts
+    for text in iso.labelTexts:
+        assert text.get_fontsize() >= 9.5  # was 7.5: too small at the report's width
+        assert text.get_color() == "black"
+        assert any(isinstance(e, withStroke) for e in text.get_path_effects())  # a white outline
+    # the contour lines are dark and nearly opaque (were alpha 0.45)
+    assert iso.get_alpha() >= 0.75
+
+
+def test_trajectories_equal_aspect_and_the_legend_hides_no_iterate() -> None:
+    H = np.diag([2.0, 20.0])
+    runs = {"gradient descent": heavy_ball_path(0.09, 0.0, H, (10.0, 1.0), 15),
+            "momentum": heavy_ball_path(0.09, 0.5, H, (-10.0, -1.0), 15)}
+    fig = plots.trajectories_2d(runs, hessian=(2.0, 20.0))
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    # one unit is as long on both axes: the level sets of x^2 + 10 y^2 are ellipses of axis ratio sqrt(10)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    box = ax.get_window_extent()
+    assert (box.width / (x1 - x0)) == pytest.approx(box.height / (y1 - y0), rel=1e-2)
+    # the legend is outside the axes: no iterate, start or minimiser under it
+    (legend,) = fig.legends
+    assert ax.get_legend() is None
+    frame = legend.get_window_extent()
+    for path in runs.values():
+        pts = ax.transData.transform(path)
+        assert not ((pts[:, 0] >= frame.x0) & (pts[:, 0] <= frame.x1) & (pts[:, 1] >= frame.y0)
+                    & (pts[:, 1] <= frame.y1)).any()
+    # and every iterate is inside the view
+    for path in runs.values():
+        assert ((path[:, 0] >= x0) & (path[:, 0] <= x1) & (path[:, 1] >= y0) & (path[:, 1] <= y1)).all()
+
+
+def test_trajectories_into_an_axes_legend_outside() -> None:
+    fig = Figure()
+    ax = fig.add_subplot()
+    plots.trajectories_2d({"a": [[1.0, 1.0], [0.5, 0.2]]}, hessian=(1.0, 2.0), ax=ax)
+    legend = ax.get_legend()
+    assert legend is not None and legend.get_bbox_to_anchor().x0 >= ax.get_window_extent().x1
+
+
+def test_heatmap_alpha_range_sets_the_axis() -> None:
+    from hbtheory.grids import rho_grid
+
+    fig = plots.rho_heatmap(mu=0.01, L=1.0, n=20, alpha_range=(1.0, 3.0), beta_range=(0.5, 0.9))
+    (image,) = fig.axes[0].images
+    assert tuple(image.get_extent()) == (1.0, 3.0, 0.5, 0.9)
+    # the same figure from a grid computed first
+    grid = rho_grid(mu=0.01, L=1.0, n=20, alpha_range=(1.0, 3.0), beta_range=(0.5, 0.9))
+    (image2,) = plots.rho_heatmap(grid).axes[0].images
+    np.testing.assert_array_equal(image2.get_array(), image.get_array())
+    with pytest.raises(ValueError, match="not both"):
+        plots.rho_heatmap(grid, n=30)
+    with pytest.raises(TypeError, match="`grid`"):
+        plots.rho_heatmap(grid={"rho": 1})  # type: ignore[arg-type]
+
