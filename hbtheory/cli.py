@@ -433,8 +433,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _add_method(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--method", type=_text, default="heavy_ball", choices=METHOD_CHOICES,
-                   help="method of the family (default: heavy_ball); general needs --gamma")
+    p.add_argument("--method", type=_text, default="heavy_ball", choices=METHOD_CHOICES, metavar="METHOD",
+                   help=f"method of the family: {', '.join(METHOD_CHOICES)} (default: heavy_ball); "
+                        "general needs --gamma")
     p.add_argument("--gamma", type=_real, metavar="G",
                    help="look-ahead of --method general: the gradient is taken at x_t + G (x_t - x_{t-1})")
 
