@@ -354,12 +354,12 @@ def test_polynomial_is_each_members_own_step(method: str | Method) -> None:
 
 @pytest.mark.parametrize("method", MORE, ids=str)
 def test_rest_of_the_family_in_many_dimensions(method: str | Method) -> None:
-    # Method.step on a rotated 300-dimensional quadratic: every start is below the worst case, and
+    # Method.step on a rotated 150-dimensional quadratic: every start is below the worst case, and
     # starts along the eigenvectors come within a factor 2 of it.
     m = get_method(method)
     rng = np.random.default_rng(6)
     a, b, mu, L = _family_point(method)
-    n, d = 25, 300
+    n, d = 25, 150
     eig = np.concatenate([[mu, L], rng.uniform(mu, L, d - 2)])
     q, _ = np.linalg.qr(rng.normal(size=(d, d)))
     H = (q * eig) @ q.T
