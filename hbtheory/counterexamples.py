@@ -56,7 +56,7 @@ from hbtheory.lrp import (
     return_map_radius,
 )
 from hbtheory.methods import Method, get_method
-from hbtheory.runs import MethodOutcome, iterate, iterate_torch, run_outcome, torch_arguments
+from hbtheory.runs import MethodOutcome, divergence_bound, iterate, iterate_torch, run_outcome, torch_arguments
 
 __all__ = [
     "DIVERGE_AT",
@@ -264,7 +264,7 @@ def counterexample_summary(
         # stopped early by a diverging start is redone start by start.
         xs = iterate(grid, a, b, t_max, method=m)
         if xs.shape[0] == t_max + 1:
-            statuses = tuple(find_cycle(xs[:, i]).status for i in range(grid.size))
+            statuses = tuple(find_cycle(xs[:, i], diverge_at=divergence_bound(v)).status for i, v in enumerate(grid))
         else:
             statuses = tuple(run_outcome(m, a, b, float(v), steps=t_max).status for v in grid)
         start_status[m.name] = statuses

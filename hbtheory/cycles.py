@@ -113,7 +113,9 @@ def find_cycle(
         It must leave at least two periods: ``T >= tail`` and ``tail > 2 p`` for a period ``p``
         to be recognised.
     diverge_at : float, optional
-        Bound on :math:`|x|` beyond which the run is diverging.
+        Bound on :math:`|x|` beyond which the run is diverging (default ``1e12``). A run with
+        an iterate beyond it is diverging even when it holds fewer than 3 iterates (a run
+        stopped at its first step).
 
     Returns
     -------
@@ -146,19 +148,22 @@ def find_cycle(
     p_max = int(as_int(max_period, "max_period", low=1))
     rel = as_scalar(tol, "tol", low=0.0, low_open=True)
     bound = as_scalar(diverge_at, "diverge_at", low=0.0, low_open=True)
-    x = arr.reshape(arr.shape[0], -1)
-    n = x.shape[0]
-    if n < 3:
-        raise ValueError(f"`iterates` must hold at least 3 iterates, got {n}")
     w = max(4 * p_max, 32) if tail is None else int(as_int(tail, "tail", low=3))
-    w = min(w, n)
+    n = arr.shape[0]
+    if n == 0 or arr.size == 0:
+        raise ValueError(f"`iterates` must hold at least 3 iterates, got shape {arr.shape}")
+    x = arr.reshape(n, -1)
     size = np.max(np.abs(x), axis=1)  # inf/NaN for non-finite rows
     empty = frozen_array(np.empty((0, *arr.shape[1:])))
     bad = ~(size <= bound)
     last = float(size[-1]) if np.isfinite(size[-1]) else math.inf
     if bad.any():
+        # A run stopped early because it diverged is diverging, however short it is.
         onset = int(np.argmax(bad))
         return Cycle("diverging", 0, empty, onset, math.inf, bound, n, last)
+    if n < 3:
+        raise ValueError(f"`iterates` must hold at least 3 iterates, got {n}")
+    w = min(w, n)
     t_part = x[n - w :]
     scale = max(1.0, float(size[n - w :].max()))
     tau = rel * scale

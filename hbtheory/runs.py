@@ -25,7 +25,15 @@ from hbtheory.cycles import DIVERGE_AT, Cycle, find_cycle
 from hbtheory.lrp import _lrp_gradient, _torch, lrp_value_torch
 from hbtheory.methods import Canonical, Method, get_method
 
-__all__ = ["BACKENDS", "MethodOutcome", "iterate", "iterate_torch", "run_outcome", "torch_arguments"]
+__all__ = [
+    "BACKENDS",
+    "MethodOutcome",
+    "divergence_bound",
+    "iterate",
+    "iterate_torch",
+    "run_outcome",
+    "torch_arguments",
+]
 
 Arr = NDArray[np.float64]
 Gradient = Callable[[Arr], Arr]
@@ -40,6 +48,26 @@ def _start(x0: Any, name: str) -> Arr:
         raise ValueError(f"`{name}` must be a number or a 1-d point, got shape {arr.shape}")
     out: Arr = arr.copy()
     return out
+
+
+def divergence_bound(x0: Any, x_prev: Any = None, diverge_at: float | None = None) -> float:
+    r"""The bound on :math:`\|x_t\|_\infty` past which a run from ``x0`` counts as diverging.
+
+    ``diverge_at`` when given; otherwise :data:`~hbtheory.cycles.DIVERGE_AT` (``1e12``) times
+    :math:`\max(1, \|x_0\|_\infty, \|x_{-1}\|_\infty)`, so that a far start is not called
+    diverging merely for being far (capped at the largest float64).
+
+    Examples
+    --------
+    >>> divergence_bound(0.5), divergence_bound(-1e15), divergence_bound([1.0, 2e3], diverge_at=10.0)
+    (1000000000000.0, 1e+27, 10.0)
+    """
+    if diverge_at is not None:
+        return as_scalar(diverge_at, "diverge_at", low=0.0, low_open=True)
+    size = max(1.0, float(np.max(np.abs(as_real(x0, "x0")), initial=0.0)))
+    if x_prev is not None:
+        size = max(size, float(np.max(np.abs(as_real(x_prev, "x_prev")), initial=0.0)))
+    return min(DIVERGE_AT * size, float(np.finfo(np.float64).max))
 
 
 def _stepping_method(method: Method | str) -> Method:
@@ -66,7 +94,7 @@ def iterate(
     method: Method | str = "heavy_ball",
     gradient: Gradient | None = None,
     x_prev: Any = None,
-    diverge_at: float = DIVERGE_AT,
+    diverge_at: float | None = None,
 ) -> Arr:
     r"""Run a method on a gradient and return its iterates :math:`x_0, \dots, x_T`.
 
@@ -75,7 +103,7 @@ def iterate(
     :math:`x_{t+1} = x_t + \beta (x_t - x_{t-1}) - \alpha \nabla f(y_t)` (heavy ball
     :math:`\gamma = 0`, Nesterov :math:`\gamma = \beta`, gradient descent :math:`\beta = \gamma = 0`,
     Triple Momentum and :func:`~hbtheory.methods.general` their own :math:`\gamma`). The run stops
-    early, without overflow, as soon as :math:`\|x_t\|_\infty` exceeds ``diverge_at``;
+    early, without overflow, as soon as :math:`\|x_t\|_\infty` exceeds :func:`divergence_bound`;
     :func:`~hbtheory.cycles.find_cycle` then reports it as diverging. The iterates are the states
     :math:`x_t`; a method's output :math:`z_t` (Triple Momentum's differs) is
     :meth:`Method.output <hbtheory.methods.Method.output>` of consecutive iterates.
@@ -97,7 +125,8 @@ def iterate(
     x_prev : float or array_like, optional, keyword-only
         :math:`x_{-1}`; default ``x0`` (the convention of ``torch.optim.SGD``).
     diverge_at : float, optional, keyword-only
-        Bound on :math:`\|x_t\|_\infty` past which the run stops.
+        Bound on :math:`\|x_t\|_\infty` past which the run stops; default ``1e12`` times the
+        size of the start (:func:`divergence_bound`).
 
     Returns
     -------
@@ -121,7 +150,6 @@ def iterate(
     m = _stepping_method(method)
     a, b = _parameters(m, alpha, beta)
     t_max = int(as_int(steps, "steps", low=1))
-    bound = as_scalar(diverge_at, "diverge_at", low=0.0, low_open=True)
     grad = _lrp_gradient if gradient is None else gradient
     if not callable(grad):
         raise TypeError(f"`gradient` must be callable, got {type(grad).__name__}")
@@ -129,6 +157,7 @@ def iterate(
     xp = x.copy() if x_prev is None else _start(x_prev, "x_prev")
     if xp.shape != x.shape:
         raise ValueError(f"`x_prev` must have the shape of `x0` {x.shape}, got {xp.shape}")
+    bound = divergence_bound(x, xp, diverge_at)
 
     def g(y: Arr) -> Arr:
         return np.asarray(grad(y), dtype=np.float64)
@@ -220,6 +249,7 @@ def iterate_torch(
         raise ValueError("`x_prev` must equal `x0` when torch's parameter is the look-ahead point (nesterov=True)")
     if dtype not in ("float64", "float32"):
         raise ValueError(f"`dtype` must be 'float64' or 'float32', got {dtype!r}")
+    bound = divergence_bound(x_start, xp)
     torch = _torch()
     dt = getattr(torch, dtype)
     p = torch.tensor([x_start], dtype=dt, requires_grad=True)
@@ -235,7 +265,7 @@ def iterate_torch(
         opt.step()
         value = float(p.detach()[0])
         out.append(value)
-        if not abs(value) <= DIVERGE_AT:
+        if not abs(value) <= bound:
             break
     return np.asarray(out, dtype=np.float64)
 
@@ -340,7 +370,7 @@ def run_outcome(
         xs = iterate(x_start, a, b, t_max, method=m, gradient=gradient)
         with np.errstate(over="ignore", invalid="ignore"):
             z = m.output(xs[-1], xs[-2], b) if xs.shape[0] > 1 else xs[-1]
-    cycle = find_cycle(xs, max_period=max_period, tol=tol)
+    cycle = find_cycle(xs, max_period=max_period, tol=tol, diverge_at=divergence_bound(x_start))
     with np.errstate(over="ignore", invalid="ignore"):
         dist = float(np.max(np.abs(np.atleast_1d(z) - x_star)))
     if not math.isfinite(dist):

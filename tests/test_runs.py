@@ -222,3 +222,16 @@ def test_bad_input_names_the_parameter() -> None:
     with pytest.raises(ValueError, match="`dtype`"):
         iterate_torch(1.0, 0.1, 0.5, 10, dtype="float16")
     assert get_method("heavy_ball") is HEAVY_BALL
+
+
+def test_a_far_start_is_not_diverging_for_being_far() -> None:
+    # Before: the bound was 1e12 whatever the start, so from x0 = -1e15 the run stopped after one
+    # step and find_cycle raised "at least 3 iterates" (the CLI's `counterexample --x0 -1e15`
+    # failed). Heavy ball at Polyak's tuning is linear with h = 25 for x < 1 (rate 2/3), so it
+    # comes back and falls into the proven cycle.
+    o = run_outcome("heavy_ball", 1 / 9, 4 / 9, -1e15, steps=2000)
+    assert (o.status, o.cycle.period) == ("cycling", 3)
+    assert np.max(np.abs(np.sort(o.cycle.points) - np.sort(LRP_PROVEN_CYCLE.float_points()))) < 1e-9
+    # A run that really diverges is still reported so, even after a single step.
+    assert run_outcome("heavy_ball", 1.0, 0.5, 3.3, steps=1, gradient=lambda y: 1e13 * y).status == "diverging"
+    assert find_cycle([1.0, 1e13], diverge_at=1e12).status == "diverging"
