@@ -350,7 +350,11 @@ def _cmd_heatmap(args: argparse.Namespace) -> int:
 
     from hbtheory import plots
 
+    if args.alpha_max is not None and args.alpha_range is not None:
+        raise UsageError("hbtheory heatmap: error: give --alpha-max or --alpha-range, not both")
     options: dict[str, Any] = {"method": m, "n": args.grid, "gfj": args.gfj, "alpha_max": args.alpha_max}
+    if args.alpha_range is not None:
+        options["alpha_range"] = tuple(args.alpha_range)
     if args.beta_range is not None:
         options["beta_range"] = tuple(args.beta_range)
     with _atomic_file(target, "wb", "--out", "hbtheory heatmap") as f:
@@ -510,8 +514,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mu", type=_real, help="worst case over [mu, L] (with --L)")
     p.add_argument("--L", type=_real, help="largest Hessian eigenvalue (with --mu)")
     p.add_argument("--h", type=_real, help="one curvature, > 0")
-    p.add_argument("--alpha-max", type=_real, metavar="A",
-                   help="right end of the step-size axis [0, A] (default: a little beyond convergence)")
+    p.add_argument("--alpha-range", type=_real, nargs=2, metavar=("LO", "HI"),
+                   help="step-size axis, 0 <= LO < HI (default: 0 to a little beyond convergence)")
+    p.add_argument("--alpha-max", type=_real, metavar="A", help="shorthand for --alpha-range 0 A")
     p.add_argument("--beta-range", type=_real, nargs=2, metavar=("LO", "HI"),
                    help="momentum axis, within [0, 1] (default 0 1)")
     p.add_argument("--gfj", action="store_true",

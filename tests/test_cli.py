@@ -360,6 +360,15 @@ def test_heatmap_sets_its_ranges(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert code == 0 and (tmp_path / "h.svg").read_text().lstrip().startswith("<?xml")
     ax = drawn[0].axes[0]  # type: ignore[attr-defined]
     assert tuple(ax.get_xlim()) == (0.0, 2.0) and tuple(ax.get_ylim()) == (0.2, 0.8)
+    code, _, _ = run(capsys, "heatmap", "--h", "1", "--alpha-range", "0.5", "1.5", "--grid", "20", "--dpi", "20",
+                     "--out", str(tmp_path / "h.png"))
+    assert code == 0 and tuple(drawn[1].axes[0].get_xlim()) == (0.5, 1.5)  # type: ignore[attr-defined]
+    err = one_line_exit_2(*run(capsys, "heatmap", "--h", "1", "--alpha-range", "0.5", "1.5", "--alpha-max", "2",
+                               "--out", str(tmp_path / "h.png")))
+    assert "not both" in err
+    err = one_line_exit_2(*run(capsys, "heatmap", "--h", "1", "--alpha-range", "1.5", "0.5",
+                               "--out", str(tmp_path / "h.png")))
+    assert "alpha_range" in err
 
 
 def test_rho_grid_is_streamed_in_bounded_blocks(tmp_path: Path, capsys: pytest.CaptureFixture[str],

@@ -321,7 +321,8 @@ def test_worst_case(n: str, numbers: tuple[str, str, str, str], flags: list[str]
 @given(which=st.sampled_from(["kappa", "kappa", "h", "mu L", "kappa h", "none"]),
        x=value(st.floats(1.0, 1e4)), y=value(st.floats(1.0, 1e4)),
        extra=st.sampled_from([[], ["--gfj"], ["--alpha-max", "2"], ["--beta-range", "0.2", "0.9"],
-                              ["--alpha-max", "-1"], ["--beta-range", "nan", "1"]]),
+                              ["--alpha-max", "-1"], ["--beta-range", "nan", "1"], ["--alpha-range", "0.5", "2"],
+                              ["--alpha-range", "-0", "inf"]]),
        flags=st.sampled_from(METHOD_FLAGS[:6]))
 def test_heatmap(paths: dict[str, tuple[Path, bool]], which: str, x: str, y: str, extra: list[str],
                  flags: list[str]) -> None:
@@ -341,6 +342,8 @@ def test_heatmap(paths: dict[str, tuple[Path, bool]], which: str, x: str, y: str
             kw["alpha_max"] = float(extra[1])
         if "--beta-range" in extra:
             kw["beta_range"] = (float(extra[1]), float(extra[2]))
+        if "--alpha-range" in extra:
+            kw["alpha_range"] = (float(extra[1]), float(extra[2]))
 
         def draw() -> Any:
             if which == "kappa":
