@@ -90,6 +90,24 @@ def test_iterate_equals_matrix_powers_in_float64(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", list(MEMBERS))
+def test_runs_from_the_unit_states_give_power_norm(name: str) -> None:
+    # From (x_0, x_{-1}) = (1, 0) and (0, 1) the run's (x_t, x_{t-1}) are the columns of A^t, so
+    # ||A^t||_2 assembled from two runs of Method.step equals hbtheory.power_norm (which computes
+    # the powers by its own exact path).
+    from hbtheory import power_norm
+
+    m, a, b = MEMBERS[name]
+    for h in (0.1, 0.6, 1.0):
+        xs = iterate(np.array([1.0, 0.0]), a, b, 30, method=m, gradient=lambda y, h=h: h * y,
+                     x_prev=np.array([0.0, 1.0]))
+        for t in (1, 5, 30):
+            at = np.array([xs[t], xs[t - 1]])
+            expect = float(power_norm(a, b, h, t, method=m))
+            # a few roundings per step on a stable recurrence, and the norm's own: 64 t eps
+            assert np.linalg.norm(at, 2) == pytest.approx(expect, rel=64 * t * EPS, abs=64 * t * EPS)
+
+
+@pytest.mark.parametrize("name", list(MEMBERS))
 def test_quadratic_convergence_matches_the_spectral_radius(name: str) -> None:
     # A run on f = h x^2 / 2 contracts like rho(A(h))^t: the measured rate over the tail agrees.
     from hbtheory.spectral import spectral_radius
