@@ -98,7 +98,7 @@ def test_runs_from_the_unit_states_give_power_norm(name: str) -> None:
 
     m, a, b = MEMBERS[name]
     for h in (0.1, 0.6, 1.0):
-        xs = iterate(np.array([1.0, 0.0]), a, b, 30, method=m, gradient=lambda y, h=h: h * y,
+        xs = iterate(np.array([1.0, 0.0]), a, b, 30, method=m, gradient=lambda y, h=h: h * y,  # type: ignore[misc]
                      x_prev=np.array([0.0, 1.0]))
         for t in (1, 5, 30):
             at = np.array([xs[t], xs[t - 1]])
