@@ -1,0 +1,389 @@
+r"""Certified rates on every smooth strongly convex function, by the IQC LMIs of Lessard, Recht and Packard.
+
+On quadratics the rate of a method is a spectral radius (:mod:`hbtheory.spectral`). On the class
+:math:`F(\mu, L)` of all :math:`\mu`-strongly convex, :math:`L`-smooth functions it is not, and
+heavy ball at Polyak's tuning does not even converge on some of them (:mod:`hbtheory.lrp`). What
+*can* be proven is a rate :math:`\rho` with a quadratic Lyapunov function: Lessard, Recht and
+Packard (2016) write the method as a linear system :math:`\xi_{t+1} = A\xi_t + B u_t`,
+:math:`y_t = C\xi_t`, :math:`u_t = \nabla f(y_t)` (:meth:`hbtheory.methods.Method.realisation`)
+and describe :math:`\nabla f` by integral quadratic constraints (IQCs):
+
+* the **sector** IQC :math:`(L (y - y^*) - (u - u^*))^T (u - u^* - \mu (y - y^*)) \ge 0`, pointwise;
+* the **weighted off-by-one** IQC (their Lemma 8), which couples consecutive steps through one
+  filter state :math:`\zeta_{t+1} = -L y_t + u_t` and holds summed with weights :math:`\rho^{-2t}`:
+  :math:`\sum_t \rho^{-2t} (u_t - \mu y_t)^T (L y_t - u_t - \rho^2 (L y_{t-1} - u_{t-1})) \ge 0`.
+
+If there are :math:`P \succ 0` and multipliers :math:`\lambda_i \ge 0` with
+
+.. math::
+
+    \begin{pmatrix} \hat A^T P \hat A - \rho^2 P & \hat A^T P \hat B \\
+    \hat B^T P \hat A & \hat B^T P \hat B \end{pmatrix}
+    + \sum_i \lambda_i \begin{pmatrix} \hat C_i & \hat D_i \end{pmatrix}^T M
+      \begin{pmatrix} \hat C_i & \hat D_i \end{pmatrix} \preceq 0,
+    \qquad M = \begin{pmatrix} 0 & 1 \\ 1 & 0 \end{pmatrix},
+
+(:math:`\hat A, \hat B` the method with the filter appended), then every trajectory on every
+:math:`f \in F(\mu, L)` satisfies
+:math:`\|\xi_t - \xi^*\| \le \sqrt{\operatorname{cond} P}\, \rho^t \|\xi_0 - \xi^*\|`
+(LRP, Theorem 4). :func:`certified_rate` returns the smallest such :math:`\rho`.
+
+**The reduction to a small LMI.** The functions are separable in the coordinates, so it suffices
+to take dimension one: the state is :math:`(x_t, x_{t-1})` plus the filter state, 2 or 3 numbers.
+Units are :math:`L = 1` (the rate depends on :math:`\alpha L`, :math:`\beta`, :math:`\mu/L` only).
+When the realisation with the filter is not minimal (gradient descent's :math:`x_{t-1}` plays no
+role; at Nesterov's :math:`\alpha = 1/L` the filter state is a copy of :math:`-L x_t`; Triple
+Momentum is designed that way) the LMI is posed on the controllable subspace of
+:math:`(\hat A, \hat B)`, which every trajectory enters after a few steps: the remaining modes are
+checked to be nilpotent (their spectral radius is part of the answer). Otherwise the optimal
+:math:`P` would be singular and no solver, general or not, would return a checkable certificate.
+
+**How it is solved.** Feasibility at a given :math:`\rho` is a 3 x 3 or 4 x 4 LMI with at most seven
+unknowns, solved for every point at once by a batched barrier method in numpy
+(:mod:`hbtheory._lmi`), and :math:`\rho` is found by bisection between the worst rate on quadratics
+(a certificate on :math:`F(\mu, L)` covers quadratics, so nothing below it can be certified) and 1.
+Every accepted certificate is evaluated again in float64: :math:`P` positive definite,
+multipliers non-negative, the LMI's largest eigenvalue below minus a bound on its rounding error.
+A general SDP solver (cvxpy) is the reference in the tests and in ``benchmarks/robust_speed.py``.
+
+References
+----------
+L. Lessard, B. Recht, A. Packard (2016). Analysis and design of optimization algorithms via
+integral quadratic constraints. SIAM J. Optim. 26(1):57-95 (arXiv:1408.3595), Sections 3-4.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hbtheory import _lmi
+from hbtheory._result import Result, frozen_array
+from hbtheory._validation import as_real, check_interval, finish
+from hbtheory.methods import Method, get_method
+
+__all__ = [
+    "IQCS",
+    "RateCertificate",
+    "certified_rate",
+    "rate_certificate",
+]
+
+Arr = NDArray[np.float64]
+
+#: The IQC choices: the sector IQC alone, or sector plus the rho-weighted off-by-one IQC.
+IQCS = ("sector", "off_by_one")
+#: Bisection stops when the bracket is this narrow (the answer is the bracket's certified end).
+_RHO_TOL = 1e-9
+
+
+def _entry(x: Any, shape: tuple[int, ...]) -> Arr:
+    return np.broadcast_to(np.asarray(x, dtype=np.float64), shape).reshape(-1)
+
+
+def _plant(m: Method, alpha: Arr, beta: Arr) -> tuple[Arr, Arr, Arr]:
+    """``A (N, 2, 2)``, ``B (N, 2)``, ``C (N, 2)`` from the method's realisation (flat inputs)."""
+    shape = alpha.shape
+    a_mat, b_mat, c_mat, _ = m.realisation(alpha, beta)
+    A = np.stack([np.stack([_entry(e, shape) for e in row], axis=-1) for row in a_mat], axis=-2)
+    B = np.stack([_entry(row[0], shape) for row in b_mat], axis=-1)
+    C = np.stack([_entry(e, shape) for e in c_mat[0]], axis=-1)
+    return A, B, C
+
+
+def _problem(m: Method, alpha: Arr, beta: Arr, mu: Arr, iqc: str) -> tuple[Arr, Arr, Arr, Arr, Arr]:
+    """The full (unreduced) LMI data ``(Ahat, Bhat, a0, a1, b)`` in units ``L = 1``."""
+    A, B, C = _plant(m, alpha, beta)
+    N = alpha.shape[0]
+    zero = np.zeros((N, 1))
+    if iqc == "sector":
+        Ah, Bh = A, B
+        a0 = np.concatenate([C, -np.ones((N, 1))], axis=1)[:, None, :]
+        b = np.concatenate([-mu[:, None] * C, np.ones((N, 1))], axis=1)[:, None, :]
+        a1 = np.zeros_like(a0)
+        return Ah, Bh, a0, a1, b
+    top = np.concatenate([A, np.zeros((N, 2, 1))], axis=2)
+    bottom = np.concatenate([-C, zero], axis=1)[:, None, :]
+    Ah = np.concatenate([top, bottom], axis=1)
+    Bh = np.concatenate([B, np.ones((N, 1))], axis=1)
+    row_a = np.concatenate([C, zero, -np.ones((N, 1))], axis=1)
+    row_b = np.concatenate([-mu[:, None] * C, zero, np.ones((N, 1))], axis=1)
+    filt = np.zeros((N, 4))
+    filt[:, 2] = 1.0
+    a0 = np.stack([row_a, row_a], axis=1)
+    a1 = np.stack([np.zeros((N, 4)), filt], axis=1)
+    b = np.stack([row_b, row_b], axis=1)
+    return Ah, Bh, a0, a1, b
+
+
+def _reduce(Ah: Arr, Bh: Arr) -> tuple[NDArray[np.intp], list[Arr], Arr]:
+    """Rank of the controllable subspace, an orthonormal basis of it (per rank) and the spectral
+    radius of the discarded (quotient) modes."""
+    N, n = Bh.shape
+    cols = [Bh]
+    for _ in range(n - 1):
+        cols.append(np.einsum("nij,nj->ni", Ah, cols[-1]))
+    K = np.stack(cols, axis=-1)
+    U, s, _ = np.linalg.svd(K)
+    rank = np.sum(s > 1e-9 * s[:, :1], axis=1)
+    rest = np.zeros(N)
+    for r in range(1, n):
+        sel = rank == r
+        if sel.any():
+            Q = U[sel][:, :, r:]
+            quotient = np.swapaxes(Q, -1, -2) @ Ah[sel] @ Q
+            rest[sel] = np.max(np.abs(np.linalg.eigvals(quotient)), axis=-1)
+    return rank, [U[..., :r] for r in range(n + 1)], rest
+
+
+def _quadratic_floor(m: Method, alpha: Arr, beta: Arr, mu: Arr) -> Arr:
+    from hbtheory._worst import worst_case_rate
+
+    b = beta if m.uses_beta else np.zeros_like(beta)
+    return np.asarray(worst_case_rate(alpha, b, mu, np.ones_like(mu), method=m), dtype=np.float64)
+
+
+def _solve(
+    m: Method, alpha: Arr, beta: Arr, mu: Arr, iqc: str, *, certificates: bool = False
+) -> tuple[Arr, list[tuple[Any, ...]]]:
+    """Certified rates of flat arrays (units ``L = 1``); with ``certificates`` also ``(P, lam, T)``."""
+    N = alpha.shape[0]
+    out = np.full(N, math.inf)
+    certs: list[tuple[Any, ...]] = [()] * N
+    floor = _quadratic_floor(m, alpha, beta, mu)
+    Ah, Bh, a0, a1, b = _problem(m, alpha, beta, mu, iqc)
+    rank, bases, rest = _reduce(Ah, Bh)
+    n_full = Bh.shape[1]
+    for r in range(1, n_full + 1):
+        sel = np.flatnonzero((rank == r) & (floor < 1.0) & (rest < 1.0))
+        if sel.size == 0:
+            continue
+        T = bases[r][sel]
+        Tt = np.swapaxes(T, -1, -2)
+        ab = np.concatenate([Tt @ Ah[sel] @ T, (Tt @ Bh[sel][..., None])], axis=2)
+
+        def red(rows: Arr, T: Arr = T) -> Arr:
+            return np.concatenate([rows[..., :-1] @ T, rows[..., -1:]], axis=-1)
+
+        prob = _lmi.Problem(ab, red(a0[sel]), red(a1[sel]), red(b[sel]))
+        lo = np.maximum(floor[sel], rest[sel]) * (1.0 - 4 * _lmi._EPS)
+        hi = np.ones(sel.size)
+        found = np.zeros(sel.size, dtype=bool)
+        P_best = np.zeros((sel.size, r, r))
+        lam_best = np.zeros((sel.size, prob.k))
+        # first at rho just below 1: a point not certified there has no certificate at all
+        top = np.full(sel.size, 1.0 - 2 * _RHO_TOL)
+        ok, P, lam = _lmi.feasible(prob, top)
+        todo = np.flatnonzero(ok)
+        if todo.size:
+            sub = prob.subset(todo)
+            hi[todo] = _lmi.shrink(sub, P[todo], lam[todo], top[todo])
+            found[todo] = True
+            P_best[todo], lam_best[todo] = P[todo], lam[todo]
+            lo[todo] = np.minimum(lo[todo], hi[todo])
+        todo = todo[hi[todo] - lo[todo] > _RHO_TOL]
+        while todo.size:
+            mid = 0.5 * (lo[todo] + hi[todo])
+            sub = prob.subset(todo)
+            ok, P, lam = _lmi.feasible(sub, mid)
+            if ok.any():
+                good = np.flatnonzero(ok)
+                mid[good] = _lmi.shrink(sub.subset(good), P[good], lam[good], mid[good])
+                lo[todo[good]] = np.minimum(lo[todo[good]], mid[good])
+            hi[todo[ok]] = mid[ok]
+            lo[todo[~ok]] = mid[~ok]
+            found[todo[ok]] = True
+            P_best[todo[ok]], lam_best[todo[ok]] = P[ok], lam[ok]
+            todo = todo[hi[todo] - lo[todo] > _RHO_TOL]
+        out[sel[found]] = np.maximum(hi[found], rest[sel[found]])
+        if certificates:
+            for j in np.flatnonzero(found):
+                certs[sel[j]] = (P_best[j], lam_best[j], T[j], ab[j])
+    return out, certs
+
+
+def _inputs(alpha: Any, beta: Any, mu: Any, L: Any, method: str | Method, iqc: str) -> tuple[Any, ...]:
+    m = get_method(method)
+    if m.gamma is None:
+        raise ValueError(f"`method` {m.name!r} has no realisation (it is given by its polynomial only)")
+    if iqc not in IQCS:
+        raise ValueError(f"`iqc` must be one of {', '.join(map(repr, IQCS))}, got {iqc!r}")
+    mu_arr, L_arr = check_interval(mu, L)
+    a = as_real(alpha, "alpha", low=0.0, low_open=True)
+    b = as_real(beta, "beta", low=-1.0, high=1.0, low_open=True, high_open=True)
+    try:
+        a_b, b_b, mu_b, L_b = np.broadcast_arrays(a, b, mu_arr, L_arr)
+    except ValueError:
+        raise ValueError(
+            f"`alpha`, `beta`, `mu` and `L` must broadcast together, got shapes {a.shape}, {b.shape}, "
+            f"{mu_arr.shape}, {L_arr.shape}"
+        ) from None
+    shape = a_b.shape
+    alpha1 = (a_b * L_b).reshape(-1)  # units L = 1
+    beta1 = np.array(b_b, dtype=np.float64).reshape(-1)
+    mu1 = (mu_b / L_b).reshape(-1)
+    if not np.all(np.isfinite(alpha1)):
+        raise ValueError("`alpha` * `L` must be finite")
+    with np.errstate(all="ignore"):
+        g = np.broadcast_to(np.asarray(m.gamma(beta1), dtype=np.float64), beta1.shape)
+    if not np.all(np.isfinite(g)):
+        i = int(np.flatnonzero(~np.isfinite(g))[0])
+        raise ValueError(f"`beta` = {beta1[i]!r} is outside the domain of method {m.name!r}")
+    return m, shape, alpha1, beta1, mu1
+
+
+def certified_rate(
+    alpha: Any, beta: Any, mu: Any, L: Any, *, method: str | Method = "heavy_ball", iqc: str = "off_by_one"
+) -> Any:
+    r"""The smallest rate :math:`\rho` certified on every :math:`\mu`-strongly convex :math:`L`-smooth function.
+
+    **Theoretical guarantee** (Lessard, Recht and Packard 2016, Theorem 4 with Lemmas 6 and 8):
+    at a returned :math:`\rho < 1` there are :math:`P \succ 0` and multipliers :math:`\lambda \ge 0`
+    satisfying the IQC LMI (module docstring), checked in float64, so that for every
+    :math:`f \in F(\mu, L)` and every start, the state :math:`\xi_t = (x_t, x_{t-1})` obeys
+    :math:`\|\xi_t - \xi^*\| \le \sqrt{\operatorname{cond} P}\, \rho^t \|\xi_0 - \xi^*\|`.
+    The answer is a proof of an upper bound, not the true worst rate: it is at least the worst
+    rate on quadratics (:func:`hbtheory.worst_case_rate`) and usually larger.
+
+    Parameters
+    ----------
+    alpha : float or array_like
+        Step size, ``> 0``.
+    beta : float or array_like
+        Momentum in ``(-1, 1)`` (ignored by gradient descent).
+    mu, L : float or array_like
+        ``0 < mu <= L``. Everything broadcasts.
+    method : str or Method, optional, keyword-only
+        Any member of the family with a realisation (see :func:`hbtheory.methods.get_method`).
+    iqc : {"off_by_one", "sector"}, optional, keyword-only
+        ``"sector"``: the pointwise sector IQC only (a 2-state LMI); ``"off_by_one"`` (default):
+        sector plus the :math:`\rho`-weighted off-by-one IQC (a 3-state LMI).
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        The certified rate (to about :math:`2^{-32}`, rounded up), ``inf`` where no
+        :math:`\rho < 1` is certified.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a parameter outside its range, an unknown ``method`` or ``iqc``.
+
+    Notes
+    -----
+    Reference values (LRP 2016, Section 4.5 and Figure 5, :math:`\mu = 1`, Polyak's tuning):
+    0.3361 at :math:`\kappa = 2`, 0.8604 at :math:`\kappa = 10`; no certificate beyond
+    :math:`\kappa \approx 18` (sector alone: about 6). Gradient descent with
+    :math:`\alpha = 2/(L + \mu)` is certified at :math:`(\kappa - 1)/(\kappa + 1)`, which is exact.
+
+    References
+    ----------
+    L. Lessard, B. Recht, A. Packard (2016). SIAM J. Optim. 26(1):57-95, arXiv:1408.3595.
+
+    Examples
+    --------
+    >>> from hbtheory.methods import HEAVY_BALL
+    >>> cf = HEAVY_BALL.closed_form(1.0, 2.0)   # Polyak's tuning, kappa = 2
+    >>> round(float(certified_rate(cf.alpha, cf.beta, 1.0, 2.0)), 4)
+    0.3361
+    >>> certified_rate(0.5, 0.0, 1.0, 3.0, method="gradient_descent")   # 2/(L + mu): (3-1)/(3+1)
+    np.float64(0.5...)
+    >>> certified_rate(1 / 9, 4 / 9, 1.0, 25.0)   # Polyak's tuning at kappa = 25: no certificate
+    np.float64(inf)
+    """
+    m, shape, a1, b1, mu1 = _inputs(alpha, beta, mu, L, method, iqc)
+    if a1.size == 0:
+        return np.zeros(shape)
+    out, _ = _solve(m, a1, b1, mu1, iqc)
+    return finish(out.reshape(shape))
+
+
+@dataclass(frozen=True, eq=False)
+class RateCertificate(Result):
+    r"""A checked IQC certificate at one point (see :func:`rate_certificate`).
+
+    Attributes
+    ----------
+    method : str
+    alpha, beta, mu, L : float
+        The inputs.
+    iqc : str
+    rate : float
+        The certified rate (``inf`` when none below 1).
+    P : numpy.ndarray
+        The Lyapunov matrix in units ``L = 1``, on the reduced state (``basis`` maps it back).
+    multipliers : numpy.ndarray
+        :math:`\lambda` (sector first, then off-by-one).
+    basis : numpy.ndarray
+        Orthonormal columns spanning the controllable subspace of the state ``(x_t, x_{t-1}[, zeta_t])``.
+    constant : float
+        :math:`\sqrt{\operatorname{cond} P}`, the constant of the guarantee.
+    lmi_max_eigenvalue : float
+        The LMI's largest eigenvalue at ``rate``, recomputed (negative).
+    """
+
+    method: str
+    alpha: float
+    beta: float
+    mu: float
+    L: float
+    iqc: str
+    rate: float
+    P: Arr
+    multipliers: Arr
+    basis: Arr
+    constant: float
+    lmi_max_eigenvalue: float
+
+
+def rate_certificate(
+    alpha: float, beta: float, mu: float, L: float, *, method: str | Method = "heavy_ball", iqc: str = "off_by_one"
+) -> RateCertificate:
+    r"""The certificate behind :func:`certified_rate` at one point: :math:`P`, the multipliers, the constant.
+
+    Parameters
+    ----------
+    alpha, beta, mu, L : float
+        As in :func:`certified_rate` (scalars).
+    method, iqc : optional, keyword-only
+        As in :func:`certified_rate`.
+
+    Returns
+    -------
+    RateCertificate
+
+    Examples
+    --------
+    >>> c = rate_certificate(0.5, 0.0, 1.0, 3.0, method="gradient_descent")
+    >>> round(c.rate, 6), c.P.shape, bool(c.lmi_max_eigenvalue < 0)
+    (0.5, (2, 2), True)
+    """
+    for name, v in (("alpha", alpha), ("beta", beta), ("mu", mu), ("L", L)):
+        if np.ndim(v) != 0:
+            raise TypeError(f"`{name}` must be a single real number, got an array of shape {np.shape(v)}")
+    m, _, a1, b1, mu1 = _inputs(alpha, beta, mu, L, method, iqc)
+    out, certs = _solve(m, a1, b1, mu1, iqc, certificates=True)
+    rate = float(out[0])
+    if not certs[0]:
+        empty = frozen_array(np.zeros((0, 0)))
+        return RateCertificate(m.name, float(alpha), float(beta), float(mu), float(L), iqc, rate, empty,
+                               frozen_array(np.zeros(0)), empty, math.inf, math.nan)
+    P, lam, T, ab = certs[0]
+    _, _, a0, a1r, brow = _problem(m, a1, b1, mu1, iqc)
+
+    def red(rows: Arr) -> Arr:
+        return np.concatenate([rows[..., :-1] @ T, rows[..., -1:]], axis=-1)
+
+    prob = _lmi.Problem(ab[None], red(a0), red(a1r), red(brow))
+    rho = np.array([min(rate, 1.0)])
+    top = float(np.linalg.eigvalsh(prob.lmi(P[None], lam[None], rho))[0, -1])
+    ev = np.linalg.eigvalsh(P)
+    return RateCertificate(
+        m.name, float(alpha), float(beta), float(mu), float(L), iqc, rate, frozen_array(P), frozen_array(lam),
+        frozen_array(T), float(math.sqrt(ev[-1] / ev[0])), top,
+    )
