@@ -11,9 +11,12 @@ The public surface is listed in ``__all__`` below. Layers (see ``docs/``):
 * :mod:`hbtheory.tuning` - optimal parameters for a condition number or a spectrum interval;
 * :mod:`hbtheory.empirical` - the theory measured by running ``torch.optim.SGD`` itself (needs
   PyTorch, imported on first use);
-* :mod:`hbtheory.counterexamples` - where the quadratic theory stops (the Lessard-Recht-Packard
-  counterexample, cycle detection);
+* :mod:`hbtheory.counterexamples` - where the quadratic theory stops: :mod:`hbtheory.lrp` (the
+  Lessard-Recht-Packard function and its proven cycle), :mod:`hbtheory.cycles` (cycle detection),
+  :mod:`hbtheory.runs` (runs of every method by ``Method.step``), :mod:`hbtheory.gfj` (the
+  Ghadimi-Feyzmahdavian-Johansson region);
 * :mod:`hbtheory.pep` - worst cases by PEPit's semidefinite programs (optional extra ``pepit``);
+* :mod:`hbtheory.grids` - the data behind the figures (rate maps, curves, optima);
 * :mod:`hbtheory.plots` - figures (matplotlib, imported on first use).
 
 ``import hbtheory`` loads numpy only; sympy, scipy, matplotlib and torch are imported by the
@@ -61,6 +64,7 @@ _LAZY = {
 }
 _SUBMODULES = {
     "methods", "symbolic", "spectral", "tuning", "empirical", "plots", "counterexamples", "pep", "report", "cli",
+    "lrp", "cycles", "runs", "gfj", "grids",
 }
 
 if TYPE_CHECKING:

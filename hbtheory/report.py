@@ -540,7 +540,7 @@ def _check_counterexample() -> Iterator[Check]:
     cycle = s.cycle_error if s.period == 3 else math.nan
     yield CLAIMS["lrp_cycle"].check(cycle, 0.0, how=f"run from x_-1 = x_0 = 3.3, 2000 steps; period found: {s.period}; "
                                     "max |cycle - exact rationals|", cases=1 if s.period == 3 else 0)
-    others = [s.outcome(name) for name in ("nesterov", "gradient_descent")]
+    others = [o for o in s.outcomes if o.method != s.cycle_method]
     converged = [o for o in others if o.status == "converged"]
     yield CLAIMS["lrp_others"].check(max((o.distance for o in converged), default=math.nan), 0.0,
                                      how="same start; status: " + ", ".join(f"{o.method} {o.status}" for o in others),
