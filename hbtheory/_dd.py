@@ -66,10 +66,40 @@ def two_prod(a: Arr, b: Arr) -> tuple[Arr, Arr]:
     """Dekker's TwoProduct: ``p + e == a * b`` exactly, ``p = fl(a * b)``."""
     if a is b:
         return two_square(a)
-    p = a * b
+    with np.errstate(over="ignore", under="ignore"):
+        p = a * b
+    if not _moderate(a) or not _moderate(b):
+        return _two_prod_scaled(a, b, p)
+    return p, _dekker_error(a, b, p)
+
+
+def _dekker_error(a: Arr, b: Arr, p: Arr) -> Arr:
     ah, al = split(a)
     bh, bl = split(b)
-    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    e: Arr = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    return e
+
+
+_MODERATE = 2.0**450
+
+
+def _moderate(x: Arr) -> bool:
+    """Every nonzero ``|x|`` in ``[2**-450, 2**450]``: Dekker's partial products neither overflow nor
+    lose bits below the normal range for any two such operands whose product is normal."""
+    ax = np.abs(x)
+    return bool(np.all((ax <= _MODERATE) & ((ax >= 1.0 / _MODERATE) | (ax == 0.0))))
+
+
+def _two_prod_scaled(a: Arr, b: Arr, p: Arr) -> tuple[Arr, Arr]:
+    """:func:`two_prod` for operands of any magnitude (e.g. ``5e-324 * 1.8e308``): the mantissas
+    in ``[0.5, 1)`` are multiplied error-free and the exponents added back (exact by powers of two
+    wherever ``p`` and the error are normal numbers; ``p`` is ``a * b`` as rounded by numpy)."""
+    ma, ea = np.frexp(a)
+    mb, eb = np.frexp(b)
+    pm = ma * mb
+    em = _dekker_error(ma, mb, pm)
+    with np.errstate(over="ignore", under="ignore"):
+        e = np.where(np.isfinite(p), np.ldexp(em, ea + eb) + (np.ldexp(pm, ea + eb) - p), 0.0)
     return p, e
 
 

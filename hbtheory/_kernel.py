@@ -161,6 +161,32 @@ def _radius_from(c1: Arr, c0: Arr, disc: Arr) -> Arr:
     return out
 
 
+def sqrt_abs_disc(c1: Arr, c0: Arr, disc: Arr) -> tuple[Arr, NDArray[np.bool_]]:
+    """``(sqrt|D|, D >= 0)`` for ``D = c1^2 - 4 c0``, also where ``D`` itself overflows float64.
+
+    ``disc`` is the accurate discriminant of :func:`characteristic`; where it is not finite, or
+    ``c1`` or ``c0`` are beyond ``2**500`` (``c1^2`` may have overflowed), the coefficients are
+    scaled by a power of two ``k`` near ``max(|c1|, sqrt|c0|)`` (exact), the discriminant is formed
+    from the scaled ones (no overflow; far from zero there, so its rounding is harmless) and its
+    root scaled back: ``sqrt|D| = k sqrt|c1^2/k^2 - 4 c0/k^2|``, ``inf`` only if that overflows.
+    """
+    c1, c0, disc = np.broadcast_arrays(np.asarray(c1, float), np.asarray(c0, float), np.asarray(disc, float))
+    with np.errstate(over="ignore", invalid="ignore"):
+        sq = np.array(np.sqrt(np.abs(disc)), dtype=np.float64, ndmin=0)
+        real = np.array(disc >= 0.0)
+        big = ~np.isfinite(disc) | (np.abs(c1) > _HUGE) | (np.abs(c0) > _HUGE)
+    if np.any(big):
+        b1, b0 = c1[big], c0[big]
+        k = np.ldexp(1.0, np.frexp(np.maximum(np.abs(b1), np.sqrt(np.abs(b0))))[1] - 1)  # |c1| / k < 2
+        s1, s0 = b1 / k, (b0 / k) / k
+        ds = s1 * s1 - 4.0 * s0
+        with np.errstate(over="ignore"):
+            sq[big] = np.sqrt(np.abs(ds)) * k
+        real[big] = ds >= 0.0
+    out_sq: Arr = sq
+    return out_sq, real
+
+
 def _broadcast(alpha: Any, beta: Any, h: Any) -> tuple[Arr, Arr, Arr]:
     a, b, hh = np.broadcast_arrays(
         np.asarray(alpha, dtype=np.float64), np.asarray(beta, dtype=np.float64), np.asarray(h, dtype=np.float64)

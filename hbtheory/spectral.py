@@ -165,12 +165,12 @@ def eigenvalues(alpha: Any, beta: Any, h: Any, method: str | Method = "heavy_bal
     """
     m, a, b, hh = check_method_params(method, alpha, beta, h)
     c1, c0, disc = _kernel.characteristic(m, a, b, hh)
+    sq, real = _kernel.sqrt_abs_disc(c1, c0, disc)
     out = np.empty((*c1.shape, 2), dtype=np.complex128)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sq = np.sqrt(np.abs(disc))
-        big = 0.5 * (c1 + np.copysign(sq, c1))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        # c1 / 2 + sign(c1) sqrt(D) / 2 without overflowing when both halves are near the float64 limit
+        big = 0.5 * c1 + np.copysign(0.5 * sq, c1)
         small = np.where(big != 0.0, c0 / np.where(big != 0.0, big, 1.0), 0.0)
-    real = disc >= 0.0
     out[..., 0] = np.where(real, big, 0.5 * c1 + 0.5j * sq)
     out[..., 1] = np.where(real, small + 0.0, 0.5 * c1 - 0.5j * sq)  # + 0.0 turns -0.0 into 0.0
     return out

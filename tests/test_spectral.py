@@ -19,9 +19,12 @@ from hypothesis import strategies as st
 
 from hbtheory import _kernel
 from hbtheory.methods import METHODS, get_method
-from hbtheory.spectral import iteration_matrix, power_norm, spectral_radius, theorem1_constant
+from hbtheory.spectral import eigenvalues, iteration_matrix, power_norm, spectral_radius, theorem1_constant
 
 EPS = float(np.finfo(np.float64).eps)
+
+#: Every named member of the family and one general(gamma): each parametrisation covers them all.
+ALL = [*METHODS, "general(gamma=0.5)", "general(gamma=7.5)"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -71,12 +74,22 @@ def mp_power_norm(name: str, a: float, b: float, h: float, t: int) -> mpmath.mpf
 
 
 def critical_curves(name: str, b: np.ndarray) -> list[np.ndarray]:
-    """The values of ``alpha * h`` where ``disc = 0`` (heavy ball / Nesterov / gradient descent)."""
-    if name == "heavy_ball":
-        return [(1.0 - np.sqrt(b)) ** 2, (1.0 + np.sqrt(b)) ** 2]
-    if name == "nesterov":
-        return [((1.0 - b) / (1.0 + b)) ** 2, np.ones_like(b)]
-    return [np.ones_like(b)]
+    """The values of ``u = alpha * h`` where ``disc = 0``, for any member of the general family.
+
+    With ``c1 = 1 + beta - u (1 + gamma)`` and ``c0 = beta - u gamma``,
+    ``disc = (1 - beta)^2 - 2 u (1 + beta - gamma + beta gamma) + u^2 (1 + gamma)^2``: the roots in
+    ``u`` (heavy ball ``(1 -+ sqrt(beta))^2``, Nesterov ``((1 - beta)/(1 + beta))^2`` and ``1``,
+    gradient descent ``1``). Where a member has no real curve at some beta, ``u = 1`` stands in.
+    """
+    gamma = np.broadcast_to(np.asarray(get_method(name).gamma(b), dtype=float), b.shape)
+    A, B, C = (1.0 + gamma) ** 2, 1.0 + b - gamma + b * gamma, (1.0 - b) ** 2
+    d = B * B - A * C
+    root = np.sqrt(np.maximum(d, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo = np.where(B > 0, C / (B + root), (B - root) / A)  # no cancellation
+        hi = (B + root) / A
+    ok = (d >= 0.0) & (lo > 0.0) & np.isfinite(lo)
+    return [np.where(ok, lo, 1.0), np.where(ok & (hi > 0.0), hi, 1.0)]
 
 
 def sample_points(rng: np.random.Generator, name: str, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -99,7 +112,7 @@ def sample_points(rng: np.random.Generator, name: str, n: int) -> tuple[np.ndarr
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", list(METHODS))
+@pytest.mark.parametrize("name", ALL)
 def test_closed_form_matches_eigvals_away_from_the_curves(rng: np.random.Generator, name: str) -> None:
     a, b, h = sample_points(rng, name, 3000)
     A = iteration_matrix(a, b, h, method=name)
@@ -126,7 +139,7 @@ SHAPES: list[tuple[int, ...]] = [(), (5,), (3, 4)]
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("name", list(METHODS))
+@pytest.mark.parametrize("name", ALL)
 def test_vectorised_calls_equal_scalar_loops(rng: np.random.Generator, name: str, shape: tuple[int, ...]) -> None:
     n = int(np.prod(shape, dtype=int))
     a, b, h = (x.reshape(shape) for x in sample_points(rng, name, n))
@@ -156,9 +169,9 @@ def test_scalar_inputs_give_numpy_scalars() -> None:
     assert isinstance(theorem1_constant(0.5, 0.25, 1.0), np.float64)
 
 
-@pytest.mark.parametrize("name", list(METHODS))
+@pytest.mark.parametrize("name", ALL)
 def test_radius_accuracy_against_mpmath(rng: np.random.Generator, name: str) -> None:
-    n = {"heavy_ball": 2400, "nesterov": 1200, "gradient_descent": 400}[name]
+    n = {"heavy_ball": 2400, "nesterov": 1200, "gradient_descent": 400}.get(name, 800)
     a, b, h = sample_points(rng, name, n)
     # and points exactly on the heavy-ball curves as a float64 formula gives them, at h = 1
     if name == "heavy_ball":
@@ -202,27 +215,32 @@ def _region(name: str, a: float, b: float, h: float) -> bool:
     """The region in closed form, exactly. Heavy ball: |beta| < 1, 0 < alpha h < 2 (1 + beta).
     Nesterov: P(1) = alpha h, P(-1) = 1 + (1 + 2 beta)(1 - alpha h) and |beta (1 - alpha h)| < 1
     (implied by the others for beta in [0, 1]): 0 < alpha h < (2 + 2 beta) / (1 + 2 beta).
-    Gradient descent: 0 < alpha h < 2."""
+    Gradient descent: 0 < alpha h < 2. Any other member: the Jury conditions themselves."""
     ah, fb = Fraction(a) * Fraction(h), Fraction(b)
     if name == "heavy_ball":
         return abs(fb) < 1 and 0 < ah < 2 * (1 + fb)
     if name == "nesterov":
         return 0 < ah < (2 + 2 * fb) / (1 + 2 * fb)
-    return 0 < ah < 2
+    if name == "gradient_descent":
+        return 0 < ah < 2
+    return _jury(name, a, b, h)
 
 
 @st.composite
 def parameters(draw: Any, name: str) -> tuple[float, float, float]:
-    """``(alpha, beta, h)`` anywhere, or within a few ulps of a stability boundary or critical curve."""
-    uses_beta = get_method(name).uses_beta
-    b = draw(st.one_of(st.floats(0.0, 1.0), st.sampled_from([0.0, 0.25, 0.5, 1.0]))) if uses_beta else 0.0
+    """``(alpha, beta, h)`` anywhere, or within a few ulps of a stability boundary or critical curve.
+
+    For the general family P(1) = alpha h, P(-1) = 2 (1 + beta) - alpha h (1 + 2 gamma) and
+    c0 = -1 at alpha h = (1 + beta) / gamma: the boundaries in alpha h, besides the curves."""
+    m = get_method(name)
+    b = draw(st.one_of(st.floats(0.0, 1.0), st.sampled_from([0.0, 0.25, 0.5, 1.0]))) if m.uses_beta else 0.0
     h = draw(st.one_of(st.floats(-2.0, 50.0), st.sampled_from([0.0, 1.0, 1e-300])))
-    fb = b
-    targets = {
-        "heavy_ball": [2 * (1 + fb), (1 - fb**0.5) ** 2, (1 + fb**0.5) ** 2],
-        "nesterov": [(2 + 2 * fb) / (1 + 2 * fb), ((1 - fb) / (1 + fb)) ** 2, 1.0],
-        "gradient_descent": [2.0, 1.0],
-    }[name]
+    g = float(np.asarray(m.gamma(b)))
+    targets = [float(c[0]) for c in critical_curves(name, np.array([b]))]
+    if 1.0 + 2.0 * g > 0.0:
+        targets.append(2.0 * (1.0 + b) / (1.0 + 2.0 * g))
+    if g > 0.0:
+        targets.append((1.0 + b) / g)
     mode = draw(st.sampled_from(["free", "boundary"]))
     if mode == "free" or h == 0.0:
         a = draw(st.floats(1e-6, 20.0))
@@ -259,6 +277,21 @@ def test_nesterov_converges_exactly_on_its_region(p: tuple[float, float, float])
 @given(parameters("gradient_descent"))
 def test_gradient_descent_converges_exactly_on_its_region(p: tuple[float, float, float]) -> None:
     _check_region("gradient_descent", *p)
+
+
+@given(parameters("triple_momentum"))
+def test_triple_momentum_converges_exactly_on_its_region(p: tuple[float, float, float]) -> None:
+    _check_region("triple_momentum", *p)
+
+
+@given(parameters("general(gamma=0.5)"))
+def test_general_method_converges_exactly_on_its_region(p: tuple[float, float, float]) -> None:
+    _check_region("general(gamma=0.5)", *p)
+
+
+@given(parameters("general(gamma=7.5)"))
+def test_general_method_large_gamma_converges_exactly_on_its_region(p: tuple[float, float, float]) -> None:
+    _check_region("general(gamma=7.5)", *p)
 
 
 @given(parameters("heavy_ball"))
@@ -369,7 +402,7 @@ def test_power_norm_small_cases() -> None:
     )
 
 
-@pytest.mark.parametrize("name", list(METHODS))
+@pytest.mark.parametrize("name", ALL)
 def test_power_norm_matches_numpy_matrix_power_away_from_the_curves(rng: np.random.Generator, name: str) -> None:
     a, b, h = sample_points(rng, name, 200)
     for i in range(a.size):
@@ -387,7 +420,7 @@ def test_power_norm_matches_numpy_matrix_power_away_from_the_curves(rng: np.rand
                 assert power_norm(a[i], b[i], h[i], t, method=name) == pytest.approx(ref, rel=1e-10)
 
 
-@pytest.mark.parametrize("name", list(METHODS))
+@pytest.mark.parametrize("name", ALL)
 def test_power_norm_accuracy_against_mpmath(rng: np.random.Generator, name: str) -> None:
     a, b, h = sample_points(rng, name, 80)
     if name == "heavy_ball":  # exact double roots and float64-"exact" curve points
@@ -584,3 +617,73 @@ def test_theorem1_refuses_to_truncate() -> None:
     with pytest.raises(ValueError, match=r"`eps` = 1e-06 is too small.*`max_t` = 1000"):
         theorem1_constant(0.25, 0.25, 1.0, 1e-6, max_t=1000)
     assert theorem1_constant(0.25, 0.25, 1.0, 1e-6) > 1e5  # the default cap is enough here
+
+
+# ----------------------------------------------------------------------------------------------
+# eigenvalues and extreme magnitudes
+# ----------------------------------------------------------------------------------------------
+
+
+def mp_roots(name: str, a: float, b: float, h: float) -> tuple[mpmath.mpc, mpmath.mpc]:
+    """The two roots at 50 digits from the exact coefficients, larger modulus first."""
+    c1, c0 = exact_coefficients(name, a, b, h)
+    with mpmath.workdps(50):
+        c1m, c0m = _mpf(c1), _mpf(c0)
+        d = c1m * c1m - 4 * c0m
+        if d >= 0:
+            big = (c1m + mpmath.sign(c1m) * mpmath.sqrt(d)) / 2 if c1m != 0 else mpmath.sqrt(d) / 2
+            return mpmath.mpc(big), mpmath.mpc(c0m / big if big != 0 else 0)
+        return mpmath.mpc(c1m / 2, mpmath.sqrt(-d) / 2), mpmath.mpc(c1m / 2, -mpmath.sqrt(-d) / 2)
+
+
+EXTREMES = [
+    (1e155, 0.5, 1.0),  # issue 11: [-inf, 0] instead of about [-1e155, -5e-156]
+    (1e300, 0.5, 1.0),
+    (1e154, 0.9, 1e154),  # c1 = -1e308, close to the largest float
+    (1e-300, 0.5, 1.0),
+    (5e-324, 0.5, 1.0),  # subnormal alpha
+    (1.0, 0.5, 1e-320),  # subnormal h
+    (1e-160, 0.3, 1e-160),  # alpha h underflows to a subnormal
+    (3.0, 0.5, -1e200),  # huge negative curvature
+    (2.0**-537, 0.7, 2.0**537),  # exact alpha h = 1
+]
+
+
+@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize(("a", "b", "h"), EXTREMES)
+def test_eigenvalues_and_radius_at_extreme_magnitudes(name: str, a: float, b: float, h: float) -> None:
+    # Both roots to a few ulps of their own modulus (for a tiny root, of the product c0 / big,
+    # which is how it is formed), and rho = max |root| to a few ulps, against 50-digit mpmath.
+    if not get_method(name).uses_beta:
+        b = 0.0
+    c1, c0 = exact_coefficients(name, a, b, h)
+    if max(abs(c1), abs(c0)) > Fraction(float(np.finfo(np.float64).max)):
+        # beyond float64: a named error, not inf or NaN
+        with pytest.raises(ValueError, match=r"`alpha \* h` overflows float64"):
+            eigenvalues(a, b, h, method=name)
+        return
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow to subnormals is fine
+        got = eigenvalues(a, b, h, method=name)
+        rho = float(spectral_radius(a, b, h, method=name))
+    ref = mp_roots(name, a, b, h)
+    for g, r in zip(got, ref, strict=True):
+        assert np.isfinite(g.real) and np.isfinite(g.imag)
+        assert abs(mpmath.mpc(complex(g)) - r) <= 8 * EPS * abs(r) + mpmath.mpf(2) ** -1074 * 4
+    ref_rho = max(abs(r) for r in ref)
+    assert abs(mpmath.mpf(rho) - ref_rho) <= 4 * EPS * ref_rho
+
+
+def test_eigenvalues_issue_11_example() -> None:
+    got = eigenvalues(1e155, 0.5, 1.0)
+    # roots of z^2 - (1.5 - 1e155) z + 0.5: -1e155 (1 + O(1e-155)) and 0.5 / that = -5e-156
+    assert got[0] == pytest.approx(-1e155, rel=2 * EPS) and got[1] == pytest.approx(-5e-156, rel=4 * EPS)
+    assert got[0].imag == 0.0 and got[1].imag == 0.0
+
+
+def test_alpha_zero_is_refused_with_a_clear_message() -> None:
+    # issue 11: spectral_radius on np.linspace(0, 4, 500) failed "at index (0, 0)" with no hint.
+    # alpha = 0 stays outside the range (one range for every layer); the message says so and how.
+    with pytest.raises(ValueError, match=r"`alpha` must be in \(0.0, inf\), got 0.0 at index \(0, 0\); "
+                       r"alpha = 0 is excluded .* np.linspace\(0, 4, 501\)\[1:\]"):
+        spectral_radius(np.linspace(0.0, 4.0, 500)[:, None], np.linspace(0.0, 0.99, 3), 1.0)
+    assert spectral_radius(np.linspace(0.0, 4.0, 501)[1:][:, None], np.linspace(0.0, 0.99, 3), 1.0).shape == (500, 3)
