@@ -354,6 +354,7 @@ def rho_heatmap(
     grid: RhoGrid | None = None,
     ax: Axes | None = None,
     title: str | None = None,
+    legend: bool = True,
 ) -> Figure:
     r"""Heatmap of the rate over step size and momentum, with the region of convergence.
 
@@ -404,6 +405,9 @@ def rho_heatmap(
         Draw into this axes (a colour bar is added next to it) instead of a new figure.
     title : str, optional
         Title; default names the method and the parameters. ``""`` for none.
+    legend : bool, optional
+        Draw the legend (default ``True``): below a new figure, inside a given ``ax``. Panels of
+        one figure can share one legend built from ``ax.get_legend_handles_labels()``.
 
     Returns
     -------
@@ -439,8 +443,9 @@ def rho_heatmap(
         if grid is not None:
             raise ValueError("give the grid once (as `h` or as `grid`)")
         h, grid = None, h
-    if not isinstance(gfj, bool):
-        raise TypeError(f"`gfj` must be a bool, got {type(gfj).__name__}")
+    for flag, flag_name in ((gfj, "gfj"), (legend, "legend")):
+        if not isinstance(flag, bool):
+            raise TypeError(f"`{flag_name}` must be a bool, got {type(flag).__name__}")
     cm = _colormap(cmap)
     title = _title(title)
     levels = _levels(levels)
@@ -495,7 +500,8 @@ def rho_heatmap(
     axes.set_xlabel(r"step size $\alpha$")
     if title != "":
         axes.set_title(default_title if title is None else title)
-    _legend(axes, ax is None, fig, extra)
+    if legend:
+        _legend(axes, ax is None, fig, extra)
     return fig
 
 

@@ -23,6 +23,10 @@ SCRIPTS: list[tuple[str, list[str], str, list[str]]] = [
       "universal_map_nesterov.png"]),
     ("eigenvalue_locus.py", [], "rho >= 1 from alpha = 3.0", ["eigenvalue_locus.png"]),
     ("rate_vs_kappa.py", [], "100                0.980198          0.884722          0.818182", ["rate_vs_kappa.png"]),
+    # the family at kappa = 100: Triple Momentum's rate is 1 - 1/sqrt(kappa) = 0.9 with alpha = (1 + rho)/L
+    # = 1.9 and beta = rho^2/(2 - rho) = 0.81/1.1 (Van Scoy, Freeman, Lynch 2018)
+    ("family.py", [], "Triple Momentum (Van Scoy, Freeman, Lynch)   1.900000   0.736364   0.900000",
+     ["family_rate_maps.png", "family_rate_vs_kappa.png"]),
 ]
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -69,3 +73,18 @@ def test_every_example_is_run_by_a_test() -> None:
     torch_scripts = (ROOT / "tests" / "test_empirical_examples.py").read_text()
     for path in sorted((ROOT / "examples").glob("*.py")):
         assert path.name in here or f"examples/{path.name}" in torch_scripts, f"{path.name} is not tested"
+
+
+def test_family_prints_every_member_at_its_optimum(monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_script("family.py", ["--kappa", "100"], monkeypatch, capsys)
+    # Polyak: alpha* = 4/(sqrt(L) + sqrt(mu))^2 = 4/1.21, beta* = (9/11)^2, rho* = 9/11; gradient descent
+    # 2/(mu + L) with rho = 99/101; 69 = ceil(log(1e-6)/log(9/11)) iterations
+    assert "Heavy ball (Polyak)                        3.305785   0.669421   0.818182                   69" in out
+    assert "Gradient descent                           1.980198   0.000000   0.980198                  691" in out
+    assert "Nesterov accelerated gradient" in out and "wrote" not in out  # no --out: no figure
+    monkeypatch.setattr(sys, "argv", ["family.py", "--kappa", "0.5"])
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_path(str(ROOT / "examples" / "family.py"), run_name="__main__")
+    assert exit_info.value.code == 2 and "--kappa" in capsys.readouterr().err
+
