@@ -224,3 +224,15 @@ def dd_add_positive(x: DD, y: DD) -> DD:
     Hida, Li and Bailey (one :func:`two_sum`) is accurate to about ``2**-104`` relative."""
     s, e = two_sum(x.hi, y.hi)
     return DD(*quick_two_sum(s, e + (x.lo + y.lo)))
+
+
+def dd_div(x: DD, y: DD) -> DD:
+    """``x / y`` to about ``2**-100`` relative (long division with two float64 quotient digits;
+    Hida, Li and Bailey's "sloppy" division). ``y`` must be nonzero."""
+    q1 = x.hi / y.hi
+    r = x - y * DD(q1)
+    q2 = r.hi / y.hi
+    r = r - y * DD(q2)
+    q3 = r.hi / y.hi
+    s, e = quick_two_sum(q1, q2)
+    return DD(*quick_two_sum(s, e + q3))

@@ -19,7 +19,14 @@ from hypothesis import strategies as st
 
 from hbtheory import _kernel
 from hbtheory.methods import METHODS, get_method
-from hbtheory.spectral import eigenvalues, iteration_matrix, power_norm, spectral_radius, theorem1_constant
+from hbtheory.spectral import (
+    eigenvalues,
+    iteration_matrix,
+    power_norm,
+    spectral_gap,
+    spectral_radius,
+    theorem1_constant,
+)
 
 EPS = float(np.finfo(np.float64).eps)
 
@@ -687,3 +694,65 @@ def test_alpha_zero_is_refused_with_a_clear_message() -> None:
                        r"alpha = 0 is excluded .* np.linspace\(0, 4, 501\)\[1:\]"):
         spectral_radius(np.linspace(0.0, 4.0, 500)[:, None], np.linspace(0.0, 0.99, 3), 1.0)
     assert spectral_radius(np.linspace(0.0, 4.0, 501)[1:][:, None], np.linspace(0.0, 0.99, 3), 1.0).shape == (500, 3)
+
+
+# ----------------------------------------------------------------------------------------------
+# 1 - rho near rho = 1 (spectral_gap)
+# ----------------------------------------------------------------------------------------------
+
+
+def _near_one_family(rng: np.random.Generator, name: str, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points with rho within 1e-16..1e-3 of 1: tiny alpha h (both sides of the curves), beta near 1
+    (inside the complex band and next to the first curve), and negative curvature."""
+    m = get_method(name)
+    b = 1.0 - 10.0 ** rng.uniform(-9, -0.5, n) if m.uses_beta else np.zeros(n)
+    b = np.where(rng.random(n) < 0.3, rng.uniform(0.0, 1.0, n), b) if m.uses_beta else b
+    u = 10.0 ** rng.uniform(-16, -3, n)  # alpha h
+    lo = critical_curves(name, b)[0]
+    u = np.where(rng.random(n) < 0.25, lo * (1.0 + rng.uniform(-1e-3, 1e-3, n)), u)
+    h = 10.0 ** rng.uniform(-8, 2, n) * np.where(rng.random(n) < 0.1, -1.0, 1.0)
+    return np.abs(u / h), b, h
+
+
+def mp_gap(name: str, a: float, b: float, h: float) -> mpmath.mpf:
+    with mpmath.workdps(60):
+        return 1 - mp_radius(name, a, b, h)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_spectral_gap_is_accurate_near_rho_one(rng: np.random.Generator, name: str) -> None:
+    # 1 - rho decides iteration counts: relative error <= 1e-12 wherever rho is near 1 (measured
+    # below 1e-15: the double-double gap is rounded once). 1 - spectral_radius cannot do this: a
+    # float64 rho near 1 fixes the gap only to ulp(1) / gap.
+    a, b, h = _near_one_family(rng, name, 300)
+    got = spectral_gap(a, b, h, method=name)
+    worst = 0.0
+    for i in range(a.size):
+        with mpmath.workdps(60):
+            ref = mp_gap(name, float(a[i]), float(b[i]), float(h[i]))
+            if ref == 0:
+                assert got[i] == 0.0
+                continue
+            worst = max(worst, float(abs(mpmath.mpf(float(got[i])) - ref) / abs(ref)))
+    assert worst <= 1e-12
+    # and the float64 radius itself is within ROUTE_TOL there
+    rho = spectral_radius(a, b, h, method=name)
+    assert np.all(np.abs(rho - (1.0 - got)) <= _kernel.ROUTE_TOL * rho + EPS)
+
+
+def test_spectral_gap_issue_10_point() -> None:
+    # issue 10: heavy ball here gave rho = 0.9999999997874143, true 0.99999999978741254615...:
+    # 1 - rho was 8e-6 off relative. The gap is now right to 1e-15.
+    a, b, h = 0.0001861366120198143, 0.8554269855702333, 1.6511748366417483e-07
+    true = 1 - mpmath.mpf("0.99999999978741254615")
+    assert abs(float(1.0 - spectral_radius(a, b, h)) - true) / true > 1e-9  # what the float rho gives
+    with mpmath.workdps(60):
+        assert abs(mpmath.mpf(float(spectral_gap(a, b, h))) - mp_gap("heavy_ball", a, b, h)) <= 1e-15 * true
+
+
+def test_spectral_gap_far_from_one_and_shapes() -> None:
+    assert spectral_gap(0.5, 0.25, 1.0) == 0.5
+    assert spectral_gap(1.0, 0.3, 0.0) == 0.0  # h = 0: rho = 1 exactly
+    assert spectral_gap(1.0, 0.5, -0.3) < 0.0  # negative curvature diverges
+    g = spectral_gap([[0.1], [0.2]], [0.0, 0.5, 0.9], 1.0)
+    np.testing.assert_allclose(g, 1.0 - spectral_radius([[0.1], [0.2]], [0.0, 0.5, 0.9], 1.0), rtol=0, atol=2 * EPS)
