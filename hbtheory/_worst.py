@@ -26,7 +26,17 @@ useless. Each parameter set is searched on its own.
   parabolic steps on the closed form (:func:`hbtheory._kernel.lucas_u`, roots scaled by the
   rate), then one on double-double values. The candidates are evaluated in double-double by
   binary powering of :math:`z^{n+1} \bmod (z^2 - c_1 z + c_0)` renormalised by powers of two:
-  a few ulps, with no over- or underflow of the value or its exponent. The cost grows like ``n``.
+  a few ulps, with no over- or underflow of the value or its exponent. The cost grows like ``n``
+  where the band meets ``[mu, L]``, hence the next item.
+* ``n > 4096`` with the band inside ``[mu, L]``: branch and bound. With complex roots,
+  :math:`|P_n| = \rho^n |\sin((n+1)\theta) - \rho \sin(n\theta)| / \sin\theta \le
+  \rho^n |1 - \lambda| / \sin\theta`, an envelope without ripples whose bound on an interval
+  follows from the interval's ends (:func:`_log_envelope`). Intervals are split in halves, the
+  highest bound first; an interval whose bound cannot beat the best value found is dropped, one
+  with at most :data:`_BNB_LEAF` ripples is searched as above. The envelope grows like
+  :math:`1/\sqrt{h - h_e}` at a band edge and is smooth inside, so only a few intervals next to
+  the edges are searched: the cost grows like ``log n`` (``n = 10**8`` in well under a second;
+  tests check equality with the full search at ``n`` up to ``6 * 10**4``).
 * ``mu == L``: double-double at that point (it may sit near a zero of :math:`P_n`).
 * Huge roots (``alpha * L`` beyond about ``2**200``): the method's coefficients are scaled to
   :math:`(c_1 2^{-k}, c_0 2^{-2k})`, which divides the roots by :math:`2^k`, the error is started
@@ -37,6 +47,7 @@ useless. Each parameter set is searched on its own.
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -78,10 +89,15 @@ _CHUNK = 1 << 16
 _LN2 = math.log(2.0)
 #: Root moduli from ``2**_SCALE_EXP`` on are scaled down by a power of two (:func:`_max_abs_p`).
 _SCALE_EXP = 200
-#: Largest ``n`` whose search meets the critical-damping band: there the grid resolves each of the
-#: up to ``n`` ripples of ``P_n`` (about ``16 n`` points; ``2 * 10**5`` steps take about 4 s and
-#: 250 MB). Elsewhere the cost grows like ``log n``, and :data:`MAX_N` bounds the exponents.
+#: Largest number of ripples of ``P_n`` the search scans one by one (about 16 points each;
+#: ``2 * 10**5`` take about 4 s and 250 MB). Below :data:`_BNB_MIN_N` steps the whole band is
+#: scanned, so ``n`` is capped there; above it branch and bound scans only the ripples whose
+#: envelope can hold the maximum (a few hundred in practice).
 MAX_BAND_N = 200_000
+#: From this ``n`` on, the band is searched by branch and bound (:func:`_bound_band`).
+_BNB_MIN_N = 4096
+#: Most ripples in an interval that :func:`_bound_band` scans instead of splitting.
+_BNB_LEAF = 256
 #: Largest ``n`` at all (the binary exponents of ``P_n`` stay far inside int64).
 MAX_N = 10**12
 _EPS = float(np.finfo(np.float64).eps)
@@ -158,10 +174,10 @@ def worst_case(
     Parameters
     ----------
     n : int or array_like of int
-        Number of steps, ``0 <= n <= 10**12``; at most ``2 * 10**5`` (:data:`MAX_BAND_N`) where
-        ``[mu, L]`` meets the critical-damping band, where the search resolves each of the up to
-        ``n`` ripples of :math:`P_n` (about ``16 n`` evaluations). Elsewhere the cost grows like
-        ``log n``.
+        Number of steps, ``0 <= n <= 10**12`` (:data:`MAX_N`). The cost grows like ``log n`` for
+        large ``n`` (``n = 10**8`` takes well under a second); a ``ValueError`` is raised in the
+        rare case where more than ``2 * 10**5`` (:data:`MAX_BAND_N`) nearly equal ripples of
+        :math:`P_n` could hold the maximum and would each have to be resolved.
     alpha : float or array_like
         Step size, ``> 0``; ``alpha * L`` (and the method's coefficients at ``L``) must be finite
         in float64.
@@ -223,9 +239,10 @@ def worst_case(
     performance measure :math:`\|x_n - x^*\|^2`: ``tests/test_pepit.py`` checks the agreement to
     the solver's accuracy and ``benchmarks/worst_case_vs_pepit.py`` compares the costs.
 
-    The search for the maximum is described in :mod:`hbtheory._worst`; its cost grows like ``n``
-    where the band meets ``[mu, L]`` (about ``16 n`` closed-form evaluations, hence the cap on
-    ``n`` there) and like ``log n`` elsewhere. Array inputs are handled by a Python loop over the
+    The search for the maximum is described in :mod:`hbtheory._worst`: about ``16 n``
+    closed-form evaluations up to ``n = 4096``, then branch and bound on the envelope
+    :math:`|P_n| \le \rho^n |1 - \lambda| / \sin\theta`, whose cost grows like ``log n``.
+    Array inputs are handled by a Python loop over the
     broadcast elements, each an independent search.
 
     References
@@ -497,6 +514,92 @@ def _warp(u: Arr) -> Arr:
 def _phase_grid(
     m: Method, n: int, a: float, b: float, mu: float, L: float, sigma: float = 1.0
 ) -> tuple[float, int]:
+    """Grid uniform in the phase, parabolic refinement of the high brackets, double-double values;
+    for large ``n`` with the band inside ``[mu, L]``, branch and bound first (:func:`_bound_band`)."""
+    if n > _BNB_MIN_N:
+        band = _band(m, a, b)
+        if band is not None and band[0] < L and band[1] > mu:
+            return _bound_band(m, n, a, b, mu, L, (max(mu, band[0]), min(L, band[1])), sigma)
+    return _scan_and_refine(m, n, a, b, mu, L, sigma)
+
+
+def _log_value(v: tuple[float, int]) -> float:
+    return math.log(v[0]) + v[1] * _LN2 if v[0] > 0.0 else -math.inf
+
+
+def _log_envelope(m: Method, n: int, a: float, b: float, h1: float, h2: float, sigma: float) -> float:
+    r"""Upper bound of :math:`\log|P_n|` on ``[h1, h2]`` inside the band, from its ends.
+
+    With complex roots :math:`\rho e^{\pm i\theta}`, :math:`p_t = \rho^{t-1}\sin(t\theta)/\sin\theta` and
+    :math:`P_n = \rho^n (\sin((n+1)\theta) - \rho\sin(n\theta))/\sin\theta`, whose numerator has the
+    amplitude :math:`|1 - \lambda| = \sqrt{1 - c_1 + c_0}`: :math:`|P_n| \le c_0^{n/2} \sqrt{1 - c_1 + c_0}
+    / \sin\theta`. ``c0`` and ``1 - c1 + c0`` are affine in ``h``, and :math:`\sin^2\theta = -D/(4c_0)
+    = 1 - c_1^2/(4c_0)` is concave (a quadratic over a linear function is convex), so the bound over
+    the interval takes the larger ends of the first two and the smaller end of the last. At a
+    nilpotent end (``c0 = c1 = 0``) :math:`\sin^2\theta \to 1`. (For roots scaled by ``1/s`` from
+    ``x_{-1} = sigma`` the amplitude is :math:`|1 - \sigma\lambda'|`.)
+    """
+    ch = _kernel.characteristic(m, a, b, np.array([h1, h2]), exact_disc=True)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        amp2 = 1.0 - sigma * ch.c1 + sigma * (sigma * ch.c0)
+        sin2 = np.where(ch.c0 > 0.0, -ch.disc / (4.0 * ch.c0), np.where((ch.c0 == 0.0) & (ch.c1 == 0.0), 1.0, 0.0))
+        c0, amp, low = float(ch.c0.max()), float(amp2.max()), float(np.min(sin2))
+        if not (c0 > 0.0 and low > 0.0 and amp >= 0.0 and math.isfinite(amp)):
+            return math.inf
+        if amp == 0.0:
+            return -math.inf
+        return 0.5 * n * math.log(c0) + 0.5 * math.log(amp) - 0.5 * math.log(low)
+
+
+def _bound_band(
+    m: Method, n: int, a: float, b: float, mu: float, L: float, band: tuple[float, float], sigma: float
+) -> tuple[float, int]:
+    """Branch and bound over the band: an interval is scanned (:func:`_scan_and_refine`) only when it
+    holds at most :data:`_BNB_LEAF` ripples and its envelope bound (:func:`_log_envelope`) can beat
+    the best value found. The envelope is ``~1/sqrt(h - h_edge)`` at the band's edges and smooth
+    inside, so for large ``n`` only a few intervals next to the edges (and where ``[mu, L]`` cuts
+    the band) are scanned: the cost grows like ``log n``."""
+    lo, hi = band
+    best = _best(*_dd_abs_p(m, n, a, b, np.array([mu, L, lo, hi]), sigma))
+    for piece in ((mu, lo), (hi, L)):  # no complex roots there: the plain search is cheap
+        if piece[0] < piece[1]:
+            best = max(best, _scan_and_refine(m, n, a, b, *piece, sigma), key=_log_value)
+    margin = 16.0 * (n + 1) * _EPS + 1e-6  # more than the bound's own rounding, in the logarithm
+    heap = [(-_log_envelope(m, n, a, b, lo, hi, sigma), lo, hi)]
+    scanned = 0
+    while heap:
+        neg_ub, h1, h2 = heapq.heappop(heap)
+        if -neg_ub + margin < _log_value(best):
+            break  # the largest remaining bound cannot win, nor can any other
+        ripples = _ripples(m, n, a, b, h1, h2)
+        if ripples <= _BNB_LEAF or h2 - h1 <= 4.0 * _EPS * abs(h2):
+            scanned += math.ceil(ripples)
+            if scanned > MAX_BAND_N:
+                raise ValueError(
+                    f"`n` = {n}: the worst case is attained among more than {MAX_BAND_N} nearly equal ripples of "
+                    "P_n, each of which the search would have to resolve; use a smaller `n`"
+                )
+            best = max(best, _scan_and_refine(m, n, a, b, h1, h2, sigma), key=_log_value)
+            continue
+        mid = 0.5 * (h1 + h2)
+        for x1, x2 in ((h1, mid), (mid, h2)):
+            heapq.heappush(heap, (-_log_envelope(m, n, a, b, x1, x2, sigma), x1, x2))
+    return best
+
+
+def _ripples(m: Method, n: int, a: float, b: float, h1: float, h2: float) -> float:
+    """About how many half-periods ``n theta / pi`` of ``P_n`` lie in ``[h1, h2]`` (inside the band):
+    the variation of the phase on a small grid clustered at the ends like :func:`_grid`'s, skipping a
+    nilpotent point (``c0 = disc = 0``, e.g. Nesterov at ``alpha h = 1``), where the phase is undefined."""
+    h = h1 + (h2 - h1) * _warp(np.linspace(0.0, 1.0, 33))
+    ch = _kernel.characteristic(m, a, b, h, exact_disc=True)
+    theta = _theta(ch)[~((ch.disc == 0.0) & (ch.c0 == 0.0))]
+    return float(n * np.abs(np.diff(theta)).sum() / math.pi)
+
+
+def _scan_and_refine(
+    m: Method, n: int, a: float, b: float, mu: float, L: float, sigma: float = 1.0
+) -> tuple[float, int]:
     """Grid uniform in the phase, parabolic refinement of the high brackets, double-double values."""
     ends = np.array([mu, L])
     # Scale of the closed-form values: P_n / s**n stays O(n) with s the largest root modulus.
@@ -550,11 +653,6 @@ def _grid(
     pieces = [np.array([mu, L])]
     band = _band(m, a, b)
     if band is not None and band[0] < L and band[1] > mu:
-        if n > MAX_BAND_N:
-            raise ValueError(
-                f"`n` must be <= {MAX_BAND_N} where [`mu`, `L`] meets the critical-damping band (complex "
-                f"roots): the search resolves each of the up to n ripples of P_n there; got n = {n}"
-            )
         lo, hi = max(mu, band[0]), min(L, band[1])
         h_base = lo + (hi - lo) * _warp(base)
         theta = np.maximum.accumulate(_theta(_kernel.characteristic(m, a, b, h_base, exact_disc=True)))

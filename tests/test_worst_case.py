@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import hbtheory as hb
-from hbtheory import worst_case, worst_case_rate
+from hbtheory import _worst, worst_case, worst_case_rate
 from hbtheory._worst import _DIRECT_MAX_N, _PER_PEAK, MAX_BAND_N, MAX_N, _grid
 from hbtheory.methods import Method, general, get_method
 
@@ -445,15 +445,54 @@ def test_large_n_outside_the_band_costs_log_n() -> None:
         assert gd == pytest.approx(float(2 * 10**11 * mp.log(1 - mp.mpf(1.5) * mp.mpf(0.1))), rel=8 * EPS)
 
 
-def test_n_is_capped_with_a_named_error_where_the_search_grows_with_n() -> None:
-    # In the band P_n has up to n ripples and the search resolves each (cost ~16 n): capped,
-    # instead of 19 s and 1.2 GB at n = 4e6 and unbounded beyond.
+BNB_CASES = [
+    ("heavy_ball", polyak(100.0)),  # the band is all of [mu, L], both ends on the curves
+    ("heavy_ball", (3.0, 0.9, 0.1, 1.0)),  # [mu, L] strictly inside the band
+    ("nesterov", (1.0, 0.8182, 0.01, 1.0)),  # the band ends at a nilpotent point (alpha h = 1)
+    ("nesterov", (1.5, 0.9, 0.01, 1.0)),
+    ("heavy_ball", (0.3, 0.05, 0.2, 5.0)),  # divergent: the band is a small part of [mu, L]
+    ("triple_momentum", None),
+    (general(-0.3), (0.6, 0.7, 0.02, 2.0)),
+]
+
+
+@pytest.mark.parametrize("n", [5000, 12000])
+@pytest.mark.parametrize(("method", "point"), BNB_CASES, ids=lambda v: str(v)[:24])
+def test_branch_and_bound_equals_the_full_search(
+    method: str | Method, point: tuple[float, float, float, float] | None, n: int
+) -> None:
+    # Above 4096 steps the band is searched by branch and bound on the envelope; the full search
+    # (every ripple, ~16 n points) must find the same maximum to the last bits.
+    m = get_method(method)
+    a, b, mu, L = point if point is not None else _family_point(method)
+    got = _worst._max_abs_p(m, n, a, b, mu, L)
+    full = _worst._scan_and_refine(m, n, a, b, mu, L)
+    assert _worst._log_value(got) == pytest.approx(_worst._log_value(full), rel=4 * EPS, abs=4 * EPS)
+
+
+@pytest.mark.parametrize("n", [10**6, 10**8, 10**11])
+def test_large_n_in_the_band_is_cheap_and_squeezed_by_rigorous_bounds(n: int) -> None:
+    # Was: 19 s and 1.2 GB at n = 4e6, unbounded beyond. Lower bound P_n(L)^2 at 60 digits (the
+    # value at one point), upper bound from |P_n(h)| <= rho(h)^n (n + 1 + n rho(h)) <= that at the rate.
     a, b, mu, L = polyak(100.0)
-    with pytest.raises(ValueError, match=f"`n` must be <= {MAX_BAND_N} where"):
-        worst_case(10**8, a, b, mu, L)
+    got = float(worst_case(n, a, b, mu, L, log=True))
+    rate = float(worst_case_rate(a, b, mu, L))
+    with mp.workdps(60):
+        lower = float(2 * mp.log(abs(p_mp(n, "heavy_ball", a, b, mp.mpf(L)))))
+        upper = float(2 * (n * mp.log(mp.mpf(rate)) + mp.log(n + 1 + n * mp.mpf(rate))))
+    tol = 8 * EPS * abs(lower) + 32 * EPS
+    assert lower - tol <= got <= upper + tol + 2 * n * 4 * EPS  # the rate's own rounding, n times
+
+
+def test_n_caps_are_named_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValueError, match=f"`n` must be an integer <= {MAX_N}"):
         worst_case(MAX_N + 1, 0.5, 0.0, 1.0, 2.0)
-    assert math.isfinite(float(worst_case(10**8, a, b, 0.5, 0.5, log=True)))  # one point: log n
+    # Many nearly equal ripples that the envelope cannot tell apart: a tiny interval in the band
+    # (a lowered cap keeps the test fast; the real one is MAX_BAND_N = 2e5 ripples).
+    monkeypatch.setattr(_worst, "MAX_BAND_N", 2000)
+    with pytest.raises(ValueError, match="nearly equal ripples"):
+        worst_case(10**9, 3.0, 0.9, 0.5, 0.50001)
+    assert MAX_BAND_N == 200_000
 
 
 # ------------------------------------------------------------------------------------------------
