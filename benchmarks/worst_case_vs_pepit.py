@@ -102,6 +102,14 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3, help="SDP solves per point (median)")
     args = parser.parse_args()
 
+    # Informational: step counts no SDP reaches (its size grows like n^2); branch and bound on the
+    # envelope keeps worst_case's cost growing like log n there.
+    a0, b0, mu0, l0 = polyak(args.kappa)
+    for big in (10**4, 10**6, 10**8):
+        seconds = median_time(lambda big=big: worst_case(big, a0, b0, mu0, l0, log=True), 3)
+        print(f"worst_case(n = {big:.0e}, log=True) at Polyak's tuning: {seconds * 1e3:.1f} ms")
+    print()
+
     if importlib.util.find_spec("PEPit") is None or importlib.util.find_spec("cvxpy") is None:
         print("PEPit and cvxpy are not installed (pip install -e '.[pepit]'): nothing to compare.")
         result("worst_case vs PEPit", "SKIP", "PEPit/cvxpy not installed (pip install -e '.[pepit]')")
