@@ -65,9 +65,10 @@ class RhoGrid(Result):
     critical_h : numpy.ndarray
         The curvatures at which critical-damping curves are given (``[h]`` or ``[mu, L]``; empty
         without momentum).
-    critical : tuple of numpy.ndarray
-        For each ``critical_h``: the points ``(alpha, beta)``, shape ``(k, 2)``, of the zero set
-        of :math:`c_1^2 - 4 c_0` inside the axes, segments separated by a row of NaN.
+    critical : numpy.ndarray
+        Shape ``(k, 3)``: rows ``(h, alpha, beta)`` of the zero set of :math:`c_1^2 - 4 c_0` at
+        each ``critical_h`` inside the axes; within one ``h``, segments are separated by a row
+        ``(h, nan, nan)``. :meth:`curve` gives one curvature's points.
     optimum : tuple of float or None
         ``(alpha, beta, rate)`` of :func:`hbtheory.tuning.optimal_parameters` on ``[mu, L]``.
     gfj : numpy.ndarray or None
@@ -90,10 +91,16 @@ class RhoGrid(Result):
     rho: FloatArray
     levels: FloatArray
     critical_h: FloatArray
-    critical: tuple[FloatArray, ...]
+    critical: FloatArray
     optimum: tuple[float, float, float] | None
     gfj: FloatArray | None
     regime: NDArray[np.int8] | None
+
+    def curve(self, h: float) -> FloatArray:
+        """The critical-damping points ``(alpha, beta)`` at curvature ``h`` (one of
+        ``critical_h``), shape ``(k, 2)``, segments separated by rows of NaN."""
+        rows = np.asarray(self.critical)
+        return np.asarray(rows[rows[:, 0] == h, 1:])
 
     @property
     def uses_beta(self) -> bool:
@@ -198,7 +205,7 @@ def _onto_zero_set(disc: Any, pts: FloatArray, da: float, db: float) -> FloatArr
     (in units of the cells, so that both axes count alike). A point whose step would leave its
     cell, or not reduce ``|disc|``, stays where it was."""
     a, b = pts[:, 0].copy(), pts[:, 1].copy()
-    for _ in range(4):
+    for _ in range(8):
         d = disc(a, b)
         ga = (disc(a + 1e-6 * da, b) - disc(a - 1e-6 * da, b)) / 2e-6  # derivative per cell width
         gb = (disc(a, b + 1e-6 * db) - disc(a, b - 1e-6 * db)) / 2e-6
@@ -288,8 +295,8 @@ def rho_grid(
     Examples
     --------
     >>> g = rho_grid(mu=0.01, L=1.0, n=40)
-    >>> g.rho.shape, g.critical_h.tolist()
-    ((40, 40), [0.01, 1.0])
+    >>> g.rho.shape, g.critical_h.tolist(), g.curve(0.01).shape[1]
+    ((40, 40), [0.01, 1.0], 2)
     >>> [round(v, 6) for v in g.optimum]                    # Polyak's tuning for kappa = 100
     [3.305785, 0.669421, 0.818182]
     >>> rho_grid(h=1.0, method="gradient_descent", alpha_range=(0.0, 2.5), n=10).rho.round(3)
@@ -350,7 +357,10 @@ def rho_grid(
 
     ends = [lo_h] if lo_h == hi_h else [lo_h, hi_h]
     crit_h = np.array(ends if m.uses_beta else [], dtype=np.float64)
-    critical = tuple(frozen_array(_critical_lines(m, e, a_range, b_range, n)) for e in crit_h)
+    lines = [_critical_lines(m, float(e), a_range, b_range, n) for e in crit_h]
+    critical = np.concatenate([np.column_stack([np.full(len(pts), e), pts]) for e, pts in zip(crit_h, lines,
+                                                                                              strict=True)]
+                              + [np.empty((0, 3))])
 
     from hbtheory import tuning
 
@@ -374,7 +384,7 @@ def rho_grid(
         rho=frozen_array(rho),
         levels=frozen_array(lv),
         critical_h=frozen_array(crit_h),
-        critical=critical,
+        critical=frozen_array(critical),
         optimum=optimum,
         gfj=None if boundary is None else frozen_array(boundary),
         regime=None if regime is None else frozen_array(regime, dtype=np.int8),

@@ -300,7 +300,8 @@ def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
 def _draw_critical(ax: Axes, grid: RhoGrid) -> None:
     names = (["critical damping"] if grid.critical_h.size == 1
              else [rf"critical damping at $h = {e}$" for e in (r"\mu", "L")])
-    for pts, style, name in zip(grid.critical, ((0, (6.0, 3.0)), (0, (1.5, 2.0))), names, strict=False):
+    for h, style, name in zip(grid.critical_h, ((0, (6.0, 3.0)), (0, (1.5, 2.0))), names, strict=False):
+        pts = grid.curve(float(h))
         if len(pts) < 2:
             continue
         ax.plot(pts[:, 0], pts[:, 1], color="white", linestyle=style, linewidth=1.5, gid=GID_CURVE,
