@@ -189,6 +189,10 @@ def test_a_renamed_nesterov_runs_torchs_nesterov_buffer() -> None:
     for i in range(3):
         torch_run = _torch_sgd(float(alpha[i]), float(beta[i]), 1.0, 60, "nesterov")
         np.testing.assert_array_equal(ours.iterates()[:, i], torch_run)
+    cmp = compare_with_theory(ours, method=mine)  # a user Method cannot be looked up by its name
+    assert cmp.max_rel_error < 1e-9
+    with pytest.raises(ValueError, match="`method` must be the Method named 'my_nag'"):
+        compare_with_theory(ours, method=NESTEROV)
 
 
 def test_general_gamma_runs_where_torch_can_and_refuses_elsewhere() -> None:

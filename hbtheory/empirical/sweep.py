@@ -387,12 +387,15 @@ def _torch_buffer(m: Method, beta: Arr) -> NDArray[np.bool_]:
     return np.asarray(look & ~plain)
 
 
-def compare_with_theory(result: SweepResult) -> SweepComparison:
+def compare_with_theory(result: SweepResult, method: Method | None = None) -> SweepComparison:
     """Compare a sweep's measured rates with :func:`hbtheory.spectral_radius` and report the worst.
 
     Parameters
     ----------
     result : SweepResult
+    method : Method, optional
+        The method the sweep ran, when it is a user-defined :class:`~hbtheory.methods.Method` that
+        its name (``result.method``) cannot be looked up by; it must carry that name.
 
     Returns
     -------
@@ -409,7 +412,10 @@ def compare_with_theory(result: SweepResult) -> SweepComparison:
     """
     if not isinstance(result, SweepResult):
         raise TypeError(f"`result` must be a SweepResult, got {type(result).__name__}")
-    pred = np.asarray(spectral.spectral_radius(result.alpha, result.beta, result.h, result.method), dtype=np.float64)
+    if method is not None and (not isinstance(method, Method) or method.name != result.method):
+        raise ValueError(f"`method` must be the Method named {result.method!r} that the sweep ran, got {method!r}")
+    m = method if method is not None else result.method
+    pred = np.asarray(spectral.spectral_radius(result.alpha, result.beta, result.h, m), dtype=np.float64)
     pred = np.broadcast_to(pred, result.rate.shape)
     meas = result.rate
     both_inf = np.isinf(meas) & (pred >= 1.0)
