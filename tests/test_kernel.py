@@ -252,9 +252,12 @@ def test_spectral_radius_equals_radius_of_characteristic(
 
 
 @pytest.mark.parametrize("name", ALL)
-def test_block_candidates_contain_every_routed_point(rng: np.random.Generator, name: str) -> None:
+def test_block_candidates_contain_every_routed_point(
+    rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
     # The blocks' cheap test keeps a superset of what characteristic's _route reroutes, and the
-    # float64 rho it writes is the same elsewhere.
+    # float64 rho it writes is the same elsewhere. It is a superset of the error_bounds test
+    # (not many more points than that), which the running error bound then narrows further.
     m = get_method(name)
     for a, b, h in (_points(rng, name, 5000), (np.linspace(0.001, 4.0, 300)[:, None], _sr_cases(rng, name)[1][1], 1.0)):
         a, b, h = _kernel._broadcast(a, b, h)
@@ -264,7 +267,26 @@ def test_block_candidates_contain_every_routed_point(rng: np.random.Generator, n
         _, rho, route = _kernel._fast_path(m, a, b, h, False)
         assert not np.any(route.reshape(-1) & ~candidates)
         np.testing.assert_array_equal(out, rho)
-        assert candidates.mean() <= 4 * max(route.mean(), 1e-3)  # and not many more
+        with monkeypatch.context() as patch:
+            patch.setattr(_kernel, "_running_errors", lambda *args: None)
+            _, _, bound_route = _kernel._fast_path(m, a, b, h, False)
+        assert not np.any(bound_route.reshape(-1) & ~candidates)
+        assert route.mean() <= bound_route.mean()
+        assert candidates.mean() <= 4 * max(bound_route.mean(), 1e-3)  # and not many more
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_running_error_bound_contains_the_actual_error(rng: np.random.Generator, name: str) -> None:
+    # The running error bound of c1 and c0 at each point (what lets most points near the curves
+    # and near rho = 0 stay in float64) is >= the actual error against exact rationals.
+    a, b, h = _points(rng, name, 1500)
+    m = get_method(name)
+    e1, e0 = _kernel._running_errors(m, a, b, h)
+    ch = _kernel.float64_characteristic(m, a, b, h)
+    for i in range(a.size):
+        c1, c0, _ = _exact(name, float(a[i]), float(b[i]), float(h[i]))
+        assert abs(Fraction(ch.c1[i]) - c1) <= Fraction(e1[i])
+        assert abs(Fraction(ch.c0[i]) - c0) <= Fraction(e0[i])
 
 
 @pytest.mark.parametrize("name", ["heavy_ball", "gradient_descent"])
@@ -412,18 +434,27 @@ def test_error_bounds_are_attained_up_to_a_small_factor(rng: np.random.Generator
 # ----------------------------------------------------------------------------------------------
 
 
-def test_method_without_error_bounds_routes_every_point(rng: np.random.Generator) -> None:
-    # heavy ball's polynomial as a user would define it, with no error bounds: every point is
-    # recomputed in double-double (exact rationals next to a curve), so rho is faithful everywhere.
+def test_method_without_error_bounds_takes_the_accurate_path(rng: np.random.Generator) -> None:
+    # heavy ball's polynomial as a user would define it, with no error bounds: a point stays in
+    # float64 only where its running error bound certifies it, else it is recomputed in
+    # double-double (exact rationals next to a curve).
     mine = Method("my_hb", "user heavy ball", c1=HEAVY_BALL.c1, c0=HEAVY_BALL.c0)
     assert mine.error_bounds is None and _kernel._rule(mine) is None
     a, b, h = _points(rng, "heavy_ball", 400)
+    # the running error bound is its only certificate: the same points as heavy ball's own
+    # running bound keep float64, no more
     _, _, route = _kernel._fast_path(mine, *_kernel._broadcast(a, b, h), False)
-    assert route.all()
+    _, _, hb_route = _kernel._fast_path(HEAVY_BALL, *_kernel._broadcast(a, b, h), False)
+    assert np.all(hb_route <= route) and route.mean() < 1.0
+    # with an operation the running bound cannot follow, every point is routed
+    divided = Method("my_hb2", "user heavy ball", c1=lambda a, b, h: 1 + b - a * h / 1, c0=HEAVY_BALL.c0)
+    _, _, route_all = _kernel._fast_path(divided, *_kernel._broadcast(a, b, h), False)
+    assert route_all.all()
     rho = _kernel.spectral_radius(mine, a, b, h)
     for i in range(a.size):
         ref = _mp_radius("heavy_ball", float(a[i]), float(b[i]), float(h[i]))
-        assert abs(mpmath.mpf(float(rho[i])) - ref) <= mpmath.mpf(np.spacing(rho[i]))
+        tol = mpmath.mpf(np.spacing(rho[i])) if route[i] else _kernel.ROUTE_TOL * ref
+        assert abs(mpmath.mpf(float(rho[i])) - ref) <= tol
     grid = _kernel.spectral_radius(mine, np.linspace(0.01, 4.0, 90)[:, None], np.linspace(0.0, 0.99, 80), 1.0)
     np.testing.assert_array_equal(grid, _kernel.radius(_kernel.characteristic(mine, *np.meshgrid(
         np.linspace(0.01, 4.0, 90), np.linspace(0.0, 0.99, 80), indexing="ij"), 1.0)))
