@@ -623,15 +623,18 @@ def get_method(method: str | Method) -> Method:
     'Heavy ball (Polyak)'
     >>> get_method("general(gamma=0.25)").c0(1.0, 0.5, 1.0)
     0.25
+    >>> get_method("general(gamma=-0.5)") is general(-0.5)
+    True
     """
     if isinstance(method, Method):
         return method
     if not isinstance(method, str):
         raise TypeError(f"`method` must be a string or a Method, got {type(method).__name__}")
-    key = method.strip().lower().replace("-", "_").replace(" ", "")
+    compact = method.strip().lower().replace(" ", "")
+    key = compact.replace("-", "_")
     if key in METHODS:
         return METHODS[key]
-    match = _GENERAL_NAME.match(key)
+    match = _GENERAL_NAME.match(compact)  # before "-" -> "_": gamma may be negative
     if match:
         try:
             value = float(match.group(1))

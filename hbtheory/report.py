@@ -704,7 +704,8 @@ def empirical_checks(*, device: str = "cpu", quick: bool = False,
     for i, b in enumerate(np.asarray(noise.betas).tolist()):
         se = float(np.asarray(noise.standard_error)[i])
         rows.append(CLAIMS["noise_variance"].check(
-            float(np.asarray(noise.measured)[i]), float(np.asarray(noise.predicted)[i]), cases=int(noise.replicas),
+            float(np.asarray(noise.measured)[i]), float(np.asarray(noise.predicted)[i]),
+            cases=int(np.asarray(noise.samples)[i]),
             tolerance=z * se, subject=f"beta = {b:g}",
             how=f"alpha = {noise.alpha:g}, h = {noise.h:g}, sigma = {noise.sigma:g}, {noise.replicas} replicas; "
             f"measured Var(x) vs predicted; standard error {se:.2g}"))

@@ -22,21 +22,24 @@ from hbtheory.empirical.conventions import (
     ConventionRun,
     DampeningRun,
     NesterovRun,
+    QHMRun,
     chapter_vs_torch,
     dampening_first_step,
     nesterov_vs_matrix,
+    qhm_vs_canonical,
     step_schedule,
 )
 from hbtheory.empirical.fit import GivensLeastSquares, RecurrenceFit, envelope_rate, fit_recurrence, fit_triples
 from hbtheory.empirical.network import ACTIVATIONS, LocalRate, NetworkRun, chapter_network, local_rate
 from hbtheory.empirical.noise import NoiseRun, noise_variance
-from hbtheory.empirical.quadratic import QuadraticRun, random_orthogonal, verify_quadratic
+from hbtheory.empirical.quadratic import STATUSES, QuadraticRun, random_orthogonal, run_status, verify_quadratic
 from hbtheory.empirical.spectra import log_uniform_spectrum, uniform_spectrum
 from hbtheory.empirical.sweep import SweepComparison, SweepResult, compare_with_theory, sweep
 from hbtheory.empirical.twod import ChapterTwoD, TwoDRun, chapter_2d, notes_2d, run_2d
 
 __all__ = [
     "ACTIVATIONS",
+    "STATUSES",
     "TORCH_MISSING",
     "ChapterTwoD",
     "ConventionRun",
@@ -46,6 +49,7 @@ __all__ = [
     "NesterovRun",
     "NetworkRun",
     "NoiseRun",
+    "QHMRun",
     "QuadraticRun",
     "RecurrenceFit",
     "SweepComparison",
@@ -64,10 +68,12 @@ __all__ = [
     "nesterov_vs_matrix",
     "noise_variance",
     "notes_2d",
+    "qhm_vs_canonical",
     "random_orthogonal",
     "require_torch",
     "resolve_device",
     "run_2d",
+    "run_status",
     "step_schedule",
     "sweep",
     "uniform_spectrum",
