@@ -91,6 +91,19 @@ class Problem:
         return out
 
 
+def _inv(G: Arr) -> tuple[Arr, NDArray[np.bool_]]:
+    """Inverses of a stack of matrices that should be positive definite, and where they are."""
+    try:
+        inv0: Arr = np.asarray(np.linalg.inv(G), dtype=np.float64)
+        return inv0, np.ones(G.shape[0], dtype=bool)
+    except np.linalg.LinAlgError:
+        w, V = np.linalg.eigh(G)
+        good = w[:, 0] > 0.0
+        w = np.where(w > 0.0, w, 1.0)
+        inv: Arr = (V / w[:, None, :]) @ np.swapaxes(V, -1, -2)
+        return inv, good
+
+
 def check(prob: Problem, P: Arr, lam: Arr, rho: Arr) -> NDArray[np.bool_]:
     """Whether ``(P, lam)`` is a certificate at ``rho``, evaluated in float64 with a rounding margin.
 
@@ -145,6 +158,7 @@ def feasible(prob: Problem, rho: Arr, *, max_iter: int = 400) -> tuple[NDArray[n
     t0 = np.minimum(np.linalg.eigvalsh(G1)[:, 0], 0.5 / (k + 1) / n) - 1.0
     v[:, -1] = t0
     T = np.full(N, 10.0)
+    inner = np.zeros(N, dtype=np.int64)
     m_bar = m1 + n + k  # barrier parameter
     active = np.arange(N)
     for _ in range(max_iter):
@@ -152,16 +166,19 @@ def feasible(prob: Problem, rho: Arr, *, max_iter: int = 400) -> tuple[NDArray[n
             break
         va, Ta = v[active], T[active]
         F1a = F1[active]
-        G1 = lyap0[active] + np.einsum("nv,nvij->nij", va, F1a)
-        G2 = F20 + np.einsum("nv,vij->nij", va, F2)
+        na = len(active)
+        G1 = lyap0[active] + (va[:, None, :] @ F1a.reshape(na, nv, m1 * m1)).reshape(na, m1, m1)
+        G2 = F20 + (va @ F2.reshape(nv, n * n)).reshape(na, n, n)
         lam = va[:, q : q + k]
         with np.errstate(all="ignore"):
-            W1 = np.linalg.inv(G1)[:, None] @ F1a
-            W2 = np.linalg.inv(G2)[:, None] @ F2[None]
-        na = len(active)
+            G1inv, ok1 = _inv(G1)
+            G2inv, ok2 = _inv(G2)
+            W1 = G1inv[:, None] @ F1a
+            W2 = G2inv[:, None] @ F2[None]
         H = W1.reshape(na, nv, m1 * m1) @ np.swapaxes(W1, -1, -2).reshape(na, nv, m1 * m1).transpose(0, 2, 1)
         H += W2.reshape(na, nv, n * n) @ np.swapaxes(W2, -1, -2).reshape(na, nv, n * n).transpose(0, 2, 1)
-        g = -np.trace(W1, axis1=-2, axis2=-1) - np.trace(W2, axis1=-2, axis2=-1)
+        g = -W1.reshape(na, nv, m1 * m1)[:, :, :: m1 + 1].sum(-1)
+        g -= W2.reshape(na, nv, n * n)[:, :, :: n + 1].sum(-1)
         g[:, q : q + k] -= 1.0 / lam
         idx = np.arange(q, q + k)
         H[:, idx, idx] += 1.0 / (lam * lam)
@@ -172,7 +189,7 @@ def feasible(prob: Problem, rho: Arr, *, max_iter: int = 400) -> tuple[NDArray[n
                 step = -np.linalg.solve(H, g[..., None])[..., 0]
             except np.linalg.LinAlgError:
                 step = np.full_like(g, np.nan)
-        sane = np.all(np.isfinite(step), axis=-1)
+        sane = np.all(np.isfinite(step), axis=-1) & ok1 & ok2
         if not sane.all():  # a point whose barrier broke down (rounding at the boundary) stays undecided
             step[~sane] = 0.0
         dec = np.sqrt(np.maximum(-np.sum(step * g, axis=-1), 0.0))
@@ -181,6 +198,8 @@ def feasible(prob: Problem, rho: Arr, *, max_iter: int = 400) -> tuple[NDArray[n
         v[active] = va
         centred = dec < 0.3
         T[active] = np.where(centred, Ta * 30.0, Ta)
+        inner[active] = np.where(centred, 0, inner[active] + 1)
+        stalled = inner[active] > 30  # Newton no longer converges (rounding at a huge weight): undecided
         t = va[:, -1]
         # decisions
         pos = t > 0.0
@@ -195,7 +214,7 @@ def feasible(prob: Problem, rho: Arr, *, max_iter: int = 400) -> tuple[NDArray[n
             done[np.flatnonzero(pos)[good]] = True
         bound = t + (1.0 + dec) * 1.5 * m_bar / Ta
         done |= centred & (bound < 0.0)
-        done |= (T[active] > 1e13) | ~sane
+        done |= (T[active] > 1e13) | ~sane | stalled
         active = active[~done]
     return ok, P_out, lam_out
 

@@ -186,8 +186,12 @@ def _solve(
             P_best[todo], lam_best[todo] = P[todo], lam[todo]
             lo[todo] = np.minimum(lo[todo], hi[todo])
         todo = todo[hi[todo] - lo[todo] > _RHO_TOL]
+        first = True
         while todo.size:
-            mid = 0.5 * (lo[todo] + hi[todo])
+            # the first probe just above the quadratic floor, which is often the answer (gradient
+            # descent, Triple Momentum, small momentum); then bisection
+            mid = np.minimum(lo[todo] + 0.5 * _RHO_TOL, hi[todo]) if first else 0.5 * (lo[todo] + hi[todo])
+            first = False
             sub = prob.subset(todo)
             ok, P, lam = _lmi.feasible(sub, mid)
             if ok.any():

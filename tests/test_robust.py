@@ -87,8 +87,10 @@ def test_never_below_the_quadratic_rate_and_batch_equals_scalar() -> None:
     assert fin.sum() >= 3
     assert np.all(r[fin] >= quad[fin] * (1 - 4 * np.finfo(float).eps))
     assert np.all(r[fin] < 1.0)
+    # batched and scalar calls run the same solver on different batch sizes, whose vectorised sums
+    # may round differently: equal to the bisection's tolerance, not bit for bit
     for idx in [(0, 0), (1, 2), (2, 3)]:
-        assert certified_rate(a[idx], b[idx], 0.1, 1.0) == r[idx]
+        assert abs(certified_rate(a[idx], b[idx], 0.1, 1.0) - r[idx]) <= RHO_TOL
     assert np.asarray(certified_rate(a[0], b[0], 0.1, 1.0)).shape == (4,)
 
 
