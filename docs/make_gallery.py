@@ -5,7 +5,7 @@
 Every figure is drawn by a function of :mod:`hbtheory.plots` from data computed by the other
 layers. Figures of torch runs are skipped with a message when torch is absent, the PEPit
 comparison when PEPit is absent (an existing PNG is then kept and still listed). Each PNG must stay
-under 150 kB; the script fails otherwise.
+under 150 kB (a larger one is stored with a 256-colour palette); the script fails otherwise.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def _notes_2d() -> Figure:
     from hbtheory import plots
     from hbtheory.empirical import notes_2d
 
-    fig = Figure(figsize=(11.0, 7.5), layout="constrained")
+    fig = Figure(figsize=(10.0, 7.0), layout="constrained")
     FigureCanvasAgg(fig)
     for ax, (eta, beta) in zip(fig.subplots(2, 2).ravel(), [(0.4, 0.0), (0.6, 0.0), (0.6, 0.5), (0.6, 0.25)],
                                strict=True):
@@ -111,7 +111,36 @@ def _decay_curves() -> Figure:
 def _rate_vs_kappa() -> Figure:
     from hbtheory import plots
 
-    return plots.rate_vs_kappa()
+    return plots.rate_vs_kappa(methods=("gradient_descent", "nesterov", "heavy_ball", "triple_momentum"))
+
+
+def _family_maps() -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.patches import Patch
+
+    from hbtheory import plots
+    from hbtheory.grids import rho_grid
+    from hbtheory.methods import get_method
+
+    fig = Figure(figsize=(10.0, 8.2), layout="constrained")
+    FigureCanvasAgg(fig)
+    legend: dict[str, object] = {}
+    for ax, name in zip(fig.subplots(2, 2).ravel(), ("gradient_descent", "heavy_ball", "nesterov", "triple_momentum"),
+                        strict=True):
+        m = get_method(name)
+        grid = rho_grid(mu=1.0 / KAPPA, L=1.0, method=m, n=150)
+        plots.rho_heatmap(grid, ax=ax, title=m.title, legend=False)
+        if grid.optimum is not None:
+            a, b, r = grid.optimum
+            ax.annotate(f"optimum: α = {a:.4g}, β = {b:.4g}, ρ = {r:.4g}", xy=(0.02, 0.04), xycoords="axes fraction",
+                        fontsize=9, bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.85})
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            if not label.startswith(("optimum", "Gradient")):
+                legend.setdefault(label, handle)
+    legend[r"$\rho \geq 1$: divergence"] = Patch(facecolor=plots.DIVERGENT_COLOUR, edgecolor="0.5")
+    fig.legend(list(legend.values()), list(legend), loc="outside lower center", ncols=3, frameon=False)
+    fig.suptitle(f"Worst-case rate over the spectrum [1/κ, 1], κ = {KAPPA:g}, for four members of the family")
+    return fig
 
 
 def _cycle() -> Figure:
@@ -131,13 +160,19 @@ def _pep() -> Figure:
 ENTRIES = [
     Entry("rho_heatmap_heavy_ball", "Heavy ball: worst-case rate over step size and momentum",
           f"The worst rate of heavy ball over every quadratic with spectrum in [1/κ, 1], κ = {KAPPA:g}, with the "
-          "boundary ρ = 1, the critical-damping curves at both ends of the spectrum, Polyak's optimum, and the "
-          "smaller region of Ghadimi, Feyzmahdavian and Johansson where heavy ball converges on every smooth "
-          "strongly convex function (`plots.rho_heatmap(mu=0.01, L=1, gfj=True)`).", None,
+          "boundary ρ = 1, labelled iso-rate contours, the critical-damping curves at both ends of the spectrum, "
+          "Polyak's optimum, and (hatched) the smaller region of Ghadimi, Feyzmahdavian and Johansson where heavy "
+          "ball converges on every smooth strongly convex function (`plots.rho_heatmap(mu=0.01, L=1, gfj=True)`).",
+          None,
           lambda: _heatmap("heavy_ball")),
     Entry("rho_heatmap_nesterov", "Nesterov: worst-case rate over step size and momentum",
           f"The same for Nesterov's method, κ = {KAPPA:g} (`plots.rho_heatmap(mu=0.01, L=1, method=\"nesterov\")`).",
           None, lambda: _heatmap("nesterov")),
+    Entry("family_rate_maps", "The family side by side",
+          f"Gradient descent (its rate against the step size: it has no momentum axis), heavy ball, Nesterov and "
+          f"Triple Momentum on the same spectrum, κ = {KAPPA:g}, each with its optimum "
+          "(`grids.rho_grid` for each method, drawn by `plots.rho_heatmap(grid, ax=...)`; "
+          "`python examples/family.py --out DIR`).", None, _family_maps),
     Entry("universal_map", "The universal map of heavy ball",
           "The spectral radius over (αh, β), one map for every curvature, with its four regions named and the "
           f"optimal tuning for κ = {KAPPA:g} as the segment α*[μ, L] (`plots.universal_map(kappa=100)`).", None,
@@ -148,7 +183,8 @@ ENTRIES = [
           "αh = 2(1 + β) (`plots.eigenvalue_locus`).", None, _locus),
     Entry("chapter_2d_trajectories", "The chapter's two-dimensional comparison",
           "Gradient descent and momentum, each at its optimal tuning, 15 steps of `torch.optim.SGD` on "
-          "x² + 10y² from two starts (`hbtheory.empirical.chapter_2d`, drawn by `plots.trajectories_2d`).",
+          "x² + 10y² from two starts, on equal axes so that the level sets show the conditioning "
+          "(`hbtheory.empirical.chapter_2d`, drawn by `plots.trajectories_2d`).",
           "torch", _chapter_2d),
     Entry("notes_2d_traces", "The notes' traces",
           "The notes' four d2l runs on 0.1x₁² + 2x₂² from (−5, −2): η = 0.4 converges slowly, η = 0.6 diverges "
@@ -165,17 +201,32 @@ ENTRIES = [
           "(1 − ηλ)^t for the notes' curvatures λ = 0.1, 1, 10, 19 at η = 0.1: slow decay, one-step "
           "convergence, and sign-alternating decay (`plots.decay_curves`).", None, _decay_curves),
     Entry("rate_vs_kappa", "Optimal rates against the condition number",
-          "The gap 1 − ρ* and the iterations to 10⁻⁶ of gradient descent, Nesterov and heavy ball at their "
-          "optimal tunings: slopes 1/κ against 1/√κ (`plots.rate_vs_kappa`).", None, _rate_vs_kappa),
+          "The gap 1 − ρ* and the iterations to 10⁻⁶ of gradient descent, Nesterov, heavy ball and Triple "
+          "Momentum at their optimal tunings on quadratics: slopes 1/κ against 1/√κ "
+          "(`plots.rate_vs_kappa(methods=...)`).", None, _rate_vs_kappa),
     Entry("counterexample_cycle", "Heavy ball cycles on a smooth strongly convex function",
           "The Lessard-Recht-Packard function (μ = 1, L = 25): heavy ball at Polyak's tuning falls onto a "
-          "period-3 cycle while Nesterov and gradient descent converge "
+          "period-3 cycle while Nesterov and gradient descent converge; every iterate is in view, the first "
+          "steps of heavy ball included "
           "(`hbtheory.counterexamples.cycle_figure_data`, drawn by `plots.cycle_plot`).", None, _cycle),
     Entry("pep_comparison", "Worst cases beyond quadratics (PEPit)",
           "At Polyak's tuning for κ = 25, the exact worst case of n steps over quadratics (`hbtheory.worst_case`), "
           "PEPit's over quadratics (on it) and PEPit's over every smooth strongly convex function, which grows "
           "(`hbtheory.pep.pep_comparison`, drawn by `plots.pep_plot`).", "PEPit", _pep),
 ]
+
+
+def _save(fig: Figure, path: Path, dpi: float) -> None:
+    """Save ``fig``; a PNG above the size limit (smooth colour maps compress badly) is stored with
+    a 256-colour median-cut palette, Floyd-Steinberg dithered so that gradients show no bands."""
+    fig.savefig(path, dpi=dpi)
+    if path.stat().st_size > MAX_BYTES:
+        from PIL import Image
+
+        with Image.open(path) as image:
+            rgb = image.convert("RGB")
+        palette = rgb.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+        rgb.quantize(palette=palette, dither=Image.Dither.FLOYDSTEINBERG).save(path, optimize=True)
 
 
 def _missing(module: str | None) -> bool:
@@ -201,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
             if not path.exists():
                 continue
         else:
-            entry.make().savefig(path, dpi=args.dpi)
+            _save(entry.make(), path, args.dpi)
             size = path.stat().st_size
             print(f"wrote {path} ({size / 1000:.0f} kB)")
             if size > MAX_BYTES:
