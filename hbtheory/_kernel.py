@@ -254,7 +254,7 @@ def _make_rule(bounds: tuple[bool, float, float]) -> _Rule:
     """The routing constants of a method with these error bounds (see the notes above)."""
     product, k1, k0 = bounds
     if k0:
-        return _Rule(False, product, 0.0, 0.0, bounds)
+        return _Rule(False, product, 0.0, 0.0, bounds)  # see _Superset for the blocks' test
     budget = ROUTE_TOL / EPS - 1.0 - 0.5 * _SLACK
     x = budget / (2.0 * _SLACK**2 * k1 + 0.5 * _SLACK * (1.0 + 4.0 * EPS))  # sigma1 / s at the edge
     theta = 1.001 / (x * x)
@@ -421,6 +421,26 @@ def _running_errors(method: Method, a: Arr, b: Arr, hh: Arr) -> tuple[Arr, Arr] 
     return (_SLACK * np.broadcast_to(f1.lo, shape), _SLACK * np.broadcast_to(f0.lo, shape))
 
 
+def _superset_route(rule: _Rule, a: Arr, b: Arr, hh: Arr, ch: Char, rho: Arr) -> NDArray[np.bool_]:
+    """The test of :class:`_Superset` with ``sigma`` itself (``>= 2``) at every point: contains
+    :func:`_tight_route` and is contained in the blocks' test (which uses ``sigma1 >= sigma``)."""
+    sup = _superset(rule.bounds)
+    c1, c0, disc = ch
+    product, _, _ = rule.bounds
+    with np.errstate(over="ignore", invalid="ignore"):
+        u, ab = np.abs(a * hh), np.abs(b)
+        sigma = np.maximum((1.0 + ab) * (1.0 + u) if product else 1.0 + ab + u, 2.0)
+        sq = np.sqrt(disc)
+        t = np.abs(c1) + sq
+        real_ok = t * (sigma * sup.a + sup.c * t - sup.t * sq) + sigma * sup.b <= 0.0
+        four_c0 = 4.0 * c0
+        complex_ok = disc + sup.tau * four_c0 + sup.tau * sigma * sigma <= 0.0
+        c0_ok = (four_c0 >= sup.kappa * sigma) | (disc > 0.0)
+        route: NDArray[np.bool_] = np.array(~((real_ok | complex_ok) & c0_ok), dtype=bool)
+        _near_one(2.0 * rho, np.empty(rho.shape), np.empty(rho.shape, dtype=bool), route)
+    return route
+
+
 def _route(method: Method, a: Arr, b: Arr, hh: Arr, ch: Char, rho: Arr, exact_disc: bool) -> NDArray[np.bool_]:
     """Points whose float64 ``rho`` (from :func:`_radius_from`) must be recomputed in double-double.
 
@@ -432,7 +452,6 @@ def _route(method: Method, a: Arr, b: Arr, hh: Arr, ch: Char, rho: Arr, exact_di
     :data:`ROUTE_TOL` (the Lucas sequence's phase depends on ``sqrt(-disc)``).
     """
     rule = _rule(method)
-    running = _running_errors(method, a, b, hh)
     route: NDArray[np.bool_]
     if rule is None:
         route = np.ones(rho.shape, dtype=bool)
@@ -443,13 +462,21 @@ def _route(method: Method, a: Arr, b: Arr, hh: Arr, ch: Char, rho: Arr, exact_di
             _window_rule(rule, ch.disc, _inverse_scale(rule, a, b, hh), tmp, tmp_mask, route)
             _near_one(2.0 * rho, tmp, tmp_mask, route)
     else:
-        route = _tight_route(rule.bounds, a, b, hh, ch, rho)
-    if running is not None:
-        route &= _bound_route(*running, ch, rho)
+        route = _superset_route(rule, a, b, hh, ch, rho)
+    # the running error bound decides on the points the error bounds leave (the same decision
+    # whichever points are evaluated together)
+    idx = np.flatnonzero(route)
+    running_all = None
+    if idx.size:
+        flat = [np.ascontiguousarray(x).reshape(-1)[idx] for x in (a, b, hh, ch.c1, ch.c0, ch.disc, rho)]
+        running = _running_errors(method, *flat[:3])
+        if running is not None:
+            route.reshape(-1)[idx] = _bound_route(*running, Char(*flat[3:6]), flat[6])
     if exact_disc:
+        running_all = _running_errors(method, a, b, hh)
         inexact = np.ones(rho.shape, dtype=bool)
         bounds = [] if rule is None else [_sigma(rule.bounds, a, b, hh)]
-        for e1, e0 in [*bounds, *([] if running is None else [running])]:
+        for e1, e0 in [*bounds, *([] if running_all is None else [running_all])]:
             d_disc = _disc_error(e1, e0, ch)
             with np.errstate(divide="ignore", invalid="ignore"):
                 inexact &= ~(d_disc <= ROUTE_TOL * (np.abs(ch.disc) - d_disc))
@@ -700,6 +727,46 @@ def _float_blocks(method: Method, a: Arr, b: Arr, hh: Arr, out: Arr) -> NDArray[
     return np.concatenate(run.found) if run.found else np.empty(0, dtype=np.intp)
 
 
+class _Superset(NamedTuple):
+    """Constants of the blocks' test for an inexact ``c0``: a superset of :func:`_tight_route`.
+
+    With ``K = SLACK k eps`` and a ``sigma1 >= max(sigma, 2)`` (``(1 + max(|beta|, 1))(1 + |alpha h|)``
+    or the sum), the bound of :func:`_tight_route` is certainly within ``ROUTE_TOL`` when
+
+    * real roots (``s = sqrt(disc)``, ``t = |c1| + s``; ``|c1| <= t``, ``c1^2 + disc <= t^2``,
+      ``s <= t``): ``t (sigma1 A + c t - T s) + sigma1 B <= 0`` with ``A = (1 + 2 SLACK) K1``,
+      ``B = 4 SLACK K0``, ``c = SLACK eps / 2``, ``T = ROUTE_TOL - eps`` (this also puts ``disc``
+      beyond its error bound, and excludes a double root picked by ``fmax``);
+    * complex roots: ``disc + tau (4 c0 + sigma1^2) <= 0`` with ``tau = SLACK (K1 + 2 K0 + eps / 2)``
+      (then ``d_disc < |disc|``: ``2 |c1| e1 <= K1 (4 c0 + sigma1^2)``, ``4 e0 <= 2 K0 sigma1^2``,
+      ``c1^2 + |disc| = 4 c0``), and ``4 c0 >= kappa sigma1``, ``kappa = 2 K0 / (ROUTE_TOL - eps / 2)``.
+
+    Every constant carries a factor 1.001 towards routing, far more than the roundings of the
+    test's own evaluation. Points failing both are candidates; :func:`_route` decides on them.
+    """
+
+    a: float
+    b: float
+    c: float
+    t: float
+    tau: float
+    kappa: float
+
+
+@functools.lru_cache(maxsize=64)
+def _superset(bounds: tuple[bool, float, float]) -> _Superset:
+    _, k1, k0 = bounds
+    big_k1, big_k0, m = _SLACK * k1 * EPS, _SLACK * k0 * EPS, 1.001
+    return _Superset(
+        m * (1.0 + 2.0 * _SLACK) * big_k1,
+        m * 4.0 * _SLACK * big_k0,
+        m * _SLACK * EPS / 2.0,
+        (ROUTE_TOL - EPS) / m,
+        m * _SLACK * (big_k1 + 2.0 * big_k0 + EPS / 2.0),
+        m * 2.0 * big_k0 / (ROUTE_TOL - EPS / 2.0),
+    )
+
+
 class _BlockRun:
     """One :func:`_float_blocks` call: operands, reused buffers, and values derived once.
 
@@ -735,6 +802,19 @@ class _BlockRun:
         self.inv_scale: Arr | None = None
         if rule.window and 8 * scale_size <= out.size and self.beta_small:
             self.inv_scale = _inverse_scale(self.rule, a4, b4, h4, True, True)
+        self.sup: tuple[Arr, Arr, Arr, Arr] | None = None
+        if not rule.window:
+            self.s_buf, self.g_buf = np.empty(cap), np.empty(cap)
+            self.sup_small = 8 * scale_size <= out.size and self.beta_small
+            if self.sup_small:
+                self.sup = self.superset_terms(a4, b4, h4)
+
+    def superset_terms(self, a: Any, b: Any, hh: Any) -> tuple[Arr, Arr, Arr, Arr]:
+        """``sigma1 A``, ``sigma1 B``, ``tau sigma1^2`` and ``kappa sigma1`` of :class:`_Superset`."""
+        sup = _superset(self.rule.bounds)
+        sigma1: Arr = np.sqrt(np.reciprocal(_inverse_scale(self.rule, a, b, hh, True, self.beta_small)))
+        sigma1 = np.maximum(sigma1 * (1.0 + 4.0 * EPS), 2.0)
+        return sigma1 * sup.a, sigma1 * sup.b, sup.tau * sigma1 * sigma1, sup.kappa * sigma1
 
     def terms_of(self, c0: Any, rows: int) -> tuple[Any, Any]:
         """``4 c0`` and ``2 sqrt(c0)`` (NaN for ``c0 < 0``, dropped by fmax)."""
@@ -777,15 +857,35 @@ class _BlockRun:
             np.multiply(t, 0.5, out=o)
             _near_one(t, disc, scratch, route)
         else:
-            # inexact c0: the bound of _tight_route itself, per point, in the block
-            tight = Char(*np.broadcast_arrays(c1, c0, disc.copy()))
-            np.sqrt(disc, out=disc)
+            # inexact c0: the superset of _tight_route of _Superset, in place
+            sup = _superset(rule.bounds)
+            if self.sup is None:
+                s_a, s_b, tau_s2, kappa_s = self.superset_terms(ac, bc, hc)
+            else:
+                s_a, s_b, tau_s2, kappa_s = (x[_operand_index(x, index)] for x in self.sup)
+            sq, g = self.s_buf[:n].reshape(bs), self.g_buf[:n].reshape(bs)
+            np.sqrt(disc, out=sq)  # NaN for complex roots: the real test below is then False
             np.abs(c1, out=t)
-            np.add(t, disc, out=t)
+            np.add(t, sq, out=t)
+            np.multiply(t, sup.c, out=g)  # t (sigma1 A + c t - T s) + sigma1 B <= 0
+            np.add(g, s_a, out=g)
+            np.multiply(sq, sup.t, out=sq)
+            np.subtract(g, sq, out=g)
+            np.multiply(g, t, out=g)
+            np.add(g, s_b, out=g)
+            np.less_equal(g, 0.0, out=route)
+            np.multiply(four_c0, sup.tau, out=g)  # disc + tau (4 c0 + sigma1^2) <= 0, 4 c0 >= kappa sigma1
+            np.add(g, tau_s2, out=g)
+            np.add(g, disc, out=g)
+            np.less_equal(g, 0.0, out=scratch)
+            np.logical_or(route, scratch, out=route)  # the real test holds only for disc > 0
+            np.greater_equal(four_c0, kappa_s, out=scratch)
+            np.logical_or(scratch, disc > 0.0, out=scratch)
+            np.logical_and(route, scratch, out=route)
+            np.logical_not(route, out=route)
             np.fmax(t, two_sqrt_c0, out=t)
             np.multiply(t, 0.5, out=o)
-            pa, pb, ph = np.broadcast_arrays(ac, bc, hc, o)[:3]
-            route[...] = _tight_route(rule.bounds, pa, pb, ph, tight, o)
+            _near_one(t, g, scratch, route)
         if route.any():
             self.found.append(np.flatnonzero(route) + offset)
 
