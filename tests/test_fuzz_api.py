@@ -187,7 +187,7 @@ class Real:
 
 
 METHOD_NAMES = [
-    "heavy_ball", "nesterov", "gradient_descent", "triple_momentum", "general(gamma=0.3)", "general(0.5)",
+    "heavy_ball", "nesterov", "gradient_descent", "triple_momentum", "general(gamma=0.3)", "general(-0.5)",
     "Heavy-Ball", " NESTEROV ", "general(gamma=2.0)",
 ]
 BAD_METHODS = [
@@ -384,10 +384,10 @@ def mpf(q: Fraction) -> Any:
     return mp.mpf(q.numerator) / q.denominator
 
 
-def roots(c1: Fraction, c0: Fraction) -> tuple[Any, Any, bool]:
-    """The two roots of ``z^2 - c1 z + c0`` (larger modulus first), 60 digits; and ``disc == 0``."""
+def roots(c1: Fraction, c0: Fraction, dps: int = DPS) -> tuple[Any, Any, bool]:
+    """The two roots of ``z^2 - c1 z + c0`` (larger modulus first), ``dps`` digits; and ``disc == 0``."""
     disc = c1 * c1 - 4 * c0
-    with mp.workdps(DPS):
+    with mp.workdps(dps):
         C1, C0, D = mpf(c1), mpf(c0), mpf(disc)
         if disc >= 0:
             big = (C1 + mp.sign(C1 if c1 != 0 else 1) * mp.sqrt(D)) / 2
@@ -493,7 +493,7 @@ def check_radius(result: Any, v: dict[str, Any]) -> None:
         assert_close(np.asarray(result)[idx], rho_ref(m, p["alpha"], p["beta"], p["h"]), 8 * EPS, f"rho{idx}")
 
 
-@settings(max_examples=250)
+@settings(max_examples=150)
 @given(st.one_of(arguments(SPECTRAL), near_critical()))
 def test_spectral_radius_promise(args: dict[str, Arg]) -> None:
     check_promise(hbtheory.spectral_radius, SPECTRAL, args, check_radius, joint=SPECTRAL_JOINT)
@@ -521,7 +521,7 @@ def check_eigenvalues(result: Any, v: dict[str, Any]) -> None:
                 assert_close(abs(mp.mpc(got) - z[k]) + size, size, 8 * EPS, f"eigenvalue {k} {idx}: {got} vs {z[k]}")
 
 
-@settings(max_examples=150)
+@settings(max_examples=100)
 @given(st.one_of(arguments(SPECTRAL), near_critical()))
 def test_eigenvalues_promise(args: dict[str, Arg]) -> None:
     check_promise(hbtheory.eigenvalues, SPECTRAL, args, check_eigenvalues, joint=SPECTRAL_JOINT)
@@ -552,7 +552,7 @@ def check_matrix(result: Any, v: dict[str, Any]) -> None:
         assert result[idx][1, 0] == 1.0 and result[idx][1, 1] == 0.0
 
 
-@settings(max_examples=120)
+@settings(max_examples=80)
 @given(arguments(SPECTRAL))
 def test_iteration_matrix_promise(args: dict[str, Arg]) -> None:
     # quiet: an entry beyond float64 warns (pinned: test_pinned_iteration_matrix_overflow_warns)
@@ -604,11 +604,30 @@ def check_power_norm(result: Any, v: dict[str, Any]) -> None:
                     assert got >= float(lower) * (1 - tol) or (math.isinf(got) is False and lower < TINY)
 
 
-@settings(max_examples=120)
+@settings(max_examples=80)
 @given(arguments(POWERS))
 def test_power_norm_promise(args: dict[str, Arg]) -> None:
     check_promise(hbtheory.power_norm, POWERS, args, check_power_norm,
                   joint=beta_for(broadcast_joint("alpha", "beta", "h", "t")))
+
+
+def check_gap(result: Any, v: dict[str, Any]) -> None:
+    # 1 - rho "to a few ulps of itself": rho in 700 digits (the exact coefficients of float64
+    # inputs need up to 330, and a gap may be as small as alpha h ~ 1e-600)
+    m = get_method(v["method"])
+    names = ["alpha", "beta", "h"]
+    assert np.shape(result) == shape_of(v, names)
+    for idx, p in each(v, names):
+        big = roots(*coefficients(m, p["alpha"], p["beta"], p["h"]), dps=700)[0]
+        with mp.workdps(700):
+            ref = 1 - abs(big)
+        assert_close(np.asarray(result)[idx], ref, 16 * EPS, f"gap{idx}")
+
+
+@settings(max_examples=100)
+@given(st.one_of(arguments(SPECTRAL), near_critical()))
+def test_spectral_gap_promise(args: dict[str, Arg]) -> None:
+    check_promise(hbtheory.spectral.spectral_gap, SPECTRAL, args, check_gap, joint=SPECTRAL_JOINT)
 
 
 THEOREM1 = {**SPECTRAL, "eps": Real(0.0)}
@@ -643,7 +662,7 @@ def theorem1_allowed(exc: BaseException, v: dict[str, Any]) -> bool:
     return isinstance(exc, ValueError) and named(exc, {"eps", "max_t"})
 
 
-@settings(max_examples=100)
+@settings(max_examples=60)
 @given(arguments(THEOREM1))
 def test_theorem1_constant_promise(args: dict[str, Arg]) -> None:
     v = {n: a.value for n, a in args.items()}
@@ -665,11 +684,10 @@ def _pin(reason: str) -> Any:
     return pytest.mark.xfail(strict=True, reason=reason)
 
 
-@_pin("methods.get_method turns '-' into '_' before parsing, so 'general(-0.5)' is refused, and so is the "
-      "method's own name for any gamma whose repr has a minus sign (general(1e-05).name; from_qhm(5e-324, 5e-324, "
-      "5e-324).method)")
 @pytest.mark.parametrize("gamma", [-0.5, 1e-05, 5e-324])
-def test_pinned_general_negative_gamma_by_name(gamma: float) -> None:
+def test_general_names_with_a_minus_sign_parse(gamma: float) -> None:
+    # found by this fuzz (fixed in 8def228): '-' became '_' before parsing, so general(-0.5) and
+    # the method's own name general(gamma=1e-05) were refused
     m = methods.general(gamma)
     assert get_method(m.name) == m
     assert get_method(f"general({gamma!r})") == m
@@ -777,19 +795,21 @@ def check_worst_rate(result: Any, v: dict[str, Any]) -> None:
                 assert inner <= max(ends) * (1 + 8 * EPS), f"rho({h}) = {inner} > rate {got}"
 
 
-@settings(max_examples=100)
+@settings(max_examples=60)
 @given(wcr_arguments())
 def test_worst_case_rate_promise(args: dict[str, Arg]) -> None:
     check_promise(hbtheory.worst_case_rate, WCR, args, check_worst_rate,
                   joint=all_of(beta_for(broadcast_joint("alpha", "beta", "mu", "L")), interval_joint))
 
 
-def p_polynomial(m: Method, a: float, b: float, n: int) -> list[Fraction]:
-    """Coefficients (in h, lowest first) of P_n(h) = p_{n+1} - c0 p_n, exactly."""
-    A, B = Fraction(a), (Fraction(b) if m.uses_beta else Fraction(0))
+def p_polynomial(m: Method, b: float, n: int) -> list[Fraction]:
+    """Coefficients (in x = alpha h, lowest first) of P_n = p_{n+1} - c0 p_n, exactly. In x the
+    coefficients are of order 1 whatever alpha and [mu, L] are, so the critical points are
+    well-conditioned roots (in h they would span hundreds of decimal orders)."""
+    B = Fraction(b) if m.uses_beta else Fraction(0)
     g = gamma_of(m, b)
-    c1 = [1 + B, -A * (1 + g)]
-    c0 = [B, -A * g]
+    c1 = [1 + B, -(1 + g)]
+    c0 = [B, -g]
 
     def mul(p: list[Fraction], q: list[Fraction]) -> list[Fraction]:
         out = [Fraction(0)] * (len(p) + len(q) - 1)
@@ -812,10 +832,15 @@ def p_polynomial(m: Method, a: float, b: float, n: int) -> list[Fraction]:
 def p_value(m: Method, a: float, b: float, n: int, h: Any) -> Any:
     """P_n(h) by the three-term recurrence in mpmath (``h`` an mpf or float)."""
     with mp.workdps(DPS + 20):
+        return p_of_x(m, b, n, mp.mpf(a) * h)
+
+
+def p_of_x(m: Method, b: float, n: int, x: Any) -> Any:
+    """P_n at x = alpha h (mpmath)."""
+    with mp.workdps(DPS + 20):
         B = mp.mpf(b) if m.uses_beta else mp.mpf(0)
         g = mpf(gamma_of(m, b))
-        ah = mp.mpf(a) * h
-        c1, c0 = 1 + B - ah * (1 + g), B - ah * g
+        c1, c0 = 1 + B - x * (1 + g), B - x * g
         prev, cur = mp.mpf(0), mp.mpf(1)
         for _ in range(n):
             prev, cur = cur, c1 * cur - c0 * prev
@@ -826,28 +851,20 @@ def mp_max_abs_p(m: Method, n: int, a: float, b: float, mu: float, L: float) -> 
     """max |P_n| on [mu, L] in 60 digits: the ends and every real critical point inside."""
     if n == 0:
         return mp.mpf(1)
-    coeffs = p_polynomial(m, a, b, n)
-    M, W = Fraction(mu), Fraction(L) - Fraction(mu)
-    # substitute h = mu + W s, s in [0, 1]: q(s) = sum_k c_k (mu + W s)^k, exactly
-    q = [Fraction(0)] * len(coeffs)
-    for k, c in enumerate(coeffs):
-        for j in range(k + 1):
-            q[j] += c * math.comb(k, j) * M ** (k - j) * W**j
+    q = p_polynomial(m, b, n)
     with mp.workdps(DPS):
-        def value(s: Any) -> Any:
-            return abs(p_value(m, a, b, n, mpf(M) + mpf(W) * s))
+        lo, hi = mp.mpf(a) * mu, mp.mpf(a) * L  # the interval in x = alpha h
 
-        best = max(value(mp.mpf(0)), value(mp.mpf(1)))
+        def value(x: Any) -> Any:
+            return abs(p_of_x(m, b, n, x))
+
+        best = max(value(lo), value(hi))
         deriv = [mpf(j * q[j]) for j in range(len(q) - 1, 0, -1)]  # highest first
         while len(deriv) > 1 and deriv[0] == 0:
             deriv.pop(0)
-        if len(deriv) >= 2 and W != 0:
-            try:
-                crit = mp.polyroots(deriv, maxsteps=400, extraprec=400)
-            except mp.libmp.libhyper.NoConvergence:  # pragma: no cover - fall back to a grid
-                crit = [mp.mpf(k) / 4096 for k in range(4097)]
-            for z in crit:
-                if abs(mp.im(z)) <= mp.mpf(10) ** (-DPS // 3) * (1 + abs(z)) and 0 <= mp.re(z) <= 1:
+        if len(deriv) >= 2 and hi > lo:
+            for z in mp.polyroots(deriv, maxsteps=200, extraprec=100):
+                if abs(mp.im(z)) <= mp.mpf(10) ** (-DPS // 3) * (1 + abs(z)) and lo <= mp.re(z) <= hi:
                     best = max(best, value(mp.re(z)))
         return best
 
@@ -925,7 +942,7 @@ def check_worst_case(result: Any, v: dict[str, Any], log: bool) -> None:
             assert got <= float(hi) * (1 + tol) + TINY or hi > MAXF, f"{got} > upper bound {mp.nstr(hi, 17)}"
 
 
-@settings(max_examples=100)
+@settings(max_examples=60)
 @given(worst_arguments(), st.booleans())
 def test_worst_case_promise(args: dict[str, Arg], log: bool) -> None:
     check_promise(hbtheory.worst_case, WORST, args, lambda r, vals: check_worst_case(r, vals, log),
@@ -964,7 +981,7 @@ def test_worst_case_huge_alpha_L(n: int, alpha: float, beta: float, mu: float, L
 # ------------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=80)
+@settings(max_examples=40)
 @given(arguments({"beta": Real(0.0, 1.0, hi_open=True)}))
 def test_amplification_promise(args: dict[str, Arg]) -> None:
     def check(result: Any, v: dict[str, Any]) -> None:
@@ -1001,7 +1018,7 @@ def check_velocity(result: Any, v: dict[str, Any]) -> None:
         assert_close(np.asarray(result)[idx], ref, 16 * EPS, f"v_{t} at {p}")
 
 
-@settings(max_examples=100)
+@settings(max_examples=60)
 @given(velocity_arguments())
 def test_velocity_transient_promise(args: dict[str, Arg]) -> None:
     # overflow of alpha * g * window warns (pinned below: test_pinned_velocity_overflow_warns)
@@ -1067,7 +1084,7 @@ def tiny_product(v: dict[str, Any]) -> bool:
         return bool(np.any((la + lh < -290) & np.isfinite(la) & np.isfinite(lh)))
 
 
-@settings(max_examples=100)
+@settings(max_examples=60)
 @given(noise_arguments())
 def test_stationary_variance_promise(args: dict[str, Arg]) -> None:
     v = {n: a.value for n, a in args.items()}
@@ -1141,7 +1158,7 @@ def check_torch(c: Any, v: dict[str, Any]) -> None:
         assert_product(c.alpha, lr, 1 - mp.mpf(damp), "lr (1 - dampening)")
 
 
-@settings(max_examples=100)
+@settings(max_examples=60)
 @given(arguments(TORCH, arrays=False))
 def test_from_torch_promise(args: dict[str, Arg]) -> None:
     check_promise(hbtheory.from_torch, TORCH, args, check_torch, joint=torch_joint, allowed=underflow_refusal)
@@ -1153,7 +1170,7 @@ def test_from_torch_promise(args: dict[str, Arg]) -> None:
      (hbtheory.from_d2l, ("eta", "beta")), (hbtheory.from_ema, ("eta", "beta"))],
     ids=["chapter", "keras", "d2l", "ema"],
 )
-@settings(max_examples=40)
+@settings(max_examples=25)
 @given(data=st.data())
 def test_convention_maps_promise(f: Callable[..., Any], names: tuple[str, str], data: Any) -> None:
     kinds = {names[0]: LR, names[1]: MOMENTUM}
@@ -1182,19 +1199,19 @@ def check_qhm(c: Any, v: dict[str, Any]) -> None:
     if nu == 0 or m == 0:  # theta_{t+1} = theta_t - lr grad: gradient descent (the buffer's mode m decouples)
         assert (c.method, c.alpha, c.beta, c.exact) == ("gradient_descent", float(lr), 0.0, True)
         return
-    if "-" in c.method:
-        return  # a gamma like 1e-05 in the name: get_method cannot parse it (pinned above)
     method = get_method(c.method)
     A, B = Fraction(c.alpha), Fraction(c.beta)
     g = gamma_of(method, c.beta)
     canonical = (1 + B, A * (1 + g), B, A * g)  # c1 = [0] - [1] h, c0 = [2] - [3] h
     qhm = (1 + m, lr * (1 - nu * m), m, lr * m * (1 - nu))
     for k, (x, y) in enumerate(zip(canonical, qhm, strict=True)):
-        assert abs(x - y) <= 4 * EPS * abs(y) + Fraction(5e-324), f"coefficient {k}: {float(x)!r} vs {float(y)!r}"
+        # gamma is a float64: a subnormal gamma carries an absolute error of 5e-324, times alpha
+        slack = Fraction(5e-324) * (1 + A)
+        assert abs(x - y) <= 4 * EPS * abs(y) + slack, f"coefficient {k}: {float(x)!r} vs {float(y)!r}"
     assert c.exact == (nu == 1 or nu == 0 or m == 0)
 
 
-@settings(max_examples=100)
+@settings(max_examples=60)
 @given(arguments(QHM, arrays=False))
 def test_from_qhm_promise(args: dict[str, Arg]) -> None:
     check_promise(hbtheory.from_qhm, QHM, args, check_qhm, allowed=underflow_refusal)
@@ -1217,7 +1234,7 @@ def check_coefficients(m: Method, a: float, b: float, h: float) -> None:
             assert abs(Fraction(x) - exact) <= 4 * (1 + g) * EPS * sigma, (m, x, float(exact))
 
 
-@settings(max_examples=150)
+@settings(max_examples=100)
 @given(st.one_of(st.sampled_from(METHOD_NAMES + BAD_METHODS), st.text(max_size=20),
                  st.floats().map(lambda g: f"general(gamma={g!r})"), st.floats().map(lambda g: f"GENERAL({g})")))
 def test_get_method_promise(name: Any) -> None:
@@ -1232,14 +1249,13 @@ def test_get_method_promise(name: Any) -> None:
     check_coefficients(m, 0.5, 0.25, 1.0)
 
 
-@settings(max_examples=80)
+@settings(max_examples=40)
 @given(arguments({"gamma": Real(scalar=True)}, arrays=False))
 def test_general_promise(args: dict[str, Arg]) -> None:
     def check(m: Any, v: dict[str, Any]) -> None:
         g = float(v["gamma"]) + 0.0
         assert m.name == f"general(gamma={g!r})"
-        if "-" not in m.name:  # pinned: get_method cannot parse a minus sign
-            assert get_method(m.name) == m
+        assert get_method(m.name) == m
         check_coefficients(m, 0.5, 0.25, 3.0)
 
     check_promise(hbtheory.general, {"gamma": Real(scalar=True)}, args, check)
@@ -1260,7 +1276,7 @@ def lrp_exact(x: Fraction) -> tuple[Fraction, Fraction]:
     return 25 * x * x / 2 - 24 * x + 36, 25 * x - 24
 
 
-@settings(max_examples=80)
+@settings(max_examples=50)
 @given(arguments({"x": H}))
 def test_lrp_value_and_gradient_promise(args: dict[str, Arg]) -> None:
     def check(which: int) -> Callable[[Any, dict[str, Any]], None]:
@@ -1287,7 +1303,7 @@ def test_lrp_value_and_gradient_promise(args: dict[str, Arg]) -> None:
     check_promise(quiet(cx.lrp_gradient), {"x": H}, args, check(1))
 
 
-@settings(max_examples=60)
+@settings(max_examples=40)
 @given(st.one_of(st.fractions(), st.integers(-(10**30), 10**30), st.sampled_from(WILD).map(lambda a: a.value)))
 def test_lrp_gradient_exact_promise(x: Any) -> None:
     g, exc = outcome(cx.lrp_gradient_exact, x)
@@ -1309,7 +1325,7 @@ def periodic_run(draw: Any) -> tuple[np.ndarray, int]:
     return np.array(transient + base * cycles), period
 
 
-@settings(max_examples=60)
+@settings(max_examples=40)
 @given(periodic_run())
 def test_find_cycle_finds_the_smallest_period(run: tuple[np.ndarray, int]) -> None:
     xs, period = run
@@ -1318,7 +1334,7 @@ def test_find_cycle_finds_the_smallest_period(run: tuple[np.ndarray, int]) -> No
     assert sorted(np.asarray(c.points).tolist()) == sorted(xs[-period:].tolist())
 
 
-@settings(max_examples=80)
+@settings(max_examples=60)
 @given(st.one_of(st.sampled_from(WILD).map(lambda a: a.value),
                  st.lists(st.one_of(st.floats(), st.booleans(), st.none(), st.complex_numbers()), min_size=3,
                           max_size=8)))
@@ -1391,3 +1407,51 @@ def test_pinned_theorem1_overflow_warns() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert hbtheory.theorem1_constant(4.49423283715579e307, 0.0, -2.0) == 1.0
+
+
+@settings(max_examples=40)
+@given(arguments({"x": H}))
+def test_lrp_curvature_promise(args: dict[str, Arg]) -> None:
+    from hbtheory.lrp import lrp_curvature
+
+    def check(result: Any, v: dict[str, Any]) -> None:
+        for idx, p in each(v, ["x"]):  # f'' = 1 on [1, 2), 25 elsewhere
+            assert np.asarray(result)[idx] == (1.0 if 1.0 <= p["x"] < 2.0 else 25.0), (p, result)
+
+    check_promise(lrp_curvature, {"x": H}, args, check)
+
+
+ITERATE = {"x0": Real(scalar=True), "alpha": Real(0.0, lo_open=True, scalar=True), "beta": Real(0.0, 1.0, scalar=True),
+           "steps": Real(1, integer=True), "method": METHOD}
+
+
+@settings(max_examples=60)
+@given(arguments(ITERATE, arrays=False))
+def test_iterate_promise(args: dict[str, Arg]) -> None:
+    steps = args["steps"].real
+    if steps is not None and steps.ndim == 0 and np.isfinite(steps) and steps > 10**5:
+        return  # pinned: test_pinned_iterate_huge_steps
+
+    def check(xs: Any, v: dict[str, Any]) -> None:
+        x0, a = float(v["x0"]), float(v["alpha"])
+        assert xs[0] == x0 and 2 <= len(xs) <= int(float(v["steps"])) + 1 and not np.isnan(xs).any()
+        # the first step from rest (x_{-1} = x0), exactly: x1 = x0 - alpha f'(x0) for every member
+        # (the look-ahead point is x0 itself), rounded a few times
+        if abs(x0) < 1e150 and a * 25 * abs(x0) < 1e300:
+            x1 = Fraction(x0) - Fraction(a) * lrp_exact(Fraction(x0))[1]
+            scale = abs(Fraction(x0)) + Fraction(a) * (25 * abs(Fraction(x0)) + 24)
+            assert abs(Fraction(float(xs[1])) - x1) <= 8 * EPS * scale + 4 * Fraction(5e-324), (xs[1], float(x1))
+
+    check_promise(quiet(cx.iterate), ITERATE, args, check, joint=beta_for(), allowed=steps_cap)
+
+
+def steps_cap(exc: BaseException, v: dict[str, Any]) -> bool:
+    return named(exc, {"steps", "diverge_at", "x0"})
+
+
+@_pin("runs.iterate allocates (steps + 1) floats up front: steps = 2**53 raises MemoryError (64 PiB) instead of a "
+      "named error; steps = 1e9 would run for minutes")
+def test_pinned_iterate_huge_steps() -> None:
+    with pytest.raises(ValueError) as info:
+        cx.iterate(0.0, 0.1, 0.0, 2**53)
+    assert named(info.value, {"steps"})
