@@ -678,9 +678,11 @@ def spectral_radius(method: Method, alpha: Any, beta: Any, h: Any) -> Arr:
     if not moderate:  # overflow checks and the huge-|c1| formula live on the general path
         return radius(characteristic(method, a, b, hh))
     out = np.empty(shape, dtype=np.float64)
-    candidates = _float_blocks(method, a, b, hh, out)
-    if candidates.size:
-        flat = out.reshape(-1)
+    found = _float_blocks(method, a, b, hh, out)
+    flat = out.reshape(-1)
+    # the candidates in chunks of _BLOCK points: the routing's temporaries stay block-sized
+    for lo in range(0, found.size, _BLOCK):
+        candidates = found[lo : lo + _BLOCK]
         where = np.unravel_index(candidates, shape)
         pa, pb, ph = np.broadcast_arrays(*(_gather(x, where) for x in (a, b, hh)), candidates)[:3]
         route = _route(method, pa, pb, ph, _float_coefficients(method, pa, pb, ph), flat[candidates], False)
