@@ -139,13 +139,23 @@ def _pair(value: Any, name: str, low: float, high: float) -> tuple[float, float]
     return lo, hi
 
 
-def _count(value: Any, name: str, low: int, high: int) -> int:
+def _count(value: Any, name: str, low: int, high: int = 2**62) -> int:
     if isinstance(value, (list, tuple)) or np.ndim(value) != 0:
         raise TypeError(f"`{name}` must be a single integer, got an array of shape {np.shape(value)}")
     count = int(as_int(value, name, low=low))
     if count > high:
         raise ValueError(f"`{name}` must be an integer in [{low}, {high}], got {count}")
     return count
+
+
+def _levels(levels: Any) -> FloatArray:
+    """Iso-rate levels: a 1-D sequence of rates in ``(0, 1)``, sorted and without repeats."""
+    from hbtheory._validation import as_real
+
+    arr = as_real(levels, "levels", low=0.0, high=1.0, low_open=True, high_open=True)
+    if arr.ndim != 1:
+        raise ValueError(f"`levels` must be a 1-D sequence of rates, got shape {arr.shape}")
+    return np.unique(arr)
 
 
 def _nice_step(span: float) -> float:
@@ -348,12 +358,7 @@ def rho_grid(
     alpha = _centres(*a_range, n)
     rho = rate(alpha, beta)
 
-    if levels is None:
-        lv = _default_levels(rho)
-    else:
-        from hbtheory._validation import as_real
-
-        lv = np.unique(as_real(levels, "levels", low=0.0, high=1.0, low_open=True, high_open=True).ravel())
+    lv = _default_levels(rho) if levels is None else _levels(levels)
 
     ends = [lo_h] if lo_h == hi_h else [lo_h, hi_h]
     crit_h = np.array(ends if m.uses_beta else [], dtype=np.float64)

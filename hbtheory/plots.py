@@ -45,8 +45,9 @@ from matplotlib.ticker import MaxNLocator
 from numpy.typing import ArrayLike, NDArray
 
 from hbtheory import spectral
-from hbtheory._validation import FloatArray, as_int, as_real, as_scalar
-from hbtheory.grids import _nice_step
+from hbtheory._validation import FloatArray, as_real, as_scalar
+from hbtheory.grids import _count, _levels, _nice_step
+from hbtheory.grids import _pair as _interval
 from hbtheory.methods import Method, get_method
 
 if TYPE_CHECKING:
@@ -100,39 +101,12 @@ _OUTLINE = [pe.withStroke(linewidth=2.5, foreground="0.1")]
 # --------------------------------------------------------------------------------------------
 
 
-def _count(value: Any, name: str, low: int) -> int:
-    if isinstance(value, (list, tuple)) or np.ndim(value) != 0:
-        raise TypeError(f"`{name}` must be a single integer, got an array of shape {np.shape(value)}")
-    return int(as_int(value, name, low=low))
-
-
 def _finite_1d(value: Any, name: str, *, low: float | None = None, low_open: bool = False,
                min_len: int = 1) -> FloatArray:
     arr = as_real(value, name, low=low, low_open=low_open)
     if arr.ndim != 1 or arr.size < min_len:
         raise ValueError(f"`{name}` must be a 1-D array of at least {min_len} value(s), got shape {arr.shape}")
     return arr
-
-
-def _interval(value: Any, name: str, low: float, high: float) -> tuple[float, float]:
-    try:
-        lo, hi = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise TypeError(f"`{name}` must be a pair (low, high) of real numbers, got {value!r}") from None
-    as_scalar(lo, f"{name}[0]", low=low, high=high)
-    as_scalar(hi, f"{name}[1]", low=low, high=high)
-    if not lo < hi:
-        raise ValueError(f"`{name}` must satisfy low < high, got {value!r}")
-    return lo, hi
-
-
-def _levels(levels: Any) -> list[float] | None:
-    if levels is None:
-        return None
-    arr = as_real(levels, "levels", low=0.0)
-    if arr.ndim != 1:
-        raise ValueError(f"`levels` must be a 1-D sequence of rates, got shape {arr.shape}")
-    return [float(v) for v in np.unique(arr)]
 
 
 def _colormap(cmap: str | Colormap) -> Colormap:
@@ -211,7 +185,7 @@ GFJ_COLOUR = "#ff3366"
 
 
 def _rate_image(ax: Axes, fig: Figure, grid: RhoGrid, cmap: Colormap, vmin: float | None,
-                levels: Sequence[float] | None, cbar_label: str) -> list[Artist]:
+                levels: Sequence[float] | FloatArray | None, cbar_label: str) -> list[Artist]:
     """Draw ``grid.rho`` as an image: colour map on ``[vmin, 1)``, grey where ``rho >= 1``, the
     ``rho = 1`` boundary and the iso-rate levels as contours. Returns extra legend handles."""
     x, y, rho = np.asarray(grid.alpha), np.asarray(grid.beta), np.asarray(grid.rho)
@@ -449,7 +423,6 @@ def rho_heatmap(
             raise TypeError(f"`{flag_name}` must be a bool, got {type(flag).__name__}")
     cm = _colormap(cmap)
     title = _title(title)
-    levels = _levels(levels)
     if vmin is not None:
         vmin = as_scalar(vmin, "vmin", low=0.0, high=1.0, high_open=True)
     data = _as_grid(grid, {"h": h, "mu": mu, "L": L, "method": method, "alpha_max": alpha_max,
@@ -463,9 +436,9 @@ def rho_heatmap(
             if alpha_range is not None:
                 raise ValueError("give `alpha_max` or `alpha_range`, not both")
             alpha_range = (0.0, as_scalar(alpha_max, "alpha_max", low=0.0, low_open=True))
-        data = rho_grid(h, mu=mu, L=L, method=m, alpha_range=alpha_range,
-                        beta_range=beta_range if m.uses_beta or beta_range is not None else None,
+        data = rho_grid(h, mu=mu, L=L, method=m, alpha_range=alpha_range, beta_range=beta_range,
                         n=400 if n is None else n, levels=levels, gfj=gfj)
+        levels = None  # the grid's
     elif gfj and data.gfj is None:
         raise ValueError("`gfj=True` but the grid has no GFJ region (rho_grid(..., gfj=True), on [mu, L], "
                          "for a method the theorem is about)")
@@ -480,7 +453,7 @@ def rho_heatmap(
                          f"κ = {_fmt(data.L / data.mu)}")
     b0, b1 = data.beta_range
     if data.uses_beta:
-        extra = _rate_image(axes, fig, data, cm, vmin, levels, label)
+        extra = _rate_image(axes, fig, data, cm, vmin, None if levels is None else _levels(levels), label)
         _draw_critical(axes, data)
         if gfj:
             _draw_gfj(axes, data)
@@ -575,7 +548,6 @@ def universal_map(
     cm = _colormap(cmap)
     title = _title(title)
     vmin = 0.0 if vmin is None else as_scalar(vmin, "vmin", low=0.0, high=1.0, high_open=True)
-    levels = _levels(levels)
     if kappa is not None:
         kappa = as_scalar(kappa, "kappa", low=1.0)
     x_range = None if x_max is None else (0.0, as_scalar(x_max, "x_max", low=0.0, low_open=True))
@@ -584,7 +556,7 @@ def universal_map(
 
     fig, axes = _axes(ax, (7.0, 5.6))
     if data.uses_beta:
-        extra = _rate_image(axes, fig, data, cm, vmin, levels, r"$\rho(A)$")
+        extra = _rate_image(axes, fig, data, cm, vmin, None, r"$\rho(A)$")
         _draw_critical(axes, data)
         axes.set_ylabel(r"momentum $\beta$")
     else:

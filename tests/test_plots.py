@@ -834,7 +834,8 @@ def test_every_plot_that_takes_a_method_works_for_every_member(method: str, tmp_
                         else spectral.worst_case_rate(a, 0.0, 0.05, 1.0, method=m))
             np.testing.assert_array_equal(rho, expected)
             assert not ax.images and len(fig.axes) == 1
-    fig = plots.universal_map(method=method, n=24, kappa=10.0)
+    # (the optimal-tuning segment needs a tuning: numeric for a method without a closed form, 2 s)
+    fig = plots.universal_map(method=method, n=24, kappa=10.0 if m.closed_form is not None else None)
     _png(fig, tmp_path / "universal.png")
     labels = {t.get_text().replace("\n", " ") for t in fig.axes[0].texts if t.get_gid() == plots.GID_REGION}
     assert "divergence" in labels and "monotonic decrease" in labels
@@ -842,7 +843,7 @@ def test_every_plot_that_takes_a_method_works_for_every_member(method: str, tmp_
     fig = plots.eigenvalue_locus(np.linspace(0.05, 3.0, 30), beta, 1.0, method=method)
     _png(fig, tmp_path / "locus.png")
     assert all(np.isfinite(sc.get_offsets()).all() for sc in fig.axes[0].collections)
-    fig = plots.rate_vs_kappa([4.0, 40.0], methods=[method])
+    fig = plots.rate_vs_kappa([40.0], methods=[method])
     _png(fig, tmp_path / "rates.png")
     assert all(np.isfinite(line.get_ydata()).all() for a in fig.axes for line in a.get_lines())
 
