@@ -195,8 +195,13 @@ def as_int(value: Any, name: str, *, low: int = 0) -> NDArray[np.int64]:
 
 def as_scalar(value: Any, name: str, **bounds: Any) -> float:
     """Validate a parameter that must be a single real number and return it as a float."""
-    if isinstance(value, (list, tuple)) or np.ndim(value) != 0:
-        raise TypeError(f"`{name}` must be a single real number, got an array of shape {np.shape(value)}")
+    try:
+        shape: tuple[int, ...] | None = np.shape(value)
+    except ValueError:  # a ragged nesting has no shape
+        shape = None
+    if isinstance(value, (list, tuple)) or shape != ():
+        what = "a ragged nested sequence" if shape is None else f"an array of shape {shape}"
+        raise TypeError(f"`{name}` must be a single real number, got {what}")
     return float(as_real(value, name, **bounds))
 
 

@@ -152,3 +152,16 @@ def test_as_int_refuses_integers_beyond_int64_instead_of_wrapping(value: object)
         as_int(value, "n")
     assert as_int(2**63 - 1, "n") == 2**63 - 1
     assert as_int(2.0**62, "n") == 2**62
+
+
+_NOT_REAL = [True, np.False_, None, "0.5", b"1", 1 + 0j, np.complex64(0.5), {}, object(), {0.5},
+             [0.5, True], [[1.0], [2.0, 3.0]], np.array(["a"]), np.array([0.5], dtype=object), np.array([1 + 1j])]
+
+
+@pytest.mark.parametrize("value", _NOT_REAL, ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize("helper", [as_real, as_int, as_scalar], ids=["as_real", "as_int", "as_scalar"])
+def test_every_non_real_is_a_type_error_naming_the_parameter(helper: object, value: object) -> None:
+    # booleans, complex numbers (even with zero imaginary part), None, strings, containers and
+    # object arrays: TypeError, never a silent conversion, never another exception type
+    with pytest.raises(TypeError, match="`kappa`"):
+        helper(value, "kappa")  # type: ignore[operator]
