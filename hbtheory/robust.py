@@ -62,15 +62,21 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hbtheory import _lmi
+from hbtheory._cycles_gtd import CycleWitness, cycle_margin, cycle_witness
 from hbtheory._result import Result, frozen_array
 from hbtheory._validation import as_real, check_interval, finish
 from hbtheory.methods import Method, get_method
 
 __all__ = [
     "IQCS",
+    "CycleWitness",
     "RateCertificate",
+    "RobustTuning",
     "certified_rate",
+    "cycle_margin",
+    "cycle_witness",
     "rate_certificate",
+    "robust_optimal_parameters",
 ]
 
 Arr = NDArray[np.float64]
@@ -390,4 +396,125 @@ def rate_certificate(
     return RateCertificate(
         m.name, float(alpha), float(beta), float(mu), float(L), iqc, rate, frozen_array(P), frozen_array(lam),
         frozen_array(T), float(math.sqrt(ev[-1] / ev[0])), top,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class RobustTuning(Result):
+    r"""The parameters of a method that minimise its certified rate (see :func:`robust_optimal_parameters`).
+
+    Attributes
+    ----------
+    method : str
+    mu, L, kappa : float
+    alpha, beta : float
+        The best parameters found.
+    rate : float
+        Their certified rate (sector + off-by-one IQC).
+    quadratic_rate : float
+        Their worst rate on quadratics (a lower bound of any rate on :math:`F(\mu, L)`).
+    triple_momentum_rate : float
+        :math:`1 - 1/\sqrt\kappa`, the best known rate on :math:`F(\mu, L)` over the family
+        (Triple Momentum, Van Scoy, Freeman and Lynch 2018).
+    evaluations : int
+        Number of certified rates computed by the search.
+    """
+
+    method: str
+    mu: float
+    L: float
+    kappa: float
+    alpha: float
+    beta: float
+    rate: float
+    quadratic_rate: float
+    triple_momentum_rate: float
+    evaluations: int
+
+
+def robust_optimal_parameters(
+    kappa: float | None = None,
+    *,
+    mu: float | None = None,
+    L: float | None = None,
+    method: str | Method = "heavy_ball",
+    grid: int = 13,
+    levels: int = 8,
+) -> RobustTuning:
+    r"""The ``(alpha, beta)`` with the smallest certified rate on :math:`F(\mu, L)`, by a zooming grid search.
+
+    Each level evaluates :func:`certified_rate` (sector + off-by-one) on a ``grid x grid`` grid in one
+    batched call, centred on the best point so far, and shrinks the grid 4 times. The first level
+    covers :math:`\alpha L \in (0, 2.2]`, :math:`\beta \in [0, 0.99]` (:math:`\beta = 0` for gradient
+    descent). The certified-rate landscape has kinks, so the result is the best point found, each
+    value a checked certificate; it is an upper bound of the true robust optimum of the IQC analysis.
+
+    Parameters
+    ----------
+    kappa : float, optional
+        Condition number ``>= 1`` (``mu = 1/kappa``, ``L = 1``); or give ``mu`` and ``L``.
+    mu, L : float, optional, keyword-only
+    method : str or Method, optional, keyword-only
+    grid : int, optional, keyword-only
+        Points per axis and level (``>= 3``).
+    levels : int, optional, keyword-only
+        Zoom levels (``>= 1``).
+
+    Returns
+    -------
+    RobustTuning
+
+    Raises
+    ------
+    ValueError
+        For a bad ``kappa``/``mu``/``L`` combination or ``grid``/``levels`` out of range.
+
+    Examples
+    --------
+    >>> t = robust_optimal_parameters(10.0, grid=7, levels=3)
+    >>> bool(t.triple_momentum_rate <= t.rate < 0.85), round(t.triple_momentum_rate, 4)
+    (True, 0.6838)
+    """
+    if kappa is not None:
+        if mu is not None or L is not None:
+            raise ValueError("give either `kappa` or both `mu` and `L`, not both")
+        k = float(as_real(kappa, "kappa", low=1.0))
+        mu_f, L_f = 1.0 / k, 1.0
+    else:
+        if mu is None or L is None:
+            raise ValueError("give `kappa`, or both `mu` and `L`")
+        mu_a, L_a = check_interval(mu, L)
+        if mu_a.ndim or L_a.ndim:
+            raise TypeError("`mu` and `L` must be single real numbers")
+        mu_f, L_f = float(mu_a), float(L_a)
+    if not (isinstance(grid, int) and grid >= 3):
+        raise ValueError(f"`grid` must be an integer >= 3, got {grid!r}")
+    if not (isinstance(levels, int) and levels >= 1):
+        raise ValueError(f"`levels` must be an integer >= 1, got {levels!r}")
+    m = get_method(method)
+    q = mu_f / L_f
+    a_lo, a_hi, b_lo, b_hi = 0.01, 2.2, 0.0, 0.99 if m.uses_beta else 0.0
+    best_a, best_b, best_r = math.nan, 0.0, math.inf
+    evaluations = 0
+    for _ in range(levels):
+        a_axis = np.linspace(a_lo, a_hi, grid)
+        b_axis = np.linspace(b_lo, b_hi, grid) if m.uses_beta else np.zeros(1)
+        A, Bm = np.meshgrid(a_axis, b_axis, indexing="ij")
+        r = np.asarray(certified_rate(A, Bm, q, 1.0, method=m))
+        evaluations += r.size
+        i = int(np.argmin(r))
+        if r.flat[i] < best_r:
+            best_a, best_b, best_r = float(A.flat[i]), float(Bm.flat[i]), float(r.flat[i])
+        if not math.isfinite(best_r):
+            break
+        da, db = (a_hi - a_lo) / 4, (b_hi - b_lo) / 4
+        a_lo, a_hi = max(best_a - da, 1e-6), best_a + da
+        if m.uses_beta:
+            b_lo, b_hi = max(best_b - db, -0.99), min(best_b + db, 0.999)
+    quad = math.inf
+    if math.isfinite(best_a):
+        quad = float(_quadratic_floor(m, np.array([best_a]), np.array([best_b]), np.array([q]))[0])
+    return RobustTuning(
+        method=m.name, mu=mu_f, L=L_f, kappa=L_f / mu_f, alpha=best_a / L_f, beta=best_b, rate=best_r,
+        quadratic_rate=quad, triple_momentum_rate=1.0 - math.sqrt(q), evaluations=evaluations,
     )
