@@ -717,6 +717,12 @@ class MeanSquareTuning(Result):
         The same ratio for the exact gradients' optimal worst-case rates on
         :math:`[\min h_i, \max h_i]` (:func:`hbtheory.optimal_parameters`): what momentum buys
         without sampling noise (:math:`\approx \sqrt\kappa` for heavy ball).
+
+    Examples
+    --------
+    >>> t = mean_square_optimal([1.0, 0.25])
+    >>> t.rate < t.sgd_rate < 1.0
+    True
     """
 
     method: str
@@ -842,6 +848,12 @@ class RiskTuning(Result):
         The same for plain SGD.
     start_risk : float
         The risk at ``x0``.
+
+    Examples
+    --------
+    >>> t = best_risk([1.0], 10, noise_variance=0.0)   # E(1 - alpha a^2)^2 = 2/3 at alpha = 1/3, the best
+    >>> round(t.sgd_alpha, 4), round(t.sgd_risk / t.start_risk, 5), round((2 / 3) ** 10, 5)
+    (0.3333, 0.01734, 0.01734)
     """
 
     method: str
@@ -965,6 +977,11 @@ class EffectiveLearningRate(Result):
         :math:`\log r / \log r_{\text{SGD}} - 1` for the mean-square rates (the error of "one step
         of heavy ball is one step of SGD at the effective rate"); to first order
         :math:`\beta \alpha h / (1 - \beta)^2`.
+
+    Examples
+    --------
+    >>> float(effective_learning_rate(0.01, 0.5, 1.0, curvature_variance=0.0).sgd_alpha)
+    0.02
     """
 
     alpha: FloatArray
