@@ -34,8 +34,9 @@ class Entry:
 
 def _heatmap(method: str) -> Figure:
     from hbtheory import plots
+    from hbtheory.grids import gfj_applies
 
-    return plots.rho_heatmap(mu=1.0 / KAPPA, L=1.0, method=method, gfj=method == "heavy_ball")
+    return plots.rho_heatmap(mu=1.0 / KAPPA, L=1.0, method=method, gfj=gfj_applies(method))
 
 
 def _universal_map() -> Figure:

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from hbtheory import optimal_parameters, plots
+from hbtheory.grids import gfj_applies
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{method:10s} kappa = {args.kappa:g}: alpha* = {best.alpha:.6f}, beta* = {best.beta:.6f},"
               f" rate {best.rate:.6f}")
         figures = {
-            f"rho_heatmap_{method}": plots.rho_heatmap(mu=mu, L=L, method=method, n=n, gfj=method == "heavy_ball"),
+            f"rho_heatmap_{method}": plots.rho_heatmap(mu=mu, L=L, method=method, n=n, gfj=gfj_applies(method)),
             f"universal_map_{method}": plots.universal_map(method=method, n=n, kappa=args.kappa),
         }
         for name, fig in figures.items():
