@@ -30,6 +30,13 @@ from hbtheory.empirical.conventions import (
     step_schedule,
 )
 from hbtheory.empirical.fit import GivensLeastSquares, RecurrenceFit, envelope_rate, fit_recurrence, fit_triples
+from hbtheory.empirical.hessian import (
+    HessianExtremes,
+    LossError,
+    SpectralDensity,
+    hessian_extremes,
+    spectral_density,
+)
 from hbtheory.empirical.network import ACTIVATIONS, LocalRate, NetworkRun, chapter_network, local_rate
 from hbtheory.empirical.noise import NoiseRun, noise_variance
 from hbtheory.empirical.quadratic import STATUSES, QuadraticRun, random_orthogonal, run_status, verify_quadratic
@@ -45,13 +52,16 @@ __all__ = [
     "ConventionRun",
     "DampeningRun",
     "GivensLeastSquares",
+    "HessianExtremes",
     "LocalRate",
+    "LossError",
     "NesterovRun",
     "NetworkRun",
     "NoiseRun",
     "QHMRun",
     "QuadraticRun",
     "RecurrenceFit",
+    "SpectralDensity",
     "SweepComparison",
     "SweepResult",
     "TwoDRun",
@@ -63,6 +73,7 @@ __all__ = [
     "envelope_rate",
     "fit_recurrence",
     "fit_triples",
+    "hessian_extremes",
     "local_rate",
     "log_uniform_spectrum",
     "nesterov_vs_matrix",
@@ -74,6 +85,7 @@ __all__ = [
     "resolve_device",
     "run_2d",
     "run_status",
+    "spectral_density",
     "step_schedule",
     "sweep",
     "uniform_spectrum",
