@@ -68,13 +68,19 @@ from hbtheory._validation import as_real, check_interval, finish
 from hbtheory.methods import Method, get_method
 
 __all__ = [
+    "GFJ_STATEMENTS",
     "IQCS",
     "CycleWitness",
+    "GFJRobustCheck",
+    "GFJStatement",
     "RateCertificate",
     "RobustTuning",
     "certified_rate",
     "cycle_margin",
     "cycle_witness",
+    "gfj_convex_region",
+    "gfj_robust_check",
+    "gfj_sqrt_momentum",
     "rate_certificate",
     "robust_optimal_parameters",
 ]
@@ -517,4 +523,185 @@ def robust_optimal_parameters(
     return RobustTuning(
         method=m.name, mu=mu_f, L=L_f, kappa=L_f / mu_f, alpha=best_a / L_f, beta=best_b, rate=best_r,
         quadratic_rate=quad, triple_momentum_rate=1.0 - math.sqrt(q), evaluations=evaluations,
+    )
+
+
+# ------------------------------------------------------------------ Ghadimi-Feyzmahdavian-Johansson
+
+
+@dataclass(frozen=True, eq=False)
+class GFJStatement(Result):
+    """One result circulating as Ghadimi, Feyzmahdavian and Johansson (2015), with where it comes from.
+
+    Attributes
+    ----------
+    key : str
+        ``"region"``, ``"sqrt_tuning"`` or ``"convex_average"``.
+    functions : str
+        The function class.
+    parameters : str
+        The parameters the statement allows.
+    guarantee : str
+        What it guarantees.
+    source : str
+        Where this form of the statement is written (and whether the primary text was re-read here).
+    """
+
+    key: str
+    functions: str
+    parameters: str
+    guarantee: str
+    source: str
+
+
+#: The three GFJ statements (two of them circulate as "Theorem 4").
+GFJ_STATEMENTS: tuple[GFJStatement, ...] = (
+    GFJStatement(
+        "region", "mu-strongly convex, L-smooth",
+        "alpha in (0, 2/L), 0 <= beta < (mu alpha/2 + sqrt(mu^2 alpha^2/4 + 4 (1 - alpha L/2)))/2",
+        "f(x_k) - f* <= q^k (f(x_0) - f*) for some q < 1 (q not given)",
+        "GFJ 2015 (ECC; arXiv:1412.7457) Theorem 4 as quoted by the lecture notes MerkulovDaniil/optim "
+        "(docs/methods/fom/heavy_ball.md); hbtheory.gfj.gfj_region. Primary PDF not re-read here.",
+    ),
+    GFJStatement(
+        "sqrt_tuning", "mu-strongly convex, L-smooth",
+        "alpha in (0, 1/L], beta = sqrt((1 - alpha mu)(1 - alpha L))",
+        "f(x_n) - f* <= (1 - alpha mu)^n (f(x_0) - f*)",
+        "PEPit's example unconstrained_convex_minimization/heavy_ball_momentum.py, citing GFJ 2015 "
+        "Theorem 4. Primary PDF not re-read here.",
+    ),
+    GFJStatement(
+        "convex_average", "convex, L-smooth (mu = 0)",
+        "beta in [0, 1), alpha in (0, 2 (1 - beta)/L)",
+        "the Cesaro average of x_0..x_T satisfies f(avg) - f* = O(||x_0 - x*||^2 / T)",
+        "GFJ 2015 abstract and Section 3 (the O(1/k) rate of the Cesaro average; the constant is not "
+        "transcribed here). Checked by PEPit in tests/test_robust_gfj.py.",
+    ),
+)
+
+
+def gfj_sqrt_momentum(alpha: Any, mu: Any, L: Any) -> Any:
+    r"""The momentum :math:`\beta = \sqrt{(1 - \alpha\mu)(1 - \alpha L)}` of the ``"sqrt_tuning"`` statement.
+
+    Parameters
+    ----------
+    alpha : float or array_like
+        In :math:`(0, 1/L]`.
+    mu, L : float or array_like
+        ``0 < mu <= L``.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+
+    Examples
+    --------
+    >>> float(gfj_sqrt_momentum(0.5, 0.1, 1.0))   # PEPit's example: sqrt(0.95 * 0.5)
+    0.6892024376045111
+    """
+    mu_arr, L_arr = check_interval(mu, L)
+    a = as_real(alpha, "alpha", low=0.0, low_open=True)
+    a_b, mu_b, L_b = np.broadcast_arrays(a, mu_arr, L_arr)
+    if np.any(a_b * L_b > 1.0):
+        raise ValueError("`alpha` must be in (0, 1/L] for the sqrt tuning")
+    return finish(np.sqrt((1.0 - a_b * mu_b) * (1.0 - a_b * L_b)))
+
+
+def gfj_convex_region(alpha: Any, beta: Any, L: Any) -> Any:
+    r"""Whether :math:`\beta \in [0, 1)` and :math:`\alpha \in (0, 2(1 - \beta)/L)` (GFJ's convex case).
+
+    Examples
+    --------
+    >>> gfj_convex_region([0.5, 1.5], 0.5, 1.0)
+    array([ True, False])
+    """
+    a = as_real(alpha, "alpha")
+    b = as_real(beta, "beta")
+    L_arr = as_real(L, "L", low=0.0, low_open=True)
+    a_b, b_b, L_b = np.broadcast_arrays(a, b, L_arr)
+    return finish((b_b >= 0.0) & (b_b < 1.0) & (a_b > 0.0) & (a_b * L_b < 2.0 * (1.0 - b_b)))
+
+
+@dataclass(frozen=True, eq=False)
+class GFJRobustCheck(Result):
+    r"""The GFJ strongly convex statements against :func:`certified_rate` (see :func:`gfj_robust_check`).
+
+    Attributes
+    ----------
+    mu, L : float
+    region_points : numpy.ndarray
+        ``(k, 2)``: the ``(alpha, beta)`` sampled inside the ``"region"`` statement.
+    region_rates : numpy.ndarray
+        Their certified rates.
+    uncertified : numpy.ndarray
+        ``(j, 2)``: the sampled region points with no certificate (``inf``), reported, not hidden.
+    sqrt_alphas : numpy.ndarray
+        The ``alpha`` sampled on the ``"sqrt_tuning"`` curve.
+    sqrt_rates : numpy.ndarray
+        Their certified rates (on the state, a distance).
+    sqrt_claimed : numpy.ndarray
+        :math:`1 - \alpha\mu`, the claimed rate of :math:`f(x_n) - f^*`; a rate :math:`q` on function
+        values gives :math:`\sqrt q` on distances, so ``sqrt_rates <= sqrt(sqrt_claimed)`` is consistent.
+    """
+
+    mu: float
+    L: float
+    region_points: Arr
+    region_rates: Arr
+    uncertified: Arr
+    sqrt_alphas: Arr
+    sqrt_rates: Arr
+    sqrt_claimed: Arr
+
+    @property
+    def passed(self) -> bool:
+        """Every sampled region point certified, and the sqrt tuning certified at least as fast as claimed."""
+        return bool(self.uncertified.shape[0] == 0
+                    and np.all(self.sqrt_rates <= np.sqrt(self.sqrt_claimed) + 2 * _RHO_TOL))
+
+
+def gfj_robust_check(mu: float = 0.1, L: float = 1.0, *, grid: int = 12) -> GFJRobustCheck:
+    r"""Check the two strongly convex GFJ statements against the IQC certificates.
+
+    Samples ``grid x grid`` points inside the ``"region"`` statement (``alpha`` across
+    :math:`(0, 2/L)`, ``beta`` from 0 to 0.999 of the bound) and ``2 grid`` points of the
+    ``"sqrt_tuning"`` curve, and computes :func:`certified_rate` at each. Every region point should be
+    certified (the region claims linear convergence on all of :math:`F(\mu, L)`); points that are
+    not are listed in ``uncertified``.
+
+    Parameters
+    ----------
+    mu, L : float, optional
+        ``0 < mu < L``.
+    grid : int, optional, keyword-only
+
+    Returns
+    -------
+    GFJRobustCheck
+
+    Examples
+    --------
+    >>> c = gfj_robust_check(grid=4)
+    >>> c.passed, c.uncertified.shape
+    (True, (0, 2))
+    """
+    from hbtheory.gfj import gfj_beta_bound
+
+    mu_a, L_a = check_interval(mu, L)
+    mu_f, L_f = float(mu_a), float(L_a)
+    if not (isinstance(grid, int) and grid >= 2):
+        raise ValueError(f"`grid` must be an integer >= 2, got {grid!r}")
+    a = np.linspace(0.01, 1.99, grid) / L_f
+    frac = np.linspace(0.0, 0.999, grid)
+    A = np.repeat(a, grid)
+    B = np.asarray(gfj_beta_bound(A, mu_f, L_f)) * np.tile(frac, grid)
+    r = np.asarray(certified_rate(A, B, mu_f, L_f))
+    pts = np.stack([A, B], axis=1)
+    sa = np.linspace(0.02, 1.0, 2 * grid) / L_f
+    sb = np.asarray(gfj_sqrt_momentum(sa, mu_f, L_f))
+    sr = np.asarray(certified_rate(sa, sb, mu_f, L_f))
+    return GFJRobustCheck(
+        mu=mu_f, L=L_f, region_points=frozen_array(pts), region_rates=frozen_array(r),
+        uncertified=frozen_array(pts[~np.isfinite(r)].reshape(-1, 2)), sqrt_alphas=frozen_array(sa),
+        sqrt_rates=frozen_array(sr), sqrt_claimed=frozen_array(1.0 - sa * mu_f),
     )
