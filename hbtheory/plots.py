@@ -610,6 +610,11 @@ def _label_regions(ax: Axes, fig: Figure, regions: Mapping[str, NDArray[np.bool_
     shape = next(iter(regions.values())).shape
     px_y, px_x = box.height / shape[0], box.width / shape[1]
     occupied = np.zeros(shape, dtype=bool)
+    for text in ax.texts:  # the iso-rate labels already drawn stay readable
+        ext = text.get_window_extent()
+        j0, j1 = (int(np.floor((v - box.x0) / px_x)) for v in (ext.x0, ext.x1))
+        i0, i1 = (int(np.floor((v - box.y0) / px_y)) for v in (ext.y0, ext.y1))
+        occupied[max(i0, 0) : max(i1 + 1, 0), max(j0, 0) : max(j1 + 1, 0)] = True
     fontsize = 8.5
     style: dict[str, Any] = {"ha": "center", "va": "center", "fontsize": fontsize, "zorder": 7, "gid": GID_REGION,
              "bbox": {"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "0.4", "alpha": 0.85}}
