@@ -323,6 +323,9 @@ def test_universal_map_names_the_regions_where_they_are(method: str) -> None:
     for i in range(len(boxes)):
         for j in range(i + 1, len(boxes)):
             assert not boxes[i].overlaps(boxes[j])
+    # nor do they cover an iso-rate label
+    iso = [t.get_window_extent() for t in contour_with_gid(ax, plots.GID_ISO).labelTexts]
+    assert iso and not any(b.overlaps(t) for b in boxes for t in iso)
 
     best = tuning.optimal_parameters(kappa=100.0, method=method)
     (segment,) = lines_with_gid(ax, plots.GID_OPTIMUM)
