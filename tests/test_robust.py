@@ -228,3 +228,19 @@ def test_agrees_with_bisection_over_cvxpy() -> None:
         ref = cvxpy_certified_rate(a, b, mu, L, method=m, iqc=iqc, rho_tol=1e-8)
         ours = float(certified_rate(a, b, mu, L, method=m, iqc=iqc))
         assert abs(ref - ours) <= 1e-6, (m, iqc, ref, ours)
+
+
+def test_robust_optimal_parameters() -> None:
+    from hbtheory.robust import robust_optimal_parameters
+
+    # gradient descent: the robust optimum is alpha = 2/(L + mu), rate (kappa - 1)/(kappa + 1)
+    gd = robust_optimal_parameters(10.0, method="gradient_descent", grid=9, levels=8)
+    assert abs(gd.alpha - 2 / 1.1) < 2e-3 and gd.rate <= 9 / 11 + 1e-3   # mu = 0.1, L = 1
+    assert gd.rate >= 9 / 11 - 1e-12  # nothing beats the quadratic rate
+    # heavy ball: its best certified rate lies between Triple Momentum's and Polyak's quadratic rate
+    # (Polyak's own tuning is not certified beyond kappa = 17.94)
+    hb = robust_optimal_parameters(mu=1.0, L=25.0, grid=7, levels=4)
+    assert hb.kappa == 25.0 and hb.triple_momentum_rate == 0.8
+    assert hb.quadratic_rate <= hb.rate < 1.0 and hb.rate > 0.8 - 1e-9
+    with pytest.raises(ValueError, match="kappa"):
+        robust_optimal_parameters(10.0, mu=1.0, L=10.0)

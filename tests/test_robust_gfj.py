@@ -27,7 +27,7 @@ def test_every_sampled_point_of_the_region_is_certified(mu: float) -> None:
     assert c.uncertified.shape == (0, 2)
     assert np.all(np.asarray(c.region_rates) < 1.0)
     # the sqrt tuning: certified on distances at least as fast as the claimed function-value rate
-    # implies (sqrt(1 - alpha mu)); measured: at (1 - alpha mu) itself, to the bisection tolerance
+    # implies (sqrt(1 - alpha mu)); measured: no larger than 1 - alpha mu, to the bisection tolerance
     assert np.all(np.asarray(c.sqrt_rates) <= np.asarray(c.sqrt_claimed) + 2e-9)
     assert c.passed
 
