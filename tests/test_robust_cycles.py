@@ -163,3 +163,44 @@ def test_errors() -> None:
     with pytest.raises(ValueError, match="no period-3 cycle"):
         cycle_witness(0.1, 0.5, 1.0, 10.0, 3)
     assert cycle_margin(0.5, 0.5, 1.0, 1.0, 3) == -np.inf
+
+
+HAVE_PEPIT = importlib.util.find_spec("PEPit") is not None and importlib.util.find_spec("cvxpy") is not None
+
+
+@pytest.mark.pepit
+@pytest.mark.skipif(not HAVE_PEPIT, reason="PEPit/cvxpy not installed")
+def test_pepit_cycle_search_agrees() -> None:
+    # PEPit searches for ANY period-K cycle (x_K = x_0, x_{K-1} = x_{-1}) over F(mu, L) with
+    # ||x_0 - x*|| <= 1, maximising ||x_0 - x*||^2: 1 when a cycle exists, 0 when only the minimiser
+    # cycles. A positive margin must give 1; a certified point must give 0.
+    import warnings
+
+    from PEPit import PEP
+    from PEPit.functions import SmoothStronglyConvexFunction
+
+    def search(alpha: float, beta: float, mu: float, L: float, K: int) -> float:
+        problem = PEP()
+        f = problem.declare_function(SmoothStronglyConvexFunction, mu=mu, L=L)
+        xs = f.stationary_point()
+        x0 = problem.set_initial_point()
+        xm = problem.set_initial_point()
+        problem.set_initial_condition((x0 - xs) ** 2 <= 1)
+        x, xp = x0, xm
+        for _ in range(K):
+            x, xp = x - alpha * f.gradient(x) + beta * (x - xp), x
+        problem.add_constraint((x - x0) ** 2 == 0)
+        problem.add_constraint((xp - xm) ** 2 == 0)
+        problem.set_performance_metric((x0 - xs) ** 2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return float(problem.solve(verbose=0))
+
+    a, b = polyak(25.0)
+    assert cycle_margin(a, b, 1.0, 25.0, 3) > 0 and abs(search(a, b, 1.0, 25.0, 3) - 1.0) < 1e-4
+    a4, b4 = 2.5, 0.9   # a square cycle (K = 4) although every quadratic converges (rate 0.949)
+    assert cycle_margin(a4, b4, 0.1, 1.0, 4) > 0 and abs(search(a4, b4, 0.1, 1.0, 4) - 1.0) < 1e-4
+    a, b = polyak(10.0)
+    assert certified_rate(a, b, 1.0, 10.0) < 1.0
+    for K in (2, 3, 4):
+        assert search(a, b, 1.0, 10.0, K) < 1e-4
