@@ -12,6 +12,7 @@ by default, is seeded, and returns a frozen result that prints readably and conv
 * the chapter's network: :func:`chapter_network`, :func:`local_rate`;
 * two-dimensional runs: :func:`chapter_2d`, :func:`notes_2d`, :func:`run_2d`;
 * noise: :func:`noise_variance`;
+* sampled minibatches on least squares: :func:`minibatch_curve`, :func:`minibatch_stationary`, :func:`kidambi_gap`;
 * rate fitting: :func:`fit_recurrence` (and why it, not a log-linear slope).
 """
 
@@ -40,12 +41,28 @@ from hbtheory.empirical.hessian import (
 from hbtheory.empirical.network import ACTIVATIONS, LocalRate, NetworkRun, chapter_network, local_rate
 from hbtheory.empirical.noise import NoiseRun, noise_variance
 from hbtheory.empirical.quadratic import STATUSES, QuadraticRun, random_orthogonal, run_status, verify_quadratic
+from hbtheory.empirical.recommend import (
+    MU_RULES,
+    Recommendation,
+    TuningCheck,
+    recommend,
+    verify_recommendation,
+)
 from hbtheory.empirical.spectra import log_uniform_spectrum, uniform_spectrum
+from hbtheory.empirical.stochastic import (
+    KidambiGap,
+    MinibatchCurve,
+    MinibatchStationary,
+    kidambi_gap,
+    minibatch_curve,
+    minibatch_stationary,
+)
 from hbtheory.empirical.sweep import SweepComparison, SweepResult, compare_with_theory, sweep
 from hbtheory.empirical.twod import ChapterTwoD, TwoDRun, chapter_2d, notes_2d, run_2d
 
 __all__ = [
     "ACTIVATIONS",
+    "MU_RULES",
     "STATUSES",
     "TORCH_MISSING",
     "ChapterTwoD",
@@ -53,17 +70,22 @@ __all__ = [
     "DampeningRun",
     "GivensLeastSquares",
     "HessianExtremes",
+    "KidambiGap",
     "LocalRate",
     "LossError",
+    "MinibatchCurve",
+    "MinibatchStationary",
     "NesterovRun",
     "NetworkRun",
     "NoiseRun",
     "QHMRun",
     "QuadraticRun",
+    "Recommendation",
     "RecurrenceFit",
     "SpectralDensity",
     "SweepComparison",
     "SweepResult",
+    "TuningCheck",
     "TwoDRun",
     "chapter_2d",
     "chapter_network",
@@ -74,13 +96,17 @@ __all__ = [
     "fit_recurrence",
     "fit_triples",
     "hessian_extremes",
+    "kidambi_gap",
     "local_rate",
     "log_uniform_spectrum",
+    "minibatch_curve",
+    "minibatch_stationary",
     "nesterov_vs_matrix",
     "noise_variance",
     "notes_2d",
     "qhm_vs_canonical",
     "random_orthogonal",
+    "recommend",
     "require_torch",
     "resolve_device",
     "run_2d",
@@ -90,4 +116,5 @@ __all__ = [
     "sweep",
     "uniform_spectrum",
     "verify_quadratic",
+    "verify_recommendation",
 ]

@@ -184,12 +184,14 @@ class _Objective:
         parts = self.torch.split(v, self.sizes)
         return {n: p.reshape(s) for n, p, s in zip(self.names, parts, self.shapes, strict=True)}
 
-    def batch_loss(self, params: dict[str, Any], b: int) -> Any:
+    def batch_loss(self, params: dict[str, Any], b: int, check: bool = True) -> Any:
         torch = self.torch
         ins, targets, _ = self.batches[b]
         state = {**params, **self.constants, **self.buffers}
         out = torch.func.functional_call(self.model, state, ins)
         loss = self.loss_fn(out, targets)
+        if not check:  # inside vmap: no data-dependent control flow
+            return loss.reshape(())
         if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
             shape = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
             raise LossError(f"`loss_fn` must return a scalar tensor, got {shape} (use a reduction such as mean)")
@@ -198,9 +200,9 @@ class _Objective:
                             f"current parameters: the loss must be finite")
         return loss.reshape(())
 
-    def loss(self, flat: Any) -> Any:
+    def loss(self, flat: Any, check: bool = True) -> Any:
         params = self.unflat(flat)
-        return sum(w * self.batch_loss(params, b) for b, w in enumerate(self.weights))
+        return sum(w * self.batch_loss(params, b, check) for b, w in enumerate(self.weights))
 
     def _flat_grad(self, loss: Any, leaves: list[Any], create_graph: bool) -> Any:
         torch = self.torch
