@@ -650,6 +650,7 @@ def coupled_second_moment_curve(
     batch_size: int = 1,
     features: str = "gaussian",
     method: str | Method = "heavy_ball",
+    output: str = "x",
 ) -> FloatArray:
     r"""The exact :math:`\mathbb E x_{t,i}^2` for ``t = 0 .. n`` on each eigen-direction, from rest at ``x0``.
 
@@ -663,6 +664,9 @@ def coupled_second_moment_curve(
         Steps, ``>= 0``.
     x0 : float or array_like, optional
         The start's coordinates in the eigenbasis (length ``d`` or a scalar for every direction).
+    output : {"x", "y"}, optional
+        The second moment of the iterate :math:`x_t` or of the gradient point
+        :math:`y_t = x_t + \gamma (x_t - x_{t-1})` (``torch.optim.SGD(nesterov=True)``'s parameter).
 
     Returns
     -------
@@ -679,15 +683,21 @@ def coupled_second_moment_curve(
     steps = int(as_int(n, "n", low=0))
     s2 = as_scalar(noise_variance, "noise_variance", low=0.0) / batch
     start = np.broadcast_to(as_real(x0, "x0"), hs.shape)
+    if output not in ("x", "y"):
+        raise ValueError(f"`output` must be 'x' or 'y', got {output!r}")
     blocks, noise, w, coupling = _coupled_parts(m, a, b, hs, batch, feats)
+    # w = h c / B: c . p is E y^2 (the gradient point), p[0] is E x^2
+    def read(q: FloatArray) -> FloatArray:
+        return q[..., 0] if output == "x" else (w * q).sum(axis=-1) * batch / hs
+
     p = np.broadcast_to(np.repeat((start * start)[:, None], 3, axis=1), blocks.shape[:-1]).copy()
     out = np.empty((*a.shape, steps + 1, hs.size))
-    out[..., 0, :] = p[..., 0]
+    out[..., 0, :] = read(p)
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(steps):
             shared = coupling * (w * p).sum(axis=(-2, -1))
             p = np.einsum("...ij,...j->...i", blocks, p) + noise * (shared[..., None, None] + s2)
-            out[..., k + 1, :] = p[..., 0]
+            out[..., k + 1, :] = read(p)
     return out
 
 
