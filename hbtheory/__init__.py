@@ -61,6 +61,8 @@ _LAZY = {
     "optimal_beta": "hbtheory.tuning",
     "optimal_alpha": "hbtheory.tuning",
     "Tuning": "hbtheory.tuning",
+    "rho_grid": "hbtheory.grids",
+    "RhoGrid": "hbtheory.grids",
 }
 _SUBMODULES = {
     "methods", "symbolic", "spectral", "tuning", "empirical", "plots", "counterexamples", "pep", "report", "cli",
@@ -69,6 +71,7 @@ _SUBMODULES = {
 
 if TYPE_CHECKING:
     from hbtheory import empirical, methods, plots, spectral, symbolic, tuning
+    from hbtheory.grids import RhoGrid, rho_grid
     from hbtheory.spectral import (
         amplification,
         eigenvalues,
@@ -103,6 +106,7 @@ __all__ = [
     "METHODS",
     "Canonical",
     "Method",
+    "RhoGrid",
     "Tuning",
     "__version__",
     "amplification",
@@ -123,6 +127,7 @@ __all__ = [
     "optimal_parameters",
     "plots",
     "power_norm",
+    "rho_grid",
     "spectral",
     "spectral_radius",
     "stationary_variance",
