@@ -74,6 +74,7 @@ __all__ = [
     "GFJRobustCheck",
     "GFJStatement",
     "RateCertificate",
+    "RobustMap",
     "RobustTuning",
     "certified_rate",
     "cycle_margin",
@@ -82,6 +83,7 @@ __all__ = [
     "gfj_robust_check",
     "gfj_sqrt_momentum",
     "rate_certificate",
+    "robust_map_data",
     "robust_optimal_parameters",
 ]
 
@@ -704,4 +706,133 @@ def gfj_robust_check(mu: float = 0.1, L: float = 1.0, *, grid: int = 12) -> GFJR
         mu=mu_f, L=L_f, region_points=frozen_array(pts), region_rates=frozen_array(r),
         uncertified=frozen_array(pts[~np.isfinite(r)].reshape(-1, 2)), sqrt_alphas=frozen_array(sa),
         sqrt_rates=frozen_array(sr), sqrt_claimed=frozen_array(1.0 - sa * mu_f),
+    )
+
+
+# ------------------------------------------------------------------------------ the three-colour map
+
+
+@dataclass(frozen=True, eq=False)
+class RobustMap(Result):
+    r"""The :math:`(\alpha, \beta)` plane for :math:`F(\mu, L)` in three colours (see :func:`robust_map_data`).
+
+    Attributes
+    ----------
+    method : str
+    mu, L : float
+    alpha, beta : numpy.ndarray
+        The axes (cell centres), lengths ``n_alpha`` and ``n_beta``.
+    rate : numpy.ndarray
+        ``(n_beta, n_alpha)``: the certified rate (``inf``: not certified).
+    cycle : numpy.ndarray of int
+        ``(n_beta, n_alpha)``: the smallest period ``K`` in ``periods`` with a proven regular K-gon
+        cycle (``cycle_margin >= 0``), 0 where none.
+    quadratic_rate : numpy.ndarray
+        ``(n_beta, n_alpha)``: the worst rate on quadratics.
+    periods : numpy.ndarray of int
+        The periods searched.
+    robust_optimum : tuple of float
+        ``(alpha, beta, rate)``: the best certified point of the map.
+    seconds : float
+        Time taken by the certified rates.
+    """
+
+    method: str
+    mu: float
+    L: float
+    alpha: Arr
+    beta: Arr
+    rate: Arr
+    cycle: NDArray[np.int64]
+    quadratic_rate: Arr
+    periods: NDArray[np.int64]
+    robust_optimum: tuple[float, float, float]
+    seconds: float
+
+    @property
+    def certified(self) -> NDArray[np.bool_]:
+        """Where a rate below 1 is certified."""
+        return np.asarray(np.isfinite(self.rate))
+
+    @property
+    def unknown(self) -> NDArray[np.bool_]:
+        """Neither certified nor proven to cycle (whatever the quadratic rate)."""
+        return np.asarray(~self.certified & (self.cycle == 0))
+
+
+def robust_map_data(
+    mu: float,
+    L: float,
+    *,
+    method: str | Method = "heavy_ball",
+    alpha_range: tuple[float, float] | None = None,
+    beta_range: tuple[float, float] = (0.0, 0.99),
+    n: int = 60,
+    periods: tuple[int, ...] = (2, 3, 4, 5, 6, 7, 8),
+) -> RobustMap:
+    r"""Certified rates and proven cycles over an :math:`(\alpha, \beta)` grid: the data of the robust map.
+
+    Parameters
+    ----------
+    mu, L : float
+        ``0 < mu < L``.
+    method : str or Method, optional, keyword-only
+    alpha_range : (float, float), optional, keyword-only
+        Step-size axis; default ``(0, 3/L)``.
+    beta_range : (float, float), optional, keyword-only
+        Momentum axis within ``(-1, 1)``; default ``(0, 0.99)``.
+    n : int, optional, keyword-only
+        Cells per axis, in ``[2, 1000]`` (the certified rates cost about 2 ms of CPU per cell).
+    periods : tuple of int, optional, keyword-only
+        Periods ``K >= 2`` searched for cycles.
+
+    Returns
+    -------
+    RobustMap
+
+    Examples
+    --------
+    >>> m = robust_map_data(0.1, 1.0, n=6)
+    >>> m.rate.shape, bool(np.any(m.certified)), bool(np.any(m.cycle > 0))
+    ((6, 6), True, True)
+    >>> bool(np.any(m.certified & (m.cycle > 0)))   # never both
+    False
+    """
+    import time
+
+    mu_a, L_a = check_interval(mu, L)
+    mu_f, L_f = float(mu_a), float(L_a)
+    if not mu_f < L_f:
+        raise ValueError(f"`mu` must be < `L` for a robust map, got mu = {mu_f!r}, L = {L_f!r}")
+    if not (isinstance(n, int) and 2 <= n <= 1000):
+        raise ValueError(f"`n` must be an integer in [2, 1000], got {n!r}")
+    a_lo, a_hi = (0.0, 3.0 / L_f) if alpha_range is None else (float(alpha_range[0]), float(alpha_range[1]))
+    b_lo, b_hi = float(beta_range[0]), float(beta_range[1])
+    if not (0.0 <= a_lo < a_hi and np.isfinite(a_hi)):
+        raise ValueError(f"`alpha_range` must satisfy 0 <= low < high, got {alpha_range!r}")
+    if not (-1.0 < b_lo < b_hi < 1.0):
+        raise ValueError(f"`beta_range` must satisfy -1 < low < high < 1, got {beta_range!r}")
+    ks = [int(k) for k in periods]
+    if not ks or min(ks) < 2:
+        raise ValueError(f"`periods` must be a non-empty sequence of integers >= 2, got {periods!r}")
+    m = get_method(method)
+    alpha = a_lo + (np.arange(n) + 0.5) * (a_hi - a_lo) / n
+    beta = b_lo + (np.arange(n) + 0.5) * (b_hi - b_lo) / n if m.uses_beta else np.zeros(1)
+    A, Bm = alpha[None, :], beta[:, None]
+    start = time.process_time()
+    rate = np.asarray(certified_rate(A, Bm, mu_f, L_f, method=m))
+    seconds = time.process_time() - start
+    cycle = np.zeros(rate.shape, dtype=np.int64)
+    for K in sorted(ks, reverse=True):
+        cycle = np.where(np.asarray(cycle_margin(A, Bm, mu_f, L_f, K, method=m)) >= 0.0, K, cycle)
+    quad = np.asarray(_quadratic_floor(m, np.broadcast_to(A * L_f, rate.shape).ravel(),
+                                       np.broadcast_to(Bm, rate.shape).ravel(),
+                                       np.full(rate.size, mu_f / L_f))).reshape(rate.shape)
+    i = int(np.argmin(rate))
+    best = (float(np.broadcast_to(A, rate.shape).flat[i]), float(np.broadcast_to(Bm, rate.shape).flat[i]),
+            float(rate.flat[i]))
+    return RobustMap(
+        method=m.name, mu=mu_f, L=L_f, alpha=frozen_array(alpha), beta=frozen_array(beta), rate=frozen_array(rate),
+        cycle=frozen_array(cycle, dtype=np.int64), quadratic_rate=frozen_array(quad),
+        periods=frozen_array(np.array(ks), dtype=np.int64), robust_optimum=best, seconds=seconds,
     )
