@@ -1455,3 +1455,342 @@ def test_pinned_iterate_huge_steps() -> None:
     with pytest.raises(ValueError) as info:
         cx.iterate(0.0, 0.1, 0.0, 2**53)
     assert named(info.value, {"steps"})
+
+
+# ------------------------------------------------------------------------------------------------
+# Every public function is fuzzed here, or skipped for a stated reason
+# ------------------------------------------------------------------------------------------------
+
+FUZZED = {
+    "amplification", "eigenvalues", "from_chapter", "from_d2l", "from_ema", "from_keras", "from_qhm", "from_torch",
+    "general", "get_method", "iteration_matrix", "optimal_alpha", "optimal_beta", "optimal_parameters",
+    "power_norm", "spectral_radius", "spectral_gap", "stationary_variance", "theorem1_constant",
+    "velocity_transient", "worst_case", "worst_case_rate", "find_cycle", "iterate", "lrp_gradient",
+    "lrp_gradient_exact", "lrp_value",
+}
+SKIPPED = {
+    "iterate_torch": "torch (tests/test_counterexamples.py runs it against iterate)",
+    "lrp_value_torch": "torch",
+    "counterexample_check": "a full counterexample run (seconds); tests/test_counterexamples.py",
+    "counterexample_summary": "a full counterexample run (seconds); tests/test_counterexamples.py",
+    "cycle_figure_data": "figure data over a run; tests/test_counterexamples.py",
+    "lrp_tunings": "optimal_parameters on [1, 25] (fuzzed above)",
+    "run_outcome": "iterate + find_cycle (both fuzzed above)",
+}
+
+
+def test_every_public_function_is_fuzzed_or_skipped_for_a_reason() -> None:
+    import inspect
+
+    from hbtheory import spectral, tuning
+
+    public = set()
+    for module in (hbtheory, methods, spectral, tuning, cx):
+        public |= {n for n in module.__all__ if inspect.isfunction(getattr(module, n))}
+    assert public - FUZZED - set(SKIPPED) == set(), "public functions without a fuzz test"
+    assert FUZZED & set(SKIPPED) == set()
+
+# ------------------------------------------------------------------------------------------------
+# hbtheory.tuning
+# ------------------------------------------------------------------------------------------------
+
+
+CLASSICAL_NAMES = ["heavy_ball", "nesterov", "gradient_descent", "Heavy-Ball", " NESTEROV "]
+
+
+@dataclass(frozen=True)
+class ClassicalMethodKind(MethodKind):
+    """The tuning fuzz draws the three classical methods: tuning Triple Momentum and general(gamma) is
+    pinned below (test_pinned_tuning_family) until tuning.py handles the whole family."""
+
+    def valid(self, arrays: bool) -> st.SearchStrategy[Arg]:
+        return st.sampled_from([*CLASSICAL_NAMES, methods.NESTEROV]).map(lambda m: Arg(m, None))
+
+
+TUNED = ClassicalMethodKind()
+
+
+def mp_worst_rate(m: Method, a: float, b: float, mu: float, L: float) -> Any:
+    return max(rho_ref(m, a, b, mu), rho_ref(m, a, b, L))
+
+
+def closed_form_refs(m: Method, mu: Any, L: Any) -> tuple[Any, Any] | None:
+    """(alpha, rate) of the optimal tuning in 60 digits, for the methods with a classical closed form."""
+    with mp.workdps(DPS):
+        k = L / mu
+        if m == methods.HEAVY_BALL:
+            return 4 / (mp.sqrt(L) + mp.sqrt(mu)) ** 2, (mp.sqrt(k) - 1) / (mp.sqrt(k) + 1)
+        if m == methods.NESTEROV:
+            return 4 / (3 * L + mu), 1 - 2 / mp.sqrt(3 * k + 1)
+        if m == methods.GRADIENT_DESCENT:
+            return 2 / (mu + L), (k - 1) / (k + 1)
+    return None
+
+
+def candidates(mu: float, L: float) -> list[tuple[float, float]]:
+    """Feasible (alpha, beta) pairs any optimum must match or beat: the classical tunings."""
+    out = []
+    for m in (methods.HEAVY_BALL, methods.NESTEROV, methods.GRADIENT_DESCENT, methods.TRIPLE_MOMENTUM):
+        cf = m.closed_form(mu, L) if m.closed_form is not None else None
+        if cf is not None and 0.0 <= cf.beta < 1.0 and cf.alpha > 0.0:
+            out.append((cf.alpha, cf.beta))
+    return out
+
+
+def assert_rate(got: float, ref: Any, what: str = "") -> None:
+    """A rate in [0, 1) to 4 eps absolute: the documented agreement ("a few units of 1e-16"); the
+    float64 parameters cannot attain an optimum below that (kappa = 1 gives 5.6e-17, not 0)."""
+    assert abs(got - ref) <= 4 * EPS, f"{what}: rate {got!r}, expected {mp.nstr(ref, 17)}"
+
+
+def check_tuning_consistent(t: Any, m: Method, mu: float, L: float) -> None:
+    """The returned rate is the worst rate of the returned parameters, and it is < 1."""
+    assert t.method == m.name and t.mu == mu and t.L == L
+    assert math.isfinite(t.alpha) and t.alpha > 0 and 0.0 <= t.beta < 1.0 and 0.0 <= t.rate < 1.0, t
+    if not m.uses_beta:
+        assert t.beta == 0.0
+    # documented: worst_case_rate(alpha, beta, mu, L) agrees with rate "to a few units of 1e-16"
+    # (absolute: near kappa = 1 the float64 alpha cannot attain the exact optimum 2**-54)
+    actual = mp_worst_rate(m, t.alpha, t.beta, mu, L)
+    assert abs(actual - t.rate) <= 4 * EPS, f"{t}: rate {t.rate!r}, its parameters' worst rate {mp.nstr(actual, 17)}"
+
+
+@st.composite
+def spectrum_call(draw: Any) -> tuple[dict[str, Any], set[str]]:
+    """Keyword arguments of optimal_parameters and the set of parameters that are invalid."""
+    mode = draw(st.sampled_from(["kappa", "kappa", "interval", "interval", "both", "none", "mu_only"]))
+    kappa_kind, mu_kind = Real(1.0, scalar=True), Real(0.0, lo_open=True, scalar=True)
+    out: dict[str, Any] = {"method": draw(TUNED.valid(False) | TUNED.wild()).value}
+    bad: set[str] = set() if METHOD.status(Arg(out["method"], None)) == "valid" else {"method"}
+    if mode in ("kappa", "both"):
+        arg = draw(st.one_of(kappa_kind.valid(False), st.sampled_from([1.0, 1e16, 1e25, 8e31, 1e40]).map(_num),
+                             wild(False)))
+        out["kappa"] = arg.value
+        bad |= set() if kappa_kind.status(arg) == "valid" else {"kappa"}
+    if mode in ("interval", "both", "mu_only"):
+        mu, L = draw(interval())
+        if draw(st.integers(0, 3)) == 0:
+            mu = draw(wild(False))
+        out["mu"] = mu.value
+        bad |= set() if mu_kind.status(mu) == "valid" else {"mu"}
+        if mode != "mu_only":
+            out["L"] = L.value
+    if mode in ("both", "none", "mu_only"):
+        bad |= {"kappa", "mu", "L"}
+    elif mode == "interval" and "mu" not in bad and float(_num(out["mu"]).real) > out["L"]:
+        bad |= {"mu", "L"}
+    return out, bad
+
+
+def check_optimal(t: Any, kw: dict[str, Any]) -> None:
+    m = get_method(kw["method"])
+    with mp.workdps(DPS):
+        if "kappa" in kw:
+            mu, L, k = 1.0 / float(kw["kappa"]), 1.0, mp.mpf(float(kw["kappa"]))
+        else:
+            mu, L = float(kw["mu"]), float(kw["L"])
+            k = mp.mpf(L) / mu
+        check_tuning_consistent(t, m, mu, L)
+        ref = closed_form_refs(m, mp.mpf(mu), mp.mpf(L))
+        if ref is not None:
+            assert_close(t.alpha, ref[0], 4 * EPS, f"{t} alpha")
+            assert_rate(t.rate, closed_form_refs(m, mp.mpf(1), k)[1], f"{t}")  # the rate depends on kappa only
+    cf = m.closed_form(mu, L) if m.closed_form is not None else None
+    if ref is None and cf is not None:  # a closed form beyond the classical three: its alpha (Triple Momentum's design)
+        assert_close(t.alpha, cf.alpha, 4 * EPS, f"{t} alpha vs {m.name}'s closed form")
+    # a method tuned numerically (no closed form): no classical tuning does better for it. (Triple
+    # Momentum's closed form is its design for all strongly convex functions, not the quadratic optimum.)
+    for a, b in candidates(mu, L) if m.closed_form is None else []:
+        if m.uses_beta or b == 0.0:
+            other = mp_worst_rate(m, a, b, mu, L)
+            assert t.rate <= other + 4 * EPS, f"{t} is beaten by (alpha, beta) = ({a}, {b}): rate {other}"
+
+
+def optimal_refusal_ok(exc: BaseException, kw: dict[str, Any]) -> bool:
+    """A documented refusal: the optimum rounds to 1 in float64 (huge kappa), or L below 4.5e-308."""
+    msg = str(exc)
+    if "too large for float64" in msg and named(exc, {"kappa", "L", "mu", "L`/`mu"}):
+        k = float(kw["kappa"]) if "kappa" in kw else float(kw["L"]) / float(kw["mu"])
+        return k > 1e15
+    return "4.5e-308" in msg and named(exc, {"L"})
+
+
+@settings(max_examples=150)
+@given(spectrum_call())
+def test_optimal_parameters_promise(call: tuple[dict[str, Any], set[str]]) -> None:
+    kw, bad = call
+    t, exc = outcome(hbtheory.optimal_parameters, **kw)
+    if bad:
+        assert exc is not None, f"accepted {kw} -> {t}"
+        assert named(exc, bad), f"{exc} does not name {sorted(bad)}"
+        return
+    if exc is not None:
+        assert optimal_refusal_ok(exc, kw), f"valid {kw} refused: {exc}"
+        return
+    check_optimal(t, kw)
+
+
+@_pin("tuning.optimal_parameters gives Triple Momentum and general(gamma) gradient descent's tuning (beta = 0): "
+      "not Triple Momentum's design, and for general(gamma) a rate its parameters do not attain")
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"kappa": 100.0, "method": "triple_momentum"},  # alpha 1.98 (gradient descent's), design 1.9
+        {"kappa": 100.0, "method": "general(gamma=0.3)"},  # claims 0.980, its parameters' worst rate is 1.89
+        {"mu": 0.1, "L": 10.0, "method": methods.general(-0.5)},  # claims 0.980, attains 0.995
+    ],
+    ids=["triple_momentum", "general(0.3)", "general(-0.5)"],
+)
+def test_pinned_tuning_family(kw: dict[str, Any]) -> None:
+    check_optimal(hbtheory.optimal_parameters(**kw), kw)
+
+
+FIXED = {"mu": Real(0.0, lo_open=True, scalar=True), "L": Real(0.0, lo_open=True, scalar=True), "method": TUNED}
+
+
+@st.composite
+def fixed_arguments(draw: Any, first: str) -> dict[str, Arg]:
+    kinds = {first: Real(0.0, lo_open=True, scalar=True) if first == "alpha" else Real(0.0, 1.0, hi_open=True,
+                                                                                        scalar=True), **FIXED}
+    args = draw(arguments(kinds, arrays=False))
+    if all(kinds[k].status(args[k]) == "valid" for k in kinds) and draw(st.integers(0, 3)) > 0:
+        args["mu"], args["L"] = draw(interval())
+        if first == "alpha":
+            args["alpha"] = _num(draw(st.one_of(st.floats(1e-6, 4.2), st.sampled_from([1.0, 2.0, 3.99, 4.0]))) / float(
+                args["L"].real))
+    return args
+
+
+def local_minimum(rate: float, m: Method, at: Callable[[float], tuple[float, float]], x: float, mu: float,
+                  L: float) -> None:
+    """No nearby parameter (relative steps 1e-3, 1e-6, and the float neighbours) does better."""
+    for step in (1e-3, 1e-6):
+        for y in (x * (1 - step), x * (1 + step)):
+            a, b = at(y)
+            if a > 0 and 0 <= b < 1 and (m.uses_beta or b == 0):
+                other = mp_worst_rate(m, a, b, mu, L)
+                assert rate <= other + 4 * EPS, f"rate {rate} at {x}, but {mp.nstr(other, 17)} at {y}"
+
+
+def check_optimal_beta(t: Any, v: dict[str, Any]) -> None:
+    m, a, mu, L = get_method(v["method"]), float(v["alpha"]), float(v["mu"]), float(v["L"])
+    check_tuning_consistent(t, m, mu, L)
+    assert t.alpha == a
+    with mp.workdps(DPS):
+        if m == methods.HEAVY_BALL:  # beta* = max((1 - sqrt(a mu))^2, (1 - sqrt(a L))^2), rate sqrt(beta*)
+            assert_rate(t.rate, max(abs(1 - mp.sqrt(mp.mpf(a) * mu)), abs(1 - mp.sqrt(mp.mpf(a) * L))), f"{t}")
+        elif m == methods.NESTEROV and a * L <= 1.0:
+            assert_rate(t.rate, 1 - mp.sqrt(mp.mpf(a) * mu), f"{t}")
+        elif m == methods.GRADIENT_DESCENT:
+            assert_rate(t.rate, max(abs(1 - mp.mpf(a) * mu), abs(1 - mp.mpf(a) * L)), f"{t}")
+    if m.uses_beta:
+        local_minimum(t.rate, m, lambda b: (a, b), t.beta, mu, L)
+
+
+def beta_refusal_ok(exc: BaseException, v: dict[str, Any]) -> bool:
+    # documented: alpha * L >= 4 (heavy ball) or 2 (others): no beta converges; or the best beta
+    # rounds to 1 (alpha * mu below about 1e-33)
+    m = get_method(v["method"])
+    a, mu, L = float(v["alpha"]), float(v["mu"]), float(v["L"])
+    if not named(exc, {"alpha"}):
+        return False
+    limit = 4.0 if m == methods.HEAVY_BALL else 2.0
+    return a * L >= limit * (1 - 1e-9) or a * mu < 1e-28 or "4.5e-308" in str(exc)
+
+
+@settings(max_examples=120)
+@given(fixed_arguments("alpha"))
+def test_optimal_beta_promise(args: dict[str, Arg]) -> None:
+    kinds = {"alpha": Real(0.0, lo_open=True, scalar=True), **FIXED}
+    check_promise(hbtheory.optimal_beta, kinds, args, check_optimal_beta, allowed=beta_refusal_ok,
+                  joint=interval_joint)
+
+
+def check_optimal_alpha(t: Any, v: dict[str, Any]) -> None:
+    m, b, mu, L = get_method(v["method"]), float(v["beta"]), float(v["mu"]), float(v["L"])
+    check_tuning_consistent(t, m, mu, L)
+    assert t.beta == b
+    with mp.workdps(DPS):
+        k = mp.mpf(L) / mu
+        if m == methods.HEAVY_BALL:
+            sb = mp.sqrt(b)
+            if k <= ((1 + sb) / (1 - sb)) ** 2:
+                assert_rate(t.rate, sb, f"{t} sqrt(beta)")
+            else:
+                c = (1 + b) * (k - 1) / (k + 1)
+                assert_rate(t.rate, (c + mp.sqrt(c * c - 4 * b)) / 2, f"{t} equal ripple")
+        elif m == methods.GRADIENT_DESCENT:
+            assert_close(t.alpha, 2 / (mp.mpf(mu) + L), 4 * EPS)
+    local_minimum(t.rate, m, lambda a: (a, b), t.alpha, mu, L)
+
+
+def alpha_refusal_ok(exc: BaseException, v: dict[str, Any]) -> bool:
+    return named(exc, {"L", "mu", "L`/`mu"}) and ("too large for float64" in str(exc) or "4.5e-308" in str(exc))
+
+
+@settings(max_examples=120)
+@given(fixed_arguments("beta"))
+def test_optimal_alpha_promise(args: dict[str, Arg]) -> None:
+    kinds = {"beta": Real(0.0, 1.0, hi_open=True, scalar=True), **FIXED}
+    check_promise(hbtheory.optimal_alpha, kinds, args, check_optimal_alpha, allowed=alpha_refusal_ok,
+                  joint=all_of(interval_joint, beta_for()))
+
+
+def mp_iterations(rate: float, tol: float) -> int | float:
+    """Smallest integer t >= 1 with rate**t <= tol, decided in exact-enough arithmetic."""
+    if rate >= 1.0:
+        return math.inf
+    if rate <= 0.0:
+        return 1
+    with mp.workdps(80):
+        r, e = mp.mpf(rate), mp.mpf(tol)
+        t = max(1, int(mp.ceil(mp.log(e) / mp.log(r))))
+        while t > 1 and r ** (t - 1) <= e:
+            t -= 1
+        while r**t > e:
+            t += 1
+        return t
+
+
+TOL = Real(0.0, 1.0, lo_open=True, hi_open=True, scalar=True)
+
+
+@settings(max_examples=80)
+@given(st.one_of(st.floats(0.0, 1.0), st.sampled_from([0.0, 0.5, 0.9, 1 - 2.0**-53, 1.0, 1.5, 0.81818181818181823])),
+       arguments({"tol": TOL}, arrays=False))
+def test_tuning_iterations_promise(rate: float, args: dict[str, Arg]) -> None:
+    t = hbtheory.Tuning("heavy_ball", 1.0, 0.5, rate, 0.5, 1.0)
+    if TOL.status(args["tol"]) == "valid" and excluded_iterations(rate, float(args["tol"].real)):
+        return
+
+    def check(count: Any, v: dict[str, Any]) -> None:
+        assert count == mp_iterations(rate, float(v["tol"])), (rate, v, count)
+
+    check_promise(t.iterations, {"tol": TOL}, args, check)
+
+
+def excluded_iterations(rate: float, tol: float) -> bool:
+    """Known failures (pinned below): rate**t underflows (tol below 1e-290) or rate near 1 with a
+    tiny tol (the count's correction loop steps one at a time)."""
+    return tol < 1e-290 or (rate > 1 - 1e-9 and tol < 1e-100)
+
+
+@_pin("tuning.Tuning.iterations: rate**t is formed in float64 and underflows near a subnormal tol (3708 at "
+      "kappa = 100, tol = 5e-324; exact 3710)")
+def test_pinned_iterations_subnormal_tol() -> None:
+    t = hbtheory.optimal_parameters(kappa=100)
+    assert t.iterations(5e-324) == mp_iterations(t.rate, 5e-324)
+
+
+@_pin("tuning.Tuning.iterations: kappa = 1e25, tol = 1e-320 runs for minutes (the correction loop steps by one)")
+def test_pinned_iterations_hang() -> None:
+    t = hbtheory.optimal_parameters(kappa=1e25)
+    with time_limit(2):
+        assert t.iterations(1e-320) == mp_iterations(t.rate, 1e-320)
+
+
+@_pin("tuning.optimal_alpha for general(gamma): the equal-ripple step is not a local minimum of the worst rate "
+      "(rate 0.71789 at the returned alpha, 0.71681 at alpha (1 - 1e-3))")
+def test_pinned_optimal_alpha_general() -> None:
+    v = {"beta": 0.0, "mu": 1e-300, "L": 1e-300, "method": "general(gamma=0.3)"}
+    check_optimal_alpha(hbtheory.optimal_alpha(**v), v)
