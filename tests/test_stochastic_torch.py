@@ -81,3 +81,14 @@ def test_bad_input() -> None:
         es.minibatch_stationary(alpha=0.5, beta=0.5)
     with pytest.raises(ValueError, match="noise_variance"):
         es.minibatch_stationary(noise_variance=0.0)
+
+
+def test_benchmark_quick(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from pathlib import Path
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import stochastic_mc
+
+    assert stochastic_mc.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "RESULT: batched Monte Carlo vs loop: PASS" in out and "within 5 SE" in out
