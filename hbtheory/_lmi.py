@@ -130,10 +130,15 @@ def check(prob: Problem, P: Arr, lam: Arr, rho: Arr) -> NDArray[np.bool_]:
     return np.asarray(ok & np.isfinite(top), dtype=bool)
 
 
-def feasible(prob: Problem, rho: Arr, *, max_iter: int = 400) -> tuple[NDArray[np.bool_], Arr, Arr]:
+def feasible(
+    prob: Problem, rho: Arr, *, max_iter: int = 400, warm: tuple[Arr, Arr] | None = None
+) -> tuple[NDArray[np.bool_], Arr, Arr]:
     """Decide strict feasibility at ``rho`` (shape ``(N,)``) for every point.
 
     Returns ``(ok, P, lam)``: ``ok`` is True only where a certificate was found and checked.
+    ``warm = (v, T)``: start from the final iterates and barrier weights of a previous call at a
+    nearby ``rho`` (``v`` is updated in place with this call's final iterates, ``T`` too), with the
+    margin ``t`` reset below both minimum eigenvalues and the weight lowered 30 times.
     """
     N, n, k, q, nv = prob.N, prob.n, prob.k, prob.q, prob.nv
     m1 = n + 1
@@ -152,14 +157,23 @@ def feasible(prob: Problem, rho: Arr, *, max_iter: int = 400) -> tuple[NDArray[n
     )  # (nv, n, n), the same for every point
     F20 = np.eye(n) / n
     # start: lam = 1e-2 (Pi is O(1)), t below both minimum eigenvalues
+    m_bar = m1 + n + k  # barrier parameter
     v = np.zeros((N, nv))
     v[:, q : q + k] = 0.5 / (k + 1)
     G1 = lyap0 + np.einsum("nv,nvij->nij", v[:, :-1], F1[:, :-1])
-    t0 = np.minimum(np.linalg.eigvalsh(G1)[:, 0], 0.5 / (k + 1) / n) - 1.0
-    v[:, -1] = t0
+    v[:, -1] = np.minimum(np.linalg.eigvalsh(G1)[:, 0], 0.5 / (k + 1) / n) - 1.0
     T = np.full(N, 10.0)
+    if warm is not None:
+        hot = np.flatnonzero(np.all(np.isfinite(warm[0]), axis=1))
+        if hot.size:
+            vh = warm[0][hot].copy()
+            Th = np.maximum(warm[1][hot] / 30.0, 10.0)
+            G1 = lyap0[hot] + np.einsum("nv,nvij->nij", vh[:, :-1], F1[hot, :-1])
+            G2 = F20 + np.einsum("nv,vij->nij", vh[:, :-1], F2[:-1])
+            low = np.minimum(np.linalg.eigvalsh(G1)[:, 0], np.linalg.eigvalsh(G2)[:, 0])
+            vh[:, -1] = low - m_bar / Th
+            v[hot], T[hot] = vh, Th
     inner = np.zeros(N, dtype=np.int64)
-    m_bar = m1 + n + k  # barrier parameter
     active = np.arange(N)
     for _ in range(max_iter):
         if active.size == 0:
@@ -216,6 +230,9 @@ def feasible(prob: Problem, rho: Arr, *, max_iter: int = 400) -> tuple[NDArray[n
         done |= centred & (bound < 0.0)
         done |= (T[active] > 1e13) | ~sane | stalled
         active = active[~done]
+    if warm is not None:
+        warm[0][...] = v
+        warm[1][...] = T
     return ok, P_out, lam_out
 
 

@@ -191,7 +191,11 @@ def _solve(
         lam_best = np.zeros((sel.size, prob.k))
         # first at rho just below 1: a point not certified there has no certificate at all
         top = np.full(sel.size, 1.0 - 2 * _RHO_TOL)
-        ok, P, lam = _lmi.feasible(prob, top)
+        warm_v = np.full((sel.size, prob.nv), np.nan)
+        warm_T = np.full(sel.size, 10.0)
+        wv, wt = warm_v.copy(), warm_T.copy()
+        ok, P, lam = _lmi.feasible(prob, top, warm=(wv, wt))
+        warm_v[ok], warm_T[ok] = wv[ok], wt[ok]
         todo = np.flatnonzero(ok)
         if todo.size:
             sub = prob.subset(todo)
@@ -207,7 +211,9 @@ def _solve(
             mid = np.minimum(lo[todo] + 0.5 * _RHO_TOL, hi[todo]) if first else 0.5 * (lo[todo] + hi[todo])
             first = False
             sub = prob.subset(todo)
-            ok, P, lam = _lmi.feasible(sub, mid)
+            wv, wt = warm_v[todo], warm_T[todo]
+            ok, P, lam = _lmi.feasible(sub, mid, warm=(wv, wt))
+            warm_v[todo[ok]], warm_T[todo[ok]] = wv[ok], wt[ok]
             if ok.any():
                 good = np.flatnonzero(ok)
                 mid[good] = _lmi.shrink(sub.subset(good), P[good], lam[good], mid[good])
