@@ -236,6 +236,7 @@ def _torch_call(alpha: float, beta: float, method: Method) -> dict[str, Any] | N
 
 
 def _cmd_optimal(args: argparse.Namespace) -> int:
+    from hbtheory._validation import as_scalar
     from hbtheory.tuning import optimal_parameters
 
     m = _method(args)
@@ -243,6 +244,8 @@ def _cmd_optimal(args: argparse.Namespace) -> int:
         raise UsageError("hbtheory optimal: error: give either --kappa or --mu and --L, not both")
     if args.kappa is None and (args.mu is None or args.L is None):
         raise UsageError("hbtheory optimal: error: give --kappa, or both --mu and --L")
+    # the tolerance first: a bad one is refused before the (for some methods, numeric) optimisation
+    as_scalar(args.tol, "tol", low=0.0, high=1.0, low_open=True, high_open=True)
     if args.kappa is not None:
         res = optimal_parameters(kappa=args.kappa, method=m)
     else:

@@ -543,3 +543,16 @@ def test_refused_negative_numbers_are_shown_as_typed(capsys: pytest.CaptureFixtu
     err = one_line_exit_2(*run(capsys, "worst-case", "--n", "-1.5", "--alpha", "1", "--beta", "0", "--mu", "1",
                                "--L", "1"))
     assert "--n: expected an integer, got '-1.5'" in err
+
+
+def test_optimal_refuses_a_bad_tol_before_optimising(capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import hbtheory.tuning
+
+    def boom(**kwargs: object) -> None:
+        raise AssertionError("optimised before --tol was checked")
+
+    monkeypatch.setattr(hbtheory.tuning, "optimal_parameters", boom)
+    for tol in ("0", "1", "nan", "-1e-3", "2"):
+        err = one_line_exit_2(*run(capsys, "optimal", "--kappa", "1e16", "--method", "nesterov", "--tol", tol))
+        assert "`tol`" in err

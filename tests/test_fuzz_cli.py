@@ -90,11 +90,13 @@ def api_method(flags: list[str]) -> Method | None:
 
 @contextlib.contextmanager
 def quiet() -> Iterator[None]:
-    # Floating-point warnings of the library (e.g. worst_case at alpha * L > 1e154, an open item of
-    # issue 11 owned by the spectral layer) would be errors under the suite's filterwarnings; the
-    # promise checked here is the exit status and the one stderr line.
+    # A warning of the library would be an error under the suite's filterwarnings and escape main();
+    # from the command line it is a printed warning beside exit status 0. The promise checked here
+    # is the exit status and the one stderr line; the library's warnings are its own tests' business
+    # (found by this fuzz: matplotlib's "identical low and high ylims" from the gradient-descent
+    # heatmap at mu = 1e-16, numpy overflow warnings from worst_case at alpha * L > 1e154).
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore")
         with np.errstate(all="ignore"):
             yield
 
@@ -245,7 +247,9 @@ def test_rho_grid(paths: dict[str, tuple[Path, bool]], numbers: tuple[str, ...],
 
 @settings(max_examples=100)
 @given(which=st.sampled_from(["kappa"] * 3 + ["mu L"] * 3 + ["kappa mu", "mu", "kappa mu L", ""]),
-       x=value(st.floats(1.0, 1e8) | st.sampled_from([1e15, 1e30, 1.0000000000000002])),
+       # kappa >= 1e15 takes the library 6-9 s for Nesterov (and 8 s to refuse 1e30 for heavy ball)
+       # today; such values still come from NUMBER, rarely
+       x=value(st.floats(1.0, 1e12) | st.sampled_from([1e12, 1.0000000000000002])),
        y=value(st.floats(1e-3, 1.0)), z=value(st.floats(1.0, 1e3)),
        tol=optional(value(st.floats(1e-300, 0.99))),
        # general(gamma) has no closed form: its numeric minimax takes seconds, so it is checked once
@@ -266,13 +270,16 @@ def test_optimal(which: str, x: str, y: str, z: str, tol: str | None, flags: lis
     spy = Spy(hbtheory.tuning, "optimal_parameters")
     code, out, err = spy.run(argv)
     expected = None
-    if m is not None and tol_value is not None and one_way and not bad_number:
+    tol_ok = tol_value is not None and 0.0 < tol_value < 1.0  # checked first, before the optimisation
+    if m is not None and tol_ok and one_way and not bad_number:
         (args, kwargs, result), = spy.calls
         want = {"kappa": k, "method": m} if k is not None else {"mu": lo, "L": hi, "method": m}
         assert args == () and sorted(kwargs) == sorted(want)
         assert all(identical(kwargs[name], want[name]) for name in want), (kwargs, want)
         if not isinstance(result, Exception):
             expected = api(lambda: (result, result.iterations(tol_value)))
+    else:
+        assert spy.calls == []
 
     def compare(d: dict[str, Any], result: tuple[Any, Any]) -> None:
         t, iterations = result
@@ -286,7 +293,7 @@ def test_optimal(which: str, x: str, y: str, z: str, tol: str | None, flags: lis
 
 @settings(max_examples=100)
 @given(n=st.one_of(st.integers(0, 60).map(str), st.integers(-3, 2000).map(str),
-                   st.sampled_from(["200001", "1000000", str(10**12), str(10**12 + 1), str(2**64), "9" * 400,
+                   st.sampled_from(["200001", str(10**12 + 1), str(2**64), "9" * 400,
                                     "-" + "9" * 30, "1e3", "", "2.0", "-0"])),
        numbers=st.one_of(*(st.tuples(*(wrap(s) for s in (STEP, MOMENTUM, st.floats(1e-3, 1.0), st.floats(1.0, 10.0))))
                            for wrap in (lambda s: s.map(repr), value))),
@@ -294,7 +301,8 @@ def test_optimal(which: str, x: str, y: str, z: str, tol: str | None, flags: lis
 def test_worst_case(n: str, numbers: tuple[str, str, str, str], flags: list[str]) -> None:
     alpha, beta, mu, L = numbers
     # n in the thousands to 2e5 costs up to a second per call where [mu, L] meets the
-    # critical-damping band (the library's cap there is 2e5): drawn small, or at and beyond the caps
+    # critical-damping band (the library's cap there is 2e5), and n = 1e12 can take minutes before
+    # it is refused: n is drawn small, or beyond the caps
     argv = ["worst-case", "--n", n, *options(alpha=alpha, beta=beta, mu=mu, L=L), *flags, "--json"]
     m = api_method(flags)
     values = [parse_number(v) for v in numbers]
@@ -317,13 +325,19 @@ def test_worst_case(n: str, numbers: tuple[str, str, str, str], flags: list[str]
     check(argv, expected, compare)
 
 
+HEATMAP_BAD = ["nan", "-inf", "inf", "1e309", "-1", "0", "-0", "", "one", "0.5", "1e308"]
+
+
 @settings(max_examples=8)
 @given(which=st.sampled_from(["kappa", "kappa", "h", "mu L", "kappa h", "none"]),
-       x=value(st.floats(1.0, 1e4)), y=value(st.floats(1.0, 1e4)),
+       # a spectrum wider than about 1e15 makes the library's optimum search (drawn as the star) take
+       # 5-60 s today, so the refused values here are the cheap ones; optimal is fuzzed more widely
+       x=st.one_of(*[st.floats(1.0, 1e4).map(repr)] * 4, st.sampled_from(HEATMAP_BAD)),
+       y=st.one_of(*[st.floats(1.0, 1e4).map(repr)] * 4, st.sampled_from(HEATMAP_BAD)),
        extra=st.sampled_from([[], ["--gfj"], ["--alpha-max", "2"], ["--beta-range", "0.2", "0.9"],
                               ["--alpha-max", "-1"], ["--beta-range", "nan", "1"], ["--alpha-range", "0.5", "2"],
                               ["--alpha-range", "-0", "inf"]]),
-       flags=st.sampled_from(METHOD_FLAGS[:6]))
+       flags=st.sampled_from(METHOD_FLAGS[:5]))  # general's optimum is a numeric minimax: test_cli.py draws it
 def test_heatmap(paths: dict[str, tuple[Path, bool]], which: str, x: str, y: str, extra: list[str],
                  flags: list[str]) -> None:
     from hbtheory import plots
@@ -335,28 +349,28 @@ def test_heatmap(paths: dict[str, tuple[Path, bool]], which: str, x: str, y: str
     argv = ["heatmap", *options(**given_opts), *extra, *flags, "--grid", "20", "--dpi", "20", "--out", str(target)]
     m = api_method(flags)
     numbers = {k: parse_number(v) for k, v in given_opts.items()}
+    spy = Spy(plots, "rho_heatmap")
+    code, out, err = spy.run(argv)
     expected = None
-    if m is not None and which in ("kappa", "h", "mu L") and None not in numbers.values():
-        kw: dict[str, Any] = {"method": m, "n": 20, "gfj": "--gfj" in extra}
-        if "--alpha-max" in extra:
-            kw["alpha_max"] = float(extra[1])
-        if "--beta-range" in extra:
-            kw["beta_range"] = (float(extra[1]), float(extra[2]))
-        if "--alpha-range" in extra:
-            kw["alpha_range"] = (float(extra[1]), float(extra[2]))
-
-        def draw() -> Any:
-            if which == "kappa":
-                kappa = numbers["kappa"]
-                if not (kappa is not None and kappa >= 1 and math.isfinite(kappa)):
-                    raise ValueError("`kappa` must be >= 1 and finite")
-                return plots.rho_heatmap(mu=1.0 / kappa, L=1.0, **kw)
-            if which == "h":
-                return plots.rho_heatmap(numbers["h"], **kw)
-            return plots.rho_heatmap(mu=numbers["mu"], L=numbers["L"], **kw)
-
-        expected = api(draw)
-    code, out, err = run(argv)
+    kappa = numbers.get("kappa")
+    bad_kappa = which == "kappa" and not (kappa is not None and math.isfinite(kappa) and kappa >= 1)
+    if m is not None and which in ("kappa", "h", "mu L") and None not in numbers.values() and not bad_kappa:
+        (args, kwargs, result), = spy.calls  # drawn once, by the library, with exactly these inputs
+        want: dict[str, Any] = {"method": m, "n": 20, "gfj": "--gfj" in extra, "alpha_max": None}
+        for flag, name in (("--alpha-max", "alpha_max"), ("--beta-range", "beta_range"),
+                           ("--alpha-range", "alpha_range")):
+            if flag in extra:
+                want[name] = float(extra[1]) if name == "alpha_max" else (float(extra[1]), float(extra[2]))
+        if which == "kappa":
+            want.update(mu=1.0 / kappa, L=1.0)  # type: ignore[operator]
+        elif which == "mu L":
+            want.update(mu=numbers["mu"], L=numbers["L"])
+        assert args == ((numbers["h"],) if which == "h" else ())
+        assert sorted(kwargs) == sorted(want) and all(
+            identical(kwargs[k], want[k]) if isinstance(want[k], float) else kwargs[k] == want[k] for k in want), kwargs
+        expected = None if isinstance(result, Exception) else result
+    else:
+        assert spy.calls == []
     event(f"exit {code}")
     assert "Traceback" not in err
     if expected is None:
@@ -366,7 +380,7 @@ def test_heatmap(paths: dict[str, tuple[Path, bool]], which: str, x: str, y: str
         assert code == 0 and target.read_bytes()[:4] == b"\x89PNG", (argv, err)
 
 
-@settings(max_examples=4)
+@settings(max_examples=3)
 @given(x0=value(st.floats(-10.0, 10.0)))
 def test_counterexample(x0: str) -> None:
     import hbtheory.counterexamples
