@@ -93,6 +93,7 @@ from hbtheory.methods import Method, get_method
 
 __all__ = [
     "EffectiveLearningRate",
+    "MeanSquareMap",
     "MeanSquareTuning",
     "RiskTuning",
     "best_risk",
@@ -100,6 +101,7 @@ __all__ = [
     "coupled_second_moment_curve",
     "coupled_stationary_second_moment",
     "effective_learning_rate",
+    "mean_square_map",
     "mean_square_optimal",
     "mean_square_rate",
     "mean_square_stable",
@@ -1060,3 +1062,67 @@ def effective_learning_rate(
         sgd_moment=frozen_array(sgd), moment_error=frozen_array(moment_error),
         exponent_error=frozen_array(exponent_error),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class MeanSquareMap(Result):
+    r"""Mean-square and exact-gradient rates of :math:`\mathbb E x_t^2` over a grid of :math:`(\alpha h, \beta)`.
+
+    Attributes
+    ----------
+    method : str
+    alpha_h : numpy.ndarray
+        ``(n,)``: the dimensionless step :math:`\alpha h`.
+    beta : numpy.ndarray
+        ``(m,)``.
+    curvature_ratio : float
+        :math:`k = v / h^2` (``2 / B`` for Gaussian features).
+    rate : numpy.ndarray
+        ``(m, n)``: :func:`mean_square_rate` (``inf`` where an entry overflows).
+    deterministic : numpy.ndarray
+        ``(m, n)``: the same at ``k = 0``, the square of the exact-gradient rate.
+
+    Examples
+    --------
+    >>> g = mean_square_map(np.linspace(0.05, 4.0, 5), [0.0, 0.5], curvature_ratio=2.0)
+    >>> (g.rate < 1).sum(), (g.deterministic < 1).sum()     # the mean-square region is much smaller
+    (np.int64(2), np.int64(5))
+    """
+
+    method: str
+    alpha_h: FloatArray
+    beta: FloatArray
+    curvature_ratio: float
+    rate: FloatArray
+    deterministic: FloatArray
+
+
+def mean_square_map(
+    alpha_h: Any, beta: Any, *, curvature_ratio: float = 2.0, method: str | Method = "heavy_ball"
+) -> MeanSquareMap:
+    r"""The data of the mean-square region figure: both rates of :math:`\mathbb E x_t^2` on a grid.
+
+    Parameters
+    ----------
+    alpha_h : array_like
+        1-D grid of :math:`\alpha h > 0`.
+    beta : array_like
+        1-D grid of momenta in ``[0, 1]`` (``[0]`` for gradient descent).
+    curvature_ratio : float, optional
+        :math:`k = v / h^2 \ge 0`.
+    method : str or Method, optional
+
+    Returns
+    -------
+    MeanSquareMap
+    """
+    x = np.atleast_1d(as_real(alpha_h, "alpha_h", low=0.0, low_open=True))
+    y = np.atleast_1d(as_real(beta, "beta", low=0.0, high=1.0))
+    if x.ndim != 1 or y.ndim != 1:
+        raise ValueError("`alpha_h` and `beta` must be 1-D grids")
+    k = as_scalar(curvature_ratio, "curvature_ratio", low=0.0)
+    m = get_method(method)
+    rate = mean_square_rate(x[None, :], y[:, None], 1.0, curvature_variance=k, method=m)
+    det = mean_square_rate(x[None, :], y[:, None], 1.0, curvature_variance=0.0, method=m)
+    return MeanSquareMap(method=m.name, alpha_h=frozen_array(x), beta=frozen_array(y), curvature_ratio=k,
+                         rate=frozen_array(rate), deterministic=frozen_array(det))
