@@ -675,6 +675,8 @@ class Canonical(Result):
     ('heavy_ball', 0.1, 0.9, True)
     >>> c.to_torch()
     {'lr': 0.1, 'momentum': 0.9, 'dampening': 0.0, 'nesterov': False}
+    >>> Canonical("general(gamma=0.0)", 0.1, 0.9, True, "").to_torch()["nesterov"]   # gamma = 0: heavy ball
+    False
     """
 
     method: str
@@ -690,15 +692,24 @@ class Canonical(Result):
     def to_torch(self) -> dict[str, Any]:
         """Keyword arguments of ``torch.optim.SGD`` that run these canonical parameters exactly.
 
-        Raises ``ValueError`` for a method that ``torch.optim.SGD`` cannot run (a general
-        ``gamma`` other than ``0`` or ``beta``, Triple Momentum).
+        Raises ``ValueError`` for a method that ``torch.optim.SGD`` cannot run: a look-ahead
+        ``gamma`` other than ``0`` (plain momentum) or ``beta`` (``nesterov=True``), an output shift
+        (Triple Momentum), or a method given by its polynomial only.
         """
         m = self.as_method()
-        if m is NESTEROV:
-            return {"lr": self.alpha, "momentum": self.beta, "dampening": 0.0, "nesterov": True}
-        if m in (HEAVY_BALL, GRADIENT_DESCENT) or (self.beta == 0.0 and m.gamma is not None and m.gamma(0.0) == 0.0):
-            return {"lr": self.alpha, "momentum": self.beta, "dampening": 0.0, "nesterov": False}
-        raise ValueError(f"`method` {self.method!r} has no torch.optim.SGD equivalent (only heavy ball and Nesterov)")
+        # torch.optim.SGD runs the family's members with no output shift whose look-ahead is 0
+        # (plain momentum) or beta (nesterov=True): decided from the method's gamma, not its name.
+        shift = 0.0 if m.delta is None else float(m.delta(self.beta))
+        if m.gamma is not None and shift == 0.0:
+            gamma = float(m.gamma(self.beta))
+            if gamma == 0.0:
+                return {"lr": self.alpha, "momentum": self.beta, "dampening": 0.0, "nesterov": False}
+            if gamma == self.beta:
+                return {"lr": self.alpha, "momentum": self.beta, "dampening": 0.0, "nesterov": True}
+        raise ValueError(
+            f"`method` {self.method!r} has no torch.optim.SGD equivalent at beta = {self.beta!r}: torch runs the "
+            "look-ahead gamma = 0 (momentum) or gamma = beta (nesterov=True) only"
+        )
 
 
 _CONSTANT_LR = "at a constant learning rate; under a schedule the maps differ (see the docs)"
