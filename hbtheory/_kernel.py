@@ -119,6 +119,9 @@ _EXACT_DISC_TOL = 2.0**-50
 # (256 KiB each) while the numpy calls per block stay few enough not to dominate.
 _BLOCK = 32768
 
+# Candidates of :func:`spectral_radius` routed at a time (bounds the routing's temporaries).
+_CHUNK = 65536
+
 # Up to this many points :func:`spectral_radius` takes :func:`characteristic`'s path (the same
 # values): the blocks' fixed cost is not worth it.
 _SMALL = 64
@@ -689,9 +692,9 @@ def spectral_radius(method: Method, alpha: Any, beta: Any, h: Any) -> Arr:
     out = np.empty(shape, dtype=np.float64)
     found = _float_blocks(method, a, b, hh, out)
     flat = out.reshape(-1)
-    # the candidates in chunks of _BLOCK points: the routing's temporaries stay block-sized
-    for lo in range(0, found.size, _BLOCK):
-        candidates = found[lo : lo + _BLOCK]
+    # the candidates in chunks of _CHUNK points: the routing's temporaries stay small
+    for lo in range(0, found.size, _CHUNK):
+        candidates = found[lo : lo + _CHUNK]
         where = np.unravel_index(candidates, shape)
         pa, pb, ph = np.broadcast_arrays(*(_gather(x, where) for x in (a, b, hh)), candidates)[:3]
         route = _route(method, pa, pb, ph, _float_coefficients(method, pa, pb, ph), flat[candidates], False)

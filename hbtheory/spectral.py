@@ -90,7 +90,7 @@ def spectral_radius(alpha: Any, beta: Any, h: Any, method: str | Method = "heavy
     :math:`c_0` and :math:`D` in double-double arithmetic (exact rationals on the curves) and
     rounded once. Accuracy: relative error at most ``1e-14`` everywhere (the bound routes by it);
     measured against 50-digit mpmath over 4 x 10^5 points per method, near and 1e-3..1e-1 from
-    the curves and near :math:`\rho = 1`: at most 40 ulps (5e-15 relative), median 0.3 ulps
+    the curves and near :math:`\rho = 1`: at most 40 ulps (6e-15 relative), median 0.3 ulps
     (``benchmarks/accuracy_spectral_radius.py``; ``np.linalg.eigvals`` loses half the digits or
     all of them there). It is not "a few ulps everywhere": a float64 :math:`c_1` one rounding off
     moves :math:`\rho` by :math:`|c_1|/\sqrt{D}` ulps, and making every such point exact would

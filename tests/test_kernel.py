@@ -279,7 +279,7 @@ def test_block_candidates_contain_every_routed_point(
 def test_running_error_bound_contains_the_actual_error(rng: np.random.Generator, name: str) -> None:
     # The running error bound of c1 and c0 at each point (what lets most points near the curves
     # and near rho = 0 stay in float64) is >= the actual error against exact rationals.
-    a, b, h = _points(rng, name, 1500)
+    a, b, h = _points(rng, name, 500)
     m = get_method(name)
     e1, e0 = _kernel._running_errors(m, a, b, h)
     ch = _kernel.float64_characteristic(m, a, b, h)
@@ -418,7 +418,7 @@ def test_error_bounds_are_attained_up_to_a_small_factor(rng: np.random.Generator
         assert m.error_bounds is not None
         product, k1, _ = m.error_bounds
         worst = Fraction(0)
-        a, b, h = rng.uniform(0.01, 3.0, 3000), rng.uniform(0.0, 1.0, 3000), rng.uniform(0.1, 3.0, 3000)
+        a, b, h = rng.uniform(0.01, 3.0, 600), rng.uniform(0.0, 1.0, 600), rng.uniform(0.1, 3.0, 600)
         if not m.uses_beta:
             b = np.zeros_like(b)
         for ai, bi, hi in zip(a.tolist(), b.tolist(), h.tolist(), strict=True):
