@@ -174,52 +174,61 @@ def feasible(
             vh[:, -1] = low - m_bar / Th
             v[hot], T[hot] = vh, Th
     inner = np.zeros(N, dtype=np.int64)
-    active = np.arange(N)
+    # Work on a compacted set `cur` of points; rows that finish are frozen (masked) rather than
+    # removed at once, and the set is compacted when a quarter of it has finished: fancy-indexing
+    # the (N, nv, 4, 4) constraint data at every iteration would cost as much as a Newton step.
+    cur = np.arange(N)
+    F1c, L0c, amask = F1, lyap0, np.ones(N, dtype=bool)
+    eye_nv = np.eye(nv)
     for _ in range(max_iter):
-        if active.size == 0:
+        if not amask.any():
             break
-        va, Ta = v[active], T[active]
-        F1a = F1[active]
-        na = len(active)
-        G1 = lyap0[active] + (va[:, None, :] @ F1a.reshape(na, nv, m1 * m1)).reshape(na, m1, m1)
+        if amask.sum() < 0.75 * cur.size:
+            keep = np.flatnonzero(amask)
+            cur, F1c, L0c, amask = cur[keep], F1c[keep], L0c[keep], np.ones(keep.size, dtype=bool)
+        na = cur.size
+        va, Ta = v[cur], T[cur]
+        G1 = L0c + (va[:, None, :] @ F1c.reshape(na, nv, m1 * m1)).reshape(na, m1, m1)
         G2 = F20 + (va @ F2.reshape(nv, n * n)).reshape(na, n, n)
         lam = va[:, q : q + k]
         with np.errstate(all="ignore"):
             G1inv, ok1 = _inv(G1)
             G2inv, ok2 = _inv(G2)
-            W1 = G1inv[:, None] @ F1a
+            W1 = G1inv[:, None] @ F1c
             W2 = G2inv[:, None] @ F2[None]
-        H = W1.reshape(na, nv, m1 * m1) @ np.swapaxes(W1, -1, -2).reshape(na, nv, m1 * m1).transpose(0, 2, 1)
-        H += W2.reshape(na, nv, n * n) @ np.swapaxes(W2, -1, -2).reshape(na, nv, n * n).transpose(0, 2, 1)
-        g = -W1.reshape(na, nv, m1 * m1)[:, :, :: m1 + 1].sum(-1)
-        g -= W2.reshape(na, nv, n * n)[:, :, :: n + 1].sum(-1)
-        g[:, q : q + k] -= 1.0 / lam
-        idx = np.arange(q, q + k)
-        H[:, idx, idx] += 1.0 / (lam * lam)
+            H = W1.reshape(na, nv, m1 * m1) @ np.swapaxes(W1, -1, -2).reshape(na, nv, m1 * m1).transpose(0, 2, 1)
+            H += W2.reshape(na, nv, n * n) @ np.swapaxes(W2, -1, -2).reshape(na, nv, n * n).transpose(0, 2, 1)
+            g = -W1.reshape(na, nv, m1 * m1)[:, :, :: m1 + 1].sum(-1)
+            g -= W2.reshape(na, nv, n * n)[:, :, :: n + 1].sum(-1)
+            g[:, q : q + k] -= 1.0 / lam
+            idx = np.arange(q, q + k)
+            H[:, idx, idx] += 1.0 / (lam * lam)
         g[:, -1] -= Ta
         H[:, np.arange(nv), np.arange(nv)] *= 1.0 + 1e-13
+        usable = amask & ok1 & ok2 & np.all(np.isfinite(H), axis=(-1, -2)) & np.all(np.isfinite(g), axis=-1)
+        H[~usable], g[~usable] = eye_nv, 0.0  # frozen or broken rows: a harmless system
         with np.errstate(all="ignore"):
             try:
                 step = -np.linalg.solve(H, g[..., None])[..., 0]
             except np.linalg.LinAlgError:
                 step = np.full_like(g, np.nan)
-        sane = np.all(np.isfinite(step), axis=-1) & ok1 & ok2
-        if not sane.all():  # a point whose barrier broke down (rounding at the boundary) stays undecided
-            step[~sane] = 0.0
+        sane = np.all(np.isfinite(step), axis=-1) & usable
+        step[~sane] = 0.0
         dec = np.sqrt(np.maximum(-np.sum(step * g, axis=-1), 0.0))
         damp = np.where(dec > 0.25, 1.0 / (1.0 + dec), 1.0)
         va = va + damp[:, None] * step
-        v[active] = va
+        live = cur[amask]
+        v[live] = va[amask]
         centred = dec < 0.3
-        T[active] = np.where(centred, Ta * 30.0, Ta)
-        inner[active] = np.where(centred, 0, inner[active] + 1)
-        stalled = inner[active] > 30  # Newton no longer converges (rounding at a huge weight): undecided
+        T[live] = np.where(centred, Ta * 30.0, Ta)[amask]
+        inner[live] = np.where(centred, 0, inner[cur] + 1)[amask]
+        stalled = inner[cur] > 30  # Newton no longer converges (rounding at a huge weight): undecided
         t = va[:, -1]
-        # decisions
-        pos = t > 0.0
-        done = np.zeros(len(active), dtype=bool)
+        # decisions (only for rows still active)
+        pos = amask & (t > 0.0)
+        done = np.zeros(na, dtype=bool)
         if pos.any():
-            sel = active[pos]
+            sel = cur[pos]
             lam_s = v[sel, q : q + k]
             P = prob.pmat(v[sel, :q], lam_s)
             good = check(prob.subset(sel), P, lam_s, rho[sel])
@@ -228,8 +237,8 @@ def feasible(
             done[np.flatnonzero(pos)[good]] = True
         bound = t + (1.0 + dec) * 1.5 * m_bar / Ta
         done |= centred & (bound < 0.0)
-        done |= (T[active] > 1e13) | ~sane | stalled
-        active = active[~done]
+        done |= (T[cur] > 1e13) | ~sane | stalled
+        amask = amask & ~done
     if warm is not None:
         warm[0][...] = v
         warm[1][...] = T
