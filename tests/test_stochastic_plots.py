@@ -29,12 +29,20 @@ def test_region_plot_draws_both_boundaries(tmp_path: Path) -> None:
     assert (tmp_path / "region.png").stat().st_size > 1000
 
 
+def _tuning(batch: int, speedup: float) -> stochastic.MeanSquareTuning:
+    # the figure draws data: a hand-made tuning is enough (the tuning itself is tested elsewhere)
+    return stochastic.MeanSquareTuning(
+        method="heavy_ball", features="axis", spectrum=np.array([1.0, 0.04]), batch_size=batch, alpha=0.5,
+        beta=0.5, rate=0.9, sgd_alpha=1.0, sgd_rate=0.95, speedup=speedup, deterministic_speedup=5.0)
+
+
 def test_batch_size_plot() -> None:
-    ts = [stochastic.mean_square_optimal([1.0, 0.04], batch_size=b, features="axis") for b in (4, 1)]
+    ts = [_tuning(4, 2.5), _tuning(1, 1.5)]
     fig = P.batch_size_plot(ts)
     line = fig.axes[0].get_lines()[0]
     assert list(line.get_xdata()) == [1.0, 4.0]                       # sorted by batch size
-    assert list(line.get_ydata()) == [ts[1].speedup, ts[0].speedup]
+    assert list(line.get_ydata()) == [1.5, 2.5]
+    assert any(list(ln.get_ydata()) == [5.0, 5.0] for ln in fig.axes[0].get_lines())  # the exact-gradient line
 
 
 def test_second_moment_plot_band() -> None:
