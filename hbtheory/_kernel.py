@@ -444,11 +444,10 @@ def _superset_route(rule: _Rule, a: Arr, b: Arr, hh: Arr, ch: Char, rho: Arr) ->
         sigma = np.maximum((1.0 + ab) * (1.0 + u) if product else 1.0 + ab + u, 2.0)
         sq = np.sqrt(disc)
         t = np.abs(c1) + sq
-        real_ok = t * (sigma * sup.a + sup.c * t - sup.t * sq) + sigma * sup.b <= 0.0
+        real_ok = sigma * (t * sup.a + sup.b) + t * (sup.c * t - sup.t * sq) <= 0.0  # implies disc > 0
         four_c0 = 4.0 * c0
-        complex_ok = disc + sup.tau * four_c0 + sup.tau * sigma * sigma <= 0.0
-        c0_ok = (four_c0 >= sup.kappa * sigma) | (disc > 0.0)
-        route: NDArray[np.bool_] = np.array(~((real_ok | complex_ok) & c0_ok), dtype=bool)
+        complex_ok = (disc + sup.tau * (sigma * sigma + four_c0) <= 0.0) & (four_c0 >= sup.kappa * sigma)
+        route: NDArray[np.bool_] = np.array(~(real_ok | complex_ok), dtype=bool)
         _near_one(2.0 * rho, np.empty(rho.shape), np.empty(rho.shape, dtype=bool), route)
     return route
 
@@ -816,19 +815,8 @@ class _BlockRun:
         self.inv_scale: Arr | None = None
         if rule.window and 8 * scale_size <= out.size and self.beta_small:
             self.inv_scale = _inverse_scale(self.rule, a4, b4, h4, True, True)
-        self.sup: tuple[Arr, Arr, Arr, Arr] | None = None
         if not rule.window:
-            self.s_buf, self.g_buf = np.empty(cap), np.empty(cap)
-            self.sup_small = 8 * scale_size <= out.size and self.beta_small
-            if self.sup_small:
-                self.sup = self.superset_terms(a4, b4, h4)
-
-    def superset_terms(self, a: Any, b: Any, hh: Any) -> tuple[Arr, Arr, Arr, Arr]:
-        """``sigma1 A``, ``sigma1 B``, ``tau sigma1^2`` and ``kappa sigma1`` of :class:`_Superset`."""
-        sup = _superset(self.rule.bounds)
-        sigma1: Arr = np.sqrt(np.reciprocal(_inverse_scale(self.rule, a, b, hh, True, self.beta_small)))
-        sigma1 = np.maximum(sigma1 * (1.0 + 4.0 * EPS), 2.0)
-        return sigma1 * sup.a, sigma1 * sup.b, sup.tau * sigma1 * sigma1, sup.kappa * sigma1
+            self.s_buf, self.g_buf, self.h_buf = np.empty(cap), np.empty(cap), np.empty(cap)
 
     def terms_of(self, c0: Any, rows: int) -> tuple[Any, Any]:
         """``4 c0`` and ``2 sqrt(c0)`` (NaN for ``c0 < 0``, dropped by fmax)."""
@@ -871,31 +859,38 @@ class _BlockRun:
             np.multiply(t, 0.5, out=o)
             _near_one(t, disc, scratch, route)
         else:
-            # inexact c0: the superset of _tight_route of _Superset, in place
+            # inexact c0: the test of _Superset, in place, with sigma itself at each point (times
+            # 1 + 2**-20, so that it contains _superset_route whatever the order of the roundings)
             sup = _superset(rule.bounds)
-            if self.sup is None:
-                s_a, s_b, tau_s2, kappa_s = self.superset_terms(ac, bc, hc)
+            sq, g, sig = self.s_buf[:n].reshape(bs), self.g_buf[:n].reshape(bs), self.h_buf[:n].reshape(bs)
+            u1 = np.abs(np.multiply(ac, hc))
+            b1 = np.abs(bc)
+            if rule.product:
+                np.multiply(np.multiply(u1 + 1.0, 1.0 + 2.0**-20), b1 + 1.0, out=sig)
             else:
-                s_a, s_b, tau_s2, kappa_s = (x[_operand_index(x, index)] for x in self.sup)
-            sq, g = self.s_buf[:n].reshape(bs), self.g_buf[:n].reshape(bs)
+                np.multiply(np.add(u1 + 1.0, b1), 1.0 + 2.0**-20, out=sig)
+            np.maximum(sig, 2.0, out=sig)
             np.sqrt(disc, out=sq)  # NaN for complex roots: the real test below is then False
             np.abs(c1, out=t)
             np.add(t, sq, out=t)
-            np.multiply(t, sup.c, out=g)  # t (sigma1 A + c t - T s) + sigma1 B <= 0
-            np.add(g, s_a, out=g)
-            np.multiply(sq, sup.t, out=sq)
-            np.subtract(g, sq, out=g)
-            np.multiply(g, t, out=g)
-            np.add(g, s_b, out=g)
-            np.less_equal(g, 0.0, out=route)
-            np.multiply(four_c0, sup.tau, out=g)  # disc + tau (4 c0 + sigma1^2) <= 0, 4 c0 >= kappa sigma1
-            np.add(g, tau_s2, out=g)
+            np.multiply(sig, sig, out=g)  # complex: disc + tau (4 c0 + sigma^2) <= 0 ...
+            np.add(g, four_c0, out=g)
+            np.multiply(g, sup.tau, out=g)
             np.add(g, disc, out=g)
-            np.less_equal(g, 0.0, out=scratch)
-            np.logical_or(route, scratch, out=route)  # the real test holds only for disc > 0
-            np.greater_equal(four_c0, kappa_s, out=scratch)
-            np.logical_or(scratch, disc > 0.0, out=scratch)
+            np.less_equal(g, 0.0, out=route)
+            np.multiply(sig, sup.kappa, out=g)  # ... and 4 c0 >= kappa sigma
+            np.greater_equal(four_c0, g, out=scratch)
             np.logical_and(route, scratch, out=route)
+            np.multiply(t, sup.a, out=g)  # real: sigma (t A + B) + t (c t - T s) <= 0
+            np.add(g, sup.b, out=g)
+            np.multiply(g, sig, out=g)
+            np.multiply(t, sup.c, out=sig)
+            np.multiply(sq, sup.t, out=sq)
+            np.subtract(sig, sq, out=sig)
+            np.multiply(sig, t, out=sig)
+            np.add(g, sig, out=g)
+            np.less_equal(g, 0.0, out=scratch)
+            np.logical_or(route, scratch, out=route)
             np.logical_not(route, out=route)
             np.fmax(t, two_sqrt_c0, out=t)
             np.multiply(t, 0.5, out=o)
