@@ -57,7 +57,7 @@ def test_nesterov_parameter_is_the_gradient_point() -> None:
 
 
 def test_kidambi_gap() -> None:
-    gap = es.kidambi_gap(replicas=8192)
+    gap = es.kidambi_gap()
     assert gap.run.agrees and gap.run.reliable, (gap.run.risk_z, gap.run.max_share)
     assert abs(gap.measured_speedup - gap.predicted_window_speedup) <= 5 * gap.speedup_standard_error
     assert gap.measured_speedup + 5 * gap.speedup_standard_error < 2.0     # momentum buys < 2x here ...
