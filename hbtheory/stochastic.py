@@ -69,6 +69,20 @@ closed forms of :func:`coupled_stationary_second_moment` (Sherman-Morrison) and
 features along one coordinate axis at a time (the discrete example of Kidambi et al.) decouples
 exactly: direction :math:`i` has :math:`v_i = (d - 1) h_i^2` per sample (``features="axis"``).
 
+Public API
+----------
+* the map: :func:`moment_equations` (any arithmetic), :func:`moment_map`;
+* one direction: :func:`mean_square_rate`, :func:`mean_square_stable`, :func:`stationary_second_moment`,
+  :func:`second_moment_curve`;
+* :math:`d` directions: :func:`coupled_mean_square_rate`, :func:`coupled_stationary_second_moment`,
+  :func:`coupled_second_moment_curve`;
+* tuning: :func:`mean_square_optimal` (:class:`MeanSquareTuning`), :func:`best_risk` (:class:`RiskTuning`),
+  :func:`effective_learning_rate` (:class:`EffectiveLearningRate`);
+* figure data: :func:`mean_square_map` (:class:`MeanSquareMap`).
+
+The symbolic region is :func:`hbtheory.symbolic.mean_square_region`; the measurements with
+``torch.optim.SGD`` are in :mod:`hbtheory.empirical.stochastic`.
+
 References
 ----------
 R. Kidambi, P. Netrapalli, P. Jain and S. M. Kakade, "On the insufficiency of existing momentum
@@ -1115,6 +1129,12 @@ def mean_square_map(
     Returns
     -------
     MeanSquareMap
+
+    Examples
+    --------
+    >>> g = mean_square_map([0.5, 1.0], [0.5])        # Gaussian edge at beta = 0.5: alpha h = 3/7
+    >>> g.rate < 1, g.deterministic < 1
+    (array([[False, False]]), array([[ True,  True]]))
     """
     x = np.atleast_1d(as_real(alpha_h, "alpha_h", low=0.0, low_open=True))
     y = np.atleast_1d(as_real(beta, "beta", low=0.0, high=1.0))
