@@ -42,12 +42,13 @@ vector, :math:`\delta` relative to :math:`\max(1, \|\theta^*\|)`) it runs full-b
 ``torch.optim.SGD`` with the recommended arguments, and also from :math:`\theta^*` itself; the
 difference of the two runs is the linearised dynamics whatever the reference does (a small
 residual gradient drives a drift in both, which cancels; Taylor's theorem leaves an
-:math:`O(\delta^2)` error). The measured rate is the exponential of the least-squares slope of
-:math:`\log \|(e_t, e_{t-1})\|` over the steps after the first quarter while the error is
-above ``1e-10`` of its start. With many directions at the same modulus (at Polyak's tuning every
-direction in :math:`[\mu, L]` has rate :math:`\sqrt\beta`) the norm decays like
-:math:`\rho^t` up to a slowly varying factor, and the two critically damped ends add a factor
-:math:`t`: over ``T`` steps the slope errs by about :math:`1/T` relative, a percent. The same
+:math:`O(\delta^2)` error). The measured rate is :math:`\rho` of a least-squares fit
+:math:`\log \|(e_t, e_{t-1})\| = c + t \log\rho + p \log t` over the steps after the first
+quarter while the error is above ``1e-10`` of its start. With many directions at the same
+modulus (at Polyak's tuning every direction in :math:`[\mu, L]` has rate :math:`\sqrt\beta`) the
+norm decays like :math:`\rho^t` up to a slowly varying factor, and the two critically damped ends
+add a factor :math:`a + b t`, which the :math:`\log t` term absorbs (a plain slope is biased by
+about :math:`1/t`: 5.4% instead of 0.7% on a least-squares problem with rate 0.42). The same
 measurement on a small grid around the recommendation (``alpha_factors`` times :math:`\alpha` by
 momenta :math:`\beta + f (1 - \beta)`), run in one batch with ``torch.func.vmap`` where the model
 allows it (the update is ``torch.optim.SGD``'s: ``b = momentum * b + g``, ``p -= lr * b``;
