@@ -1458,6 +1458,84 @@ def test_pinned_iterate_huge_steps() -> None:
 
 
 # ------------------------------------------------------------------------------------------------
+# hbtheory.rho_grid: a rate map is the spectral radius at its cell centres
+# ------------------------------------------------------------------------------------------------
+
+RANGE_PAIRS = [None, (0.0, 2.0), (0.5, 0.6), (1e-300, 1e-299), (0.0, 1.0), (2.0, 1.0), (0.0, 0.0), (-1.0, 1.0),
+               (0.0, math.inf), (0.0, math.nan), (0.0,), "0 1", (True, 2.0), (0.0, 1 + 1j)]
+
+
+@st.composite
+def grid_call(draw: Any) -> dict[str, Any]:
+    def mostly(valid: list[Any], bad: list[Any]) -> Any:  # one in eight bad
+        return draw(st.sampled_from(bad if draw(st.integers(0, 7)) == 7 else valid))
+
+    kw: dict[str, Any] = {"n": mostly([8, 9, 12, 8.0], [7, 0, 8.5, True, "8", 5001])}
+    if draw(st.booleans()):
+        kw["h"] = mostly([1.0, 0.01, 25.0, 1e-300, 1e300, 3.7], [a.value for a in WILD_SCALARS] + [0.0, -1.0])
+    else:
+        mu, L = draw(interval())
+        kw["mu"], kw["L"] = mu.value, L.value
+    kw["method"] = draw(METHOD.wild() if draw(st.integers(0, 7)) == 7 else METHOD.valid(False)).value
+    for axis in ("alpha_range", "beta_range"):
+        kw[axis] = mostly(RANGE_PAIRS[:5], RANGE_PAIRS[5:])
+    if get_method(kw["method"]).uses_beta is False if METHOD.status(Arg(kw["method"], None)) == "valid" else False:
+        kw["beta_range"] = mostly([None], RANGE_PAIRS[1:])
+    return kw
+
+
+def _positive_scalar(x: Any) -> bool:
+    if isinstance(x, (bool, np.bool_, list, tuple)):
+        return False
+    arr = as_f(x)
+    return arr is not None and arr.ndim == 0 and bool(np.isfinite(arr)) and float(arr) > 0.0
+
+
+def _valid_pair(r: Any, lo: float, hi: float) -> bool:
+    if r is None:
+        return True
+    if not isinstance(r, tuple) or len(r) != 2 or any(isinstance(x, (bool, complex, str)) for x in r):
+        return False
+    return all(math.isfinite(x) for x in r) and lo <= r[0] < r[1] <= hi
+
+
+@settings(max_examples=15)
+@given(grid_call())
+def test_rho_grid_promise(kw: dict[str, Any]) -> None:
+    g, exc = outcome(quiet(hbtheory.rho_grid), **kw)
+    n, m = kw["n"], kw["method"]
+    bad = set()
+    if isinstance(n, bool) or not isinstance(n, (int, float)) or n != int(n) or not 8 <= n <= 5000:
+        bad.add("n")
+    if METHOD.status(Arg(m, None)) != "valid":
+        bad.add("method")
+    if "h" in kw and not _positive_scalar(kw["h"]):
+        bad.add("h")
+    if not _valid_pair(kw["alpha_range"], 0.0, math.inf):
+        bad.add("alpha_range")
+    uses_beta = "method" not in bad and get_method(m).uses_beta
+    if not _valid_pair(kw["beta_range"], 0.0, 1.0) or (not uses_beta and kw["beta_range"] is not None):
+        bad.add("beta_range")
+    if bad:
+        assert exc is not None, f"accepted {kw}"
+        assert named(exc, bad), f"{exc} does not name {sorted(bad)}"
+        return
+    if exc is not None:  # a range whose rates the grid cannot show (e.g. no convergent step) may be refused
+        assert named(exc, {"alpha_range", "beta_range", "h", "mu", "L"}), f"valid {kw} refused: {exc}"
+        return
+    method = get_method(m)
+    assert g.rho.shape == (len(g.beta), len(g.alpha)) and len(g.alpha) == int(n)
+    for i in range(0, len(g.beta), 3):
+        for j in range(0, len(g.alpha), 3):
+            a, b = float(g.alpha[j]), float(g.beta[i])
+            if a <= 0.0:
+                continue
+            ends = [kw["h"]] if "h" in kw else [kw["mu"], kw["L"]]
+            ref = max(rho_ref(method, a, b, float(h)) for h in ends)
+            assert_close(g.rho[i, j], ref, 8 * EPS, f"rho at ({a}, {b})")
+
+
+# ------------------------------------------------------------------------------------------------
 # Every public function is fuzzed here, or skipped for a stated reason
 # ------------------------------------------------------------------------------------------------
 
@@ -1466,7 +1544,7 @@ FUZZED = {
     "general", "get_method", "iteration_matrix", "optimal_alpha", "optimal_beta", "optimal_parameters",
     "power_norm", "spectral_radius", "spectral_gap", "stationary_variance", "theorem1_constant",
     "velocity_transient", "worst_case", "worst_case_rate", "find_cycle", "iterate", "lrp_gradient",
-    "lrp_gradient_exact", "lrp_value",
+    "lrp_gradient_exact", "lrp_value", "rho_grid",
 }
 SKIPPED = {
     "iterate_torch": "torch (tests/test_counterexamples.py runs it against iterate)",
