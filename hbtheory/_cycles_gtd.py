@@ -166,31 +166,22 @@ def cycle_margin(alpha: Any, beta: Any, mu: Any, L: Any, K: int, *, method: str 
 
 
 @dataclass(frozen=True, eq=False)
-class CycleWitness(Result):
-    r"""A function of :math:`F(\mu, L)` on which heavy ball cycles on a regular K-gon, and the cycle.
+class Interpolant(Result):
+    r"""An explicit :math:`f \in F(\mu, L)` through given points, gradients and values (see :func:`interpolant`).
 
     Attributes
     ----------
-    alpha, beta, mu, L : float
-    K, turn : int
-        Period and turning number (the orbit turns by :math:`2\pi\,\mathrm{turn}/K` per step).
-    margin : float
-        :func:`cycle_margin` of the orbit (``>= 0``).
+    mu, L : float
     points : numpy.ndarray
-        ``(K, 2)``: :math:`x_0, \dots, x_{K-1}` in visiting order (radius 1).
+        ``(k, d)``: the points :math:`y_i`.
     gradients : numpy.ndarray
-        ``(K, 2)``: :math:`\nabla f(x_t)`.
+        ``(k, d)``: :math:`\nabla f(y_i)`.
     values : numpy.ndarray
-        ``(K,)``: :math:`f(x_t)` (all 0).
+        ``(k,)``: :math:`f(y_i)`.
     """
 
-    alpha: float
-    beta: float
     mu: float
     L: float
-    K: int
-    turn: int
-    margin: float
     points: Arr
     gradients: Arr
     values: Arr
@@ -205,18 +196,20 @@ class CycleWitness(Result):
         return a, c, Lp
 
     def weights(self, x: Any) -> Arr:
-        r"""The optimal :math:`\lambda^*(x)` of the interpolant's quadratic program, shape ``(..., K)``."""
+        r"""The optimal :math:`\lambda^*(x)` of the interpolant's quadratic program, shape ``(..., k)``."""
         a, c, Lp = self._pieces()
         xs = np.asarray(x, dtype=np.float64)
-        if xs.shape[-1:] != (2,):
-            raise ValueError(f"`x` must have a last axis of length 2, got shape {xs.shape}")
-        flat = xs.reshape(-1, 2)
+        d = np.asarray(self.points).shape[1]
+        if xs.shape[-1:] != (d,):
+            raise ValueError(f"`x` must have a last axis of length {d}, got shape {xs.shape}")
+        flat = xs.reshape(-1, d)
+        k = np.asarray(self.points).shape[0]
         best = np.full(flat.shape[0], np.inf)
-        lam_best = np.zeros((flat.shape[0], self.K))
-        for size in (1, 2, 3):
-            for S in itertools.combinations(range(self.K), size):
+        lam_best = np.zeros((flat.shape[0], k))
+        for size in range(1, min(d + 1, k) + 1):  # an optimal support has at most d + 1 points
+            for S in itertools.combinations(range(k), size):
                 idx = list(S)
-                A = a[idx].T  # (2, s)
+                A = a[idx].T  # (d, s)
                 kkt = np.zeros((size + 1, size + 1))
                 kkt[:size, :size] = Lp * A.T @ A
                 kkt[:size, size] = 1.0
@@ -233,10 +226,10 @@ class CycleWitness(Result):
                 best[take] = val[take]
                 lam_best[take] = 0.0
                 lam_best[np.ix_(np.flatnonzero(take), np.array(idx, dtype=np.intp))] = lam[take]
-        return lam_best.reshape(*xs.shape[:-1], self.K)
+        return lam_best.reshape(*xs.shape[:-1], k)
 
     def value(self, x: Any) -> Any:
-        r"""The witness :math:`f(x)` at points ``x`` of shape ``(..., 2)``."""
+        r"""The function :math:`f(x)` at points ``x`` of shape ``(..., d)``."""
         a, c, Lp = self._pieces()
         xs = np.asarray(x, dtype=np.float64)
         lam = self.weights(xs)
@@ -245,7 +238,7 @@ class CycleWitness(Result):
         return finish(np.asarray(out, dtype=np.float64))
 
     def gradient(self, x: Any) -> Arr:
-        r""":math:`\nabla f(x) = \mu x + L'(x - \sum_i \lambda^*_i a_i)`, shape ``(..., 2)``."""
+        r""":math:`\nabla f(x) = \mu x + L'(x - \sum_i \lambda^*_i a_i)`, shape ``(..., d)``."""
         a, _, Lp = self._pieces()
         xs = np.asarray(x, dtype=np.float64)
         lam = self.weights(xs)
@@ -253,7 +246,7 @@ class CycleWitness(Result):
         return out
 
     def value_torch(self, x: Any) -> Any:
-        r"""The witness on a torch tensor of shape ``(..., 2)``, differentiable by autograd.
+        r"""The function on a torch tensor of shape ``(..., d)``, differentiable by autograd.
 
         :math:`\lambda^*` is computed without gradient; by the envelope theorem the autograd
         gradient of :math:`\frac\mu2\|x\|^2 + \frac{L'}2\|x - A\lambda^*\|^2 - c^T\lambda^*` is
@@ -271,6 +264,33 @@ class CycleWitness(Result):
         ct = torch.as_tensor(c, dtype=x.dtype, device=x.device)
         z = x - lam @ at
         return 0.5 * self.mu * (x * x).sum(-1) + 0.5 * Lp * (z * z).sum(-1) - lam @ ct
+
+
+@dataclass(frozen=True, eq=False)
+class CycleWitness(Interpolant):
+    r"""A function of :math:`F(\mu, L)` on which heavy ball cycles on a regular K-gon, and the cycle.
+
+    Attributes
+    ----------
+    mu, L : float
+    points : numpy.ndarray
+        ``(K, 2)``: :math:`x_0, \dots, x_{K-1}` in visiting order (radius 1).
+    gradients : numpy.ndarray
+        ``(K, 2)``: :math:`\nabla f(x_t)`.
+    values : numpy.ndarray
+        ``(K,)``: :math:`f(x_t)` (all 0).
+    alpha, beta : float
+    K, turn : int
+        Period and turning number (the orbit turns by :math:`2\pi\,\mathrm{turn}/K` per step).
+    margin : float
+        :func:`cycle_margin` of the orbit (``>= 0``).
+    """
+
+    alpha: float = 0.0
+    beta: float = 0.0
+    K: int = 0
+    turn: int = 0
+    margin: float = 0.0
 
 
 def cycle_witness(alpha: float, beta: float, mu: float, L: float, K: int) -> CycleWitness:
@@ -334,3 +354,60 @@ def cycle_witness(alpha: float, beta: float, mu: float, L: float, K: int) -> Cyc
         alpha=a, beta=b, mu=m_, L=L_, K=Kn, turn=best_k, margin=margin, points=frozen_array(pts),
         gradients=frozen_array(grads), values=frozen_array(np.zeros(Kn)),
     )
+
+
+def interpolant(points: Any, gradients: Any, values: Any, mu: float, L: float) -> Interpolant:
+    r"""The explicit function of :math:`F(\mu, L)` through ``(points, gradients, values)``, when one exists.
+
+    The data must satisfy the interpolation conditions of Taylor, Hendrickx and Glineur (2017,
+    Theorem 4), checked here; the function is the one of the module notes (value, gradient, torch).
+    With the Lessard-Recht-Packard cycle's points, gradients and values it gives a function on which
+    heavy ball cycles through the same three points, as :func:`cycle_witness` does for regular polygons.
+
+    Parameters
+    ----------
+    points, gradients : array_like
+        ``(k, d)``, ``k >= 1``.
+    values : array_like
+        ``(k,)``.
+    mu, L : float
+        ``0 <= mu < L``.
+
+    Returns
+    -------
+    Interpolant
+
+    Raises
+    ------
+    ValueError
+        For data that no function of :math:`F(\mu, L)` interpolates (a violated condition is named).
+
+    Examples
+    --------
+    >>> f = interpolant([[0.0], [1.0]], [[0.0], [2.0]], [0.0, 1.0], 2.0, 4.0)   # x^2 through 0 and 1
+    >>> float(f.value(np.array([0.5]))), f.gradient(np.array([[0.5]])).tolist()
+    (0.25, [[1.0]])
+    """
+    y = np.atleast_2d(as_real(points, "points"))
+    g = np.atleast_2d(as_real(gradients, "gradients"))
+    f = np.atleast_1d(as_real(values, "values"))
+    if y.ndim != 2 or g.shape != y.shape or f.shape != (y.shape[0],):
+        raise ValueError(f"`points`, `gradients` must have one shape (k, d) and `values` (k,), got {y.shape}, "
+                         f"{g.shape}, {f.shape}")
+    mu_f = float(as_real(mu, "mu", low=0.0))
+    L_f = float(as_real(L, "L", low=0.0, low_open=True))
+    if not mu_f < L_f:
+        raise ValueError(f"`mu` must be < `L`, got mu = {mu_f!r}, L = {L_f!r}")
+    dy = y[:, None, :] - y[None, :, :]
+    dg = g[:, None, :] - g[None, :, :]
+    lin = np.einsum("jd,ijd->ij", g, dy)
+    quad = (np.sum(dg * dg, -1) / L_f + mu_f * np.sum(dy * dy, -1)
+            - 2.0 * mu_f / L_f * np.sum(dg * dy, -1)) / (2.0 * (1.0 - mu_f / L_f))
+    viol = f[None, :] + lin + quad - f[:, None]
+    scale = 1.0 + np.max(np.abs(f)) + np.max(np.abs(lin)) + np.max(quad)
+    worst = float(np.max(viol))
+    if worst > 1e-12 * scale:
+        i, j = np.unravel_index(int(np.argmax(viol)), viol.shape)
+        raise ValueError(f"no function of F(mu, L) interpolates the data: the condition between points {j} and {i} "
+                         f"is violated by {worst:.3g}")
+    return Interpolant(mu=mu_f, L=L_f, points=frozen_array(y), gradients=frozen_array(g), values=frozen_array(f))

@@ -62,7 +62,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hbtheory import _lmi
-from hbtheory._cycles_gtd import CycleWitness, cycle_margin, cycle_witness
+from hbtheory._cycles_gtd import CycleWitness, Interpolant, cycle_margin, cycle_witness, interpolant
 from hbtheory._result import Result, frozen_array
 from hbtheory._validation import as_real, check_interval, finish
 from hbtheory.methods import Method, get_method
@@ -73,6 +73,7 @@ __all__ = [
     "CycleWitness",
     "GFJRobustCheck",
     "GFJStatement",
+    "Interpolant",
     "RateCertificate",
     "RobustMap",
     "RobustTuning",
@@ -82,6 +83,7 @@ __all__ = [
     "gfj_convex_region",
     "gfj_robust_check",
     "gfj_sqrt_momentum",
+    "interpolant",
     "rate_certificate",
     "robust_map_data",
     "robust_optimal_parameters",

@@ -204,3 +204,19 @@ def test_pepit_cycle_search_agrees() -> None:
     assert certified_rate(a, b, 1.0, 10.0) < 1.0
     for K in (2, 3, 4):
         assert search(a, b, 1.0, 10.0, K) < 1e-4
+
+
+def test_lrp_cycle_is_one_instance_of_the_interpolant() -> None:
+    # The Lessard-Recht-Packard 3-cycle (1-D, not a regular polygon): its points, gradients and values
+    # satisfy the interpolation conditions, and heavy ball cycles on the explicit interpolant too.
+    from hbtheory.lrp import LRP_CYCLE, lrp_gradient, lrp_value
+    from hbtheory.robust import interpolant
+
+    pts = np.array([[float(x)] for x in LRP_CYCLE])
+    f = interpolant(pts, lrp_gradient(pts), lrp_value(pts[:, 0]), 1.0, 25.0)
+    x, xp = pts[0], pts[2]
+    for t in range(1, 31):
+        x, xp = x + (4 / 9) * (x - xp) - (1 / 9) * f.gradient(x), x
+        assert abs(x[0] - pts[t % 3, 0]) <= 1e-9
+    with pytest.raises(ValueError, match="no function"):
+        interpolant(pts, lrp_gradient(pts), lrp_value(pts[:, 0]), 1.0, 2.0)
