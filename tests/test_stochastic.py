@@ -246,3 +246,12 @@ def test_monte_carlo_stationary(method: str, alpha: float, beta: float) -> None:
     # the multiplicative noise (v = 0) would give 3/14 instead of 3/8 for heavy ball.
     assert se < 0.01 * pred
     assert abs(mean - pred) <= 5 * se
+
+
+def test_tiny_steps_keep_their_digits() -> None:
+    # alpha h -> 0: E x^2 -> s^2 alpha / (2 h (1 - beta)) (the additive limit); 1 - c1 + c0 formed
+    # directly would lose alpha h below eps and call the method unstable
+    for alpha in (1e-20, 1e-300):
+        got = float(stochastic.stationary_second_moment(alpha, 0.5, 1.0, curvature_variance=2.0, noise_variance=1.0))
+        assert got == pytest.approx(alpha, rel=1e-12)
+        assert bool(stochastic.mean_square_stable(alpha, 0.5, 1.0, curvature_variance=2.0))
