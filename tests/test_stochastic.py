@@ -255,3 +255,19 @@ def test_tiny_steps_keep_their_digits() -> None:
         got = float(stochastic.stationary_second_moment(alpha, 0.5, 1.0, curvature_variance=2.0, noise_variance=1.0))
         assert got == pytest.approx(alpha, rel=1e-12)
         assert bool(stochastic.mean_square_stable(alpha, 0.5, 1.0, curvature_variance=2.0))
+
+
+def test_coupled_broadcast_equals_loop() -> None:
+    hs = [1.0, 0.2, 0.05]
+    alpha = np.array([0.05, 0.3, 3.0])          # the last one is unstable: rate > 1, stationary inf
+    beta = np.array([[0.0], [0.7]])
+    rate = stochastic.coupled_mean_square_rate(alpha, beta, hs)
+    stat = stochastic.coupled_stationary_second_moment(alpha, beta, hs, noise_variance=1.0)
+    assert rate.shape == (2, 3) and stat.shape == (2, 3, 3)
+    for i in range(2):
+        for j in range(3):
+            assert rate[i, j] == pytest.approx(float(stochastic.coupled_mean_square_rate(alpha[j], beta[i, 0], hs)),
+                                               rel=4 * EPS)
+            one = stochastic.coupled_stationary_second_moment(alpha[j], beta[i, 0], hs, noise_variance=1.0)
+            np.testing.assert_array_equal(stat[i, j], one)
+    assert np.all(rate[:, 2] > 1) and np.all(np.isinf(stat[:, 2]))
