@@ -1,0 +1,133 @@
+"""Open the explorer page in headless Chromium: screenshots for the docs, and what the browser measured.
+
+Usage::
+
+    python docs/screenshot_explore.py                      # builds the page, writes docs/figures/explore_*.png
+    python docs/screenshot_explore.py --page hbtheory-explorer.html --out-dir /tmp
+
+writes ``explore_1920.png`` and ``explore_390.png`` (the whole page at desktop and phone width) and
+prints, for each width, the load time and the time of one interaction from ``performance.now()``,
+the console messages and any request the page tried to make (all are blocked but the page itself,
+which also proves the page works offline). Needs Debian's ``chromium`` (``apt-get install
+chromium``) and the Python package ``playwright``; the browser is the system's, ``playwright
+install`` is never needed. ``tests/test_explore.py`` uses :func:`browser` and :func:`open_page`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+#: Chromium's flags: headless, no sandbox (root in CI), and nothing that talks to the network.
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+WIDTHS = (1920, 390)
+FIGURES = Path(__file__).resolve().parent / "figures"
+
+
+def find_browser() -> str | None:
+    """The system Chromium, or ``None``."""
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@contextmanager
+def browser() -> Iterator[Any]:
+    """A headless system Chromium driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    path = find_browser()
+    if path is None:
+        raise SystemExit("screenshot_explore: no chromium (apt-get install chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@contextmanager
+def open_page(b: Any, page: Path, width: int, height: int = 1000) -> Iterator[tuple[Any, list[str], list[str]]]:
+    """The page at ``width`` CSS pixels: ``(tab, console messages, blocked requests)``.
+
+    Every request other than the page itself and ``data:`` URLs is aborted and recorded.
+    """
+    url = page.resolve().as_uri()
+    messages: list[str] = []
+    blocked: list[str] = []
+
+    def route(r: Any) -> None:
+        if r.request.url == url or r.request.url.startswith("data:"):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    context = b.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
+    try:
+        tab = context.new_page()
+        tab.on("console", lambda m: messages.append(f"{m.type}: {m.text}"))
+        tab.on("pageerror", lambda e: messages.append(f"pageerror: {e}"))
+        tab.route("**/*", route)
+        tab.goto(url, wait_until="load")
+        tab.wait_for_function("window.HBX !== undefined")
+        yield tab, messages, blocked
+    finally:
+        context.close()
+
+
+_MEASURE = """() => {
+  const t0 = performance.now();
+  HBX.state.alpha *= 0.9; HBX.update();
+  const one = performance.now() - t0;
+  const t1 = performance.now();
+  HBX.redraw();
+  return {load_ms: HBX.api.load, update_ms: one, redraw_ms: performance.now() - t1,
+          scroll_width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight};
+}"""
+
+
+def shoot(page: Path, out_dir: Path, widths: tuple[int, ...] = WIDTHS) -> dict[int, dict[str, Any]]:
+    """Full-page screenshots ``explore_<width>.png`` in ``out_dir`` and what was measured at each width."""
+    found = {}
+    with browser() as b:
+        for w in widths:
+            with open_page(b, page, w) as (tab, messages, blocked):
+                tab.screenshot(path=str(out_dir / f"explore_{w}.png"), full_page=True)
+                info = tab.evaluate(_MEASURE)
+                info.update(messages=messages, blocked=blocked)
+                found[w] = info
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    p.add_argument("--page", type=Path, help="an explorer page (default: build one with hbtheory.explore)")
+    p.add_argument("--out-dir", type=Path, default=FIGURES, help="where the PNGs go (default docs/figures)")
+    args = p.parse_args(argv)
+    page = args.page
+    with tempfile.TemporaryDirectory() as tmp:
+        if page is None:
+            from hbtheory.explore import explore
+
+            page = Path(tmp) / "explorer.html"
+            built = explore("heavy_ball", kappa=100, out=page, display=False)
+            print(f"built {page}: {built.size / 1e6:.2f} MB")
+        for width, info in shoot(page, args.out_dir).items():
+            print(f"wrote {args.out_dir / f'explore_{width}.png'}: {json.dumps(info)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
