@@ -562,15 +562,21 @@ def coupled_stationary_second_moment(
     """
     m, a, b, hs, batch, feats = _coupled_check(method, alpha, beta, spectrum, batch_size, features)
     s2 = as_scalar(noise_variance, "noise_variance", low=0.0) / batch
-    blocks, noise, w, coupling = _coupled_parts(m, a, b, hs, batch, feats)
+    d = hs.size
+    a_, b_ = (np.broadcast_to(x[..., None], (*a.shape, d)) for x in (a, b))
+    h_ = np.broadcast_to(hs, (*a.shape, d))
+    own = (h_ * h_ if feats == "gaussian" else (d - 1) * h_ * h_) / batch
+    s, sy = _unit_noise(m, a_, b_, h_)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        stable_blocks = _radius(blocks) < 1.0
-        eye = np.eye(3)
-        safe = np.where(stable_blocks[..., None, None], eye - blocks, eye)
-        z = np.linalg.solve(safe, noise[..., None])[..., 0]
-        q = coupling * (w * z).sum(axis=(-2, -1))
-        stable = stable_blocks.all(axis=-1) & (q < 1.0)
-        p = s2 * z[..., 0] / (1.0 - q)[..., None]
+        # one direction with its own curvature variance (Sherman-Morrison on the own rank-one term):
+        # z = (I - D_i)^{-1} b_i has E x^2 = h S_x / (1 - v S_y) and E y^2 = h S_y / (1 - v S_y)
+        alone = own * sy < 1.0
+        zx = h_ * s[..., 0] / (1.0 - own * sy)
+        zy = h_ * sy / (1.0 - own * sy)
+        coupling = 1.0 if feats == "gaussian" else 0.0
+        q = coupling * (h_ * zy).sum(axis=-1) / batch
+        stable = alone.all(axis=-1) & (q < 1.0)
+        p = s2 * zx / (1.0 - q)[..., None]
     out = np.where(s2 == 0.0, 0.0, np.where(stable[..., None], p, np.inf))
     return np.asarray(out, dtype=np.float64)
 
