@@ -221,3 +221,54 @@ def test_figures_from_the_computed_data(least_squares: Any, tmp_path: Any) -> No
     assert (marker.get_xdata()[0], marker.get_ydata()[0]) == chk.recommendation_index[::-1]
     fig2.savefig(tmp_path / "check.png")
     assert (tmp_path / "check.png").stat().st_size > 1000
+
+
+def test_measured_rate_fit_absorbs_the_critical_damping_factor() -> None:
+    from hbtheory.empirical.recommend import _measured_rate
+
+    t = np.arange(200.0)
+    assert _measured_rate(0.9**t) == pytest.approx(0.9, rel=1e-12)
+    # (a + b t) rho^t, the critically damped end of Polyak's tuning: a plain slope is ~1/t off
+    seq = (1.0 + 0.5 * t) * 0.8**t
+    assert _measured_rate(seq) == pytest.approx(0.8, rel=2e-3)
+    slope = float(np.exp(np.polyfit(t[25:100], np.log(seq[25:100]), 1)[0]))
+    assert abs(slope / 0.8 - 1) > 1e-2  # what the log t term is for
+    assert np.isnan(_measured_rate(np.array([1.0, np.nan, np.nan])))
+
+
+FACTORY = '''
+import torch
+
+def problem():
+    x = torch.tensor([[1.0, 0.0], [0.0, 10.0]], dtype=torch.float64)
+    return torch.nn.Linear(2, 1, bias=False).double(), (x, torch.zeros(2, 1, dtype=torch.float64))
+
+def model():
+    return problem()[0]
+
+def data():
+    return problem()[1]
+
+not_callable = 3
+'''
+
+
+def test_tune_from_module_specs(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hbtheory.empirical.recommend import load_object, tune
+
+    (tmp_path / "hb_tune_factory.py").write_text(FACTORY)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    rec, chk = tune("hb_tune_factory:problem", verify=True)
+    assert rec.momentum == pytest.approx((9 / 11) ** 2, rel=1e-9) and chk is not None and chk.relative_error < 0.05
+    rec2, chk2 = tune("hb_tune_factory:model", "hb_tune_factory:data", loss="mse", method="nesterov")
+    assert rec2.torch_kwargs is not None and rec2.torch_kwargs["nesterov"] and chk2 is None
+    rec3, _ = tune(str(tmp_path / "hb_tune_factory.py") + ":model", str(tmp_path / "hb_tune_factory.py") + ":data")
+    assert rec3.lr == rec.lr
+    with pytest.raises(ValueError, match="`data` is missing"):
+        tune("hb_tune_factory:model")
+    with pytest.raises(ValueError, match="has no attribute 'nope'"):
+        load_object("hb_tune_factory:nope", "model")
+    with pytest.raises(ValueError, match="cannot import"):
+        load_object("no_such_module_hb:f", "model")
+    with pytest.raises(ValueError, match="`loss` must be one of"):
+        tune("hb_tune_factory:problem", loss="hinge")

@@ -610,3 +610,141 @@ def _batched_sweep(obj: _Objective, theta: Any, offset: Any, lrs: Arr, moms: Arr
     s = torch.stack(sq, dim=1).to(device="cpu", dtype=torch.float64).numpy()
     st = np.sqrt(s[:, 1:] + s[:, :-1])
     return np.asarray(st / st[:, :1])
+
+
+# --------------------------------------------------------------------------------------------
+# The entry point for a script, a notebook or the command line
+# --------------------------------------------------------------------------------------------
+
+#: Loss names :func:`tune` accepts (``torch.nn.functional``), besides ``"module:function"``.
+LOSSES = ("mse", "cross_entropy", "bce_with_logits", "l1", "huber")
+
+
+def load_object(spec: str, name: str) -> Any:
+    """The object ``attr`` of ``"module:attr"`` or ``"path/to/file.py:attr"``; a zero-argument
+    callable (a factory) is called, a ``torch.nn.Module`` is returned as it is.
+
+    Raises ``ValueError`` naming ``name`` for a malformed spec, a module that does not import or
+    a missing attribute.
+
+    Examples
+    --------
+    >>> load_object("math:pi", "model")
+    3.141592653589793
+    >>> load_object("math", "model")
+    Traceback (most recent call last):
+    ...
+    ValueError: `model` must be 'module:attr' or 'file.py:attr' (a factory or an object), got 'math'
+    """
+    import importlib
+    import importlib.util
+    import os
+    import sys
+
+    if not isinstance(spec, str) or ":" not in spec or spec.endswith(":") or spec.startswith(":"):
+        raise ValueError(f"`{name}` must be 'module:attr' or 'file.py:attr' (a factory or an object), got {spec!r}")
+    mod_name, attr = spec.rsplit(":", 1)
+    try:
+        if mod_name.endswith(".py") or os.sep in mod_name:
+            spec_obj = importlib.util.spec_from_file_location(f"_hbtheory_{name}", mod_name)
+            if spec_obj is None or spec_obj.loader is None or not os.path.isfile(mod_name):
+                raise ValueError(f"`{name}`: no such file {mod_name!r}")
+            module = importlib.util.module_from_spec(spec_obj)
+            spec_obj.loader.exec_module(module)
+        else:
+            module = importlib.import_module(mod_name)
+    except ImportError as exc:
+        raise ValueError(f"`{name}`: cannot import {mod_name!r}: {exc}") from exc
+    if not hasattr(module, attr):
+        raise ValueError(f"`{name}`: module {mod_name!r} has no attribute {attr!r}")
+    obj = getattr(module, attr)
+    torch_mod = sys.modules.get("torch")
+    is_module = torch_mod is not None and isinstance(obj, torch_mod.nn.Module)
+    if callable(obj) and not is_module:
+        return obj()
+    return obj
+
+
+def _loss(loss: Any) -> Callable[[Any, Any], Any]:
+    import torch.nn.functional as fn
+
+    named = {"mse": fn.mse_loss, "cross_entropy": fn.cross_entropy,
+             "bce_with_logits": fn.binary_cross_entropy_with_logits, "l1": fn.l1_loss, "huber": fn.huber_loss}
+    if callable(loss):
+        return loss  # type: ignore[no-any-return]
+    if isinstance(loss, str) and loss in named:
+        return named[loss]  # type: ignore[return-value]
+    if isinstance(loss, str) and ":" in loss:
+        import importlib
+
+        mod_name, attr = loss.rsplit(":", 1)
+        try:
+            f = getattr(importlib.import_module(mod_name), attr)
+        except (ImportError, AttributeError) as exc:
+            raise ValueError(f"`loss`: cannot load {loss!r}: {exc}") from exc
+        if not callable(f):
+            raise TypeError(f"`loss` {loss!r} is not callable")
+        return f  # type: ignore[no-any-return]
+    raise ValueError(f"`loss` must be one of {LOSSES}, 'module:function' or a callable, got {loss!r}")
+
+
+def tune(
+    model: Any,
+    data: Any = None,
+    *,
+    loss: Any = "mse",
+    method: Any = "heavy_ball",
+    mu: float | str = "auto",
+    kappa_max: float = 1e4,
+    quantile: float = 0.1,
+    verify: bool = False,
+    seed: int = 0,
+    device: Any = None,
+    progress: bool | None = None,
+) -> tuple[Recommendation, TuningCheck | None]:
+    r""":func:`recommend` (and optionally :func:`verify_recommendation`) from objects or ``"module:attr"`` specs.
+
+    The entry point of ``hbtheory tune`` and of scripts: ``model`` is a ``torch.nn.Module``, or a
+    spec whose factory returns one, or returns ``(model, data)`` or ``(model, loss_fn, data)``
+    (then ``data``/``loss`` may be omitted); ``data`` likewise (a pair, a list of pairs, or a
+    spec); ``loss`` a name of :data:`LOSSES`, ``"module:function"`` or a callable.
+
+    Returns
+    -------
+    (Recommendation, TuningCheck or None)
+
+    Examples
+    --------
+    >>> import torch
+    >>> model = torch.nn.Linear(2, 1, bias=False).double()
+    >>> data = (torch.eye(2, dtype=torch.float64) * torch.tensor([1.0, 10.0], dtype=torch.float64),
+    ...         torch.zeros(2, 1, dtype=torch.float64))
+    >>> rec, chk = tune(model, data)
+    >>> round(rec.momentum, 6), chk is None
+    (0.669421, True)
+    """
+    loss_fn = None
+    if isinstance(model, str):
+        model = load_object(model, "model")
+    if isinstance(model, tuple):
+        if len(model) == 3:
+            model, loss_fn, packed = model
+        elif len(model) == 2:
+            model, packed = model
+        else:
+            raise ValueError("`model`'s factory must return a Module, (model, data) or (model, loss_fn, data)")
+        data = packed if data is None else data
+    if isinstance(data, str):
+        data = load_object(data, "data")
+    if data is None:
+        raise ValueError("`data` is missing: give --data (or return (model, data) from the model's factory)")
+    if loss_fn is None or loss != "mse":
+        loss_fn = _loss(loss)
+    if not isinstance(verify, bool):
+        raise TypeError(f"`verify` must be a bool, got {type(verify).__name__}")
+    rec = recommend(model, loss_fn, data, method=method, mu=mu, kappa_max=kappa_max, quantile=quantile, seed=seed,
+                    device=device, progress=progress)
+    chk = None
+    if verify and rec.torch_kwargs is not None:
+        chk = verify_recommendation(model, loss_fn, data, rec, seed=seed, device=device, progress=progress)
+    return rec, chk
