@@ -18,9 +18,10 @@ correlation in time inside one replica). A rate is measured on ``groups`` disjoi
 replicas (the window ratio of each group's mean risk, to the power ``1/window``) and its standard
 error is that of the group values: the groups are independent, so this is honest even though the
 ratio is a non-linear function of means. Agreement is ``|measured - predicted| <= z`` standard
-errors (default ``z = 5``). The squared iterates of multiplicative-noise runs are heavy-tailed, so
-the runs stop while the predicted mean is still far above its rare large values' share (the
-default steps keep :math:`\mathbb E x_t^2` above ``1e-3`` of its start).
+errors (default ``z = 5``). The squared iterates of multiplicative-noise runs are heavy-tailed: a
+product of random factors whose mean, after enough steps, rests on a few rare replicas. Every curve
+therefore reports the largest share of one replica in a mean (``max_share``) and calls itself
+``reliable`` only below 1 %; the defaults are short enough for that.
 """
 
 from __future__ import annotations
