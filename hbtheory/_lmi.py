@@ -138,7 +138,7 @@ def feasible(
     Returns ``(ok, P, lam)``: ``ok`` is True only where a certificate was found and checked.
     ``warm = (v, T)``: start from the final iterates and barrier weights of a previous call at a
     nearby ``rho`` (``v`` is updated in place with this call's final iterates, ``T`` too), with the
-    margin ``t`` reset below both minimum eigenvalues and the weight lowered 30 times.
+    margin ``t`` reset below both minimum eigenvalues and the weight lowered 3 times.
     """
     N, n, k, q, nv = prob.N, prob.n, prob.k, prob.q, prob.nv
     m1 = n + 1
@@ -167,7 +167,7 @@ def feasible(
         hot = np.flatnonzero(np.all(np.isfinite(warm[0]), axis=1))
         if hot.size:
             vh = warm[0][hot].copy()
-            Th = np.maximum(warm[1][hot] / 30.0, 10.0)
+            Th = np.maximum(warm[1][hot] / 3.0, 10.0)
             G1 = lyap0[hot] + np.einsum("nv,nvij->nij", vh[:, :-1], F1[hot, :-1])
             G2 = F20 + np.einsum("nv,vij->nij", vh[:, :-1], F2[:-1])
             low = np.minimum(np.linalg.eigvalsh(G1)[:, 0], np.linalg.eigvalsh(G2)[:, 0])
