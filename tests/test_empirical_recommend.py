@@ -211,14 +211,14 @@ def test_figures_from_the_computed_data(least_squares: Any, tmp_path: Any) -> No
     assert rec.density is not None
     fig = spectral_density_plot(rec.density, rec)
     mu_line = [a for a in fig.axes[0].get_lines() if a.get_gid() == GID_MU]
-    assert len(mu_line) == 1 and mu_line[0].get_xdata()[0] == rec.mu
+    assert len(mu_line) == 1 and np.asarray(mu_line[0].get_xdata())[0] == rec.mu
     fig.savefig(tmp_path / "density.png")
     chk = verify_recommendation(model, mse, data, recommend(model, mse, data), steps=40,
                                 alpha_factors=[0.85, 1.0], momentum_fractions=[0.0, 0.2])
     fig2 = tuning_check_plot(chk)
     marker = next(a for a in fig2.axes[1].get_lines() if a.get_gid() == GID_RECOMMENDED)
     # the recommendation is drawn at its grid cell (column = momentum index, row = lr index)
-    assert (marker.get_xdata()[0], marker.get_ydata()[0]) == chk.recommendation_index[::-1]
+    assert (np.asarray(marker.get_xdata())[0], np.asarray(marker.get_ydata())[0]) == chk.recommendation_index[::-1]
     fig2.savefig(tmp_path / "check.png")
     assert (tmp_path / "check.png").stat().st_size > 1000
 
