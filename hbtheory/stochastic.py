@@ -286,8 +286,9 @@ def mean_square_stable(
 ) -> Any:
     r"""Whether :math:`\mathbb E x_t^2 \to 0` without label noise (bounded with it): :math:`\rho(T) < 1`.
 
-    Decided by the exact criterion :math:`\rho(M) < 1` and :math:`v S_y < 1` (module notes), not by
-    comparing a computed eigenvalue with 1.
+    Decided by the exact criterion :math:`\rho(M) < 1` (Jury's conditions on the exact-gradient
+    polynomial, :math:`\chi(\pm 1)` formed without cancellation) and :math:`v S_y < 1` with :math:`S_y`
+    in closed form (module notes), not by comparing a computed eigenvalue with 1.
 
     Parameters
     ----------
