@@ -19,6 +19,16 @@ EPS = float(np.finfo(np.float64).eps)
 mse = torch.nn.functional.mse_loss
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread() -> Any:
+    """One intra-op thread (restored after): these models are tiny, and on the shared 2-core machine
+    two spinning threads under load made each Hessian-vector product several times slower."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
 def _mlp(seed: int = 0, d: int = 3, hidden: int = 6) -> Any:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)

@@ -23,6 +23,16 @@ mse = torch.nn.functional.mse_loss
 bce = torch.nn.functional.binary_cross_entropy_with_logits
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread() -> Any:
+    """One intra-op thread (restored after): these models are tiny, and on the shared 2-core machine
+    two spinning threads under load made each Hessian-vector product several times slower."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
 @pytest.fixture(scope="module")
 def least_squares() -> tuple[Any, tuple[Any, Any], np.ndarray]:
     """A linear model at its least-squares minimum; H = 2 X^T X / n exactly (mse)."""
