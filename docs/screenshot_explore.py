@@ -16,6 +16,7 @@ install`` is never needed. ``tests/test_explore.py`` uses :func:`browser` and :f
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -98,13 +99,26 @@ _MEASURE = """() => {
 }"""
 
 
+def _palette(png: Path, limit: int = 150_000) -> None:
+    """Store a PNG over ``limit`` bytes with a dithered 256-colour palette (as docs/make_gallery.py does)."""
+    if png.stat().st_size <= limit or importlib.util.find_spec("PIL") is None:
+        return
+    from PIL import Image
+
+    with Image.open(png) as img:
+        small = img.convert("RGB").quantize(256, dither=Image.Dither.FLOYDSTEINBERG)
+    small.save(png, optimize=True)
+
+
 def shoot(page: Path, out_dir: Path, widths: tuple[int, ...] = WIDTHS) -> dict[int, dict[str, Any]]:
     """Full-page screenshots ``explore_<width>.png`` in ``out_dir`` and what was measured at each width."""
     found = {}
     with browser() as b:
         for w in widths:
             with open_page(b, page, w) as (tab, messages, blocked):
-                tab.screenshot(path=str(out_dir / f"explore_{w}.png"), full_page=True)
+                shot = out_dir / f"explore_{w}.png"
+                tab.screenshot(path=str(shot), full_page=True)
+                _palette(shot)
                 info = tab.evaluate(_MEASURE)
                 info.update(messages=messages, blocked=blocked)
                 found[w] = info
