@@ -48,6 +48,7 @@ __version__ = "0.1.0"
 # stays cheap and a heavy layer is only loaded when used.
 _LAZY = {
     "spectral_radius": "hbtheory.spectral",
+    "spectral_gap": "hbtheory.spectral",
     "iteration_matrix": "hbtheory.spectral",
     "eigenvalues": "hbtheory.spectral",
     "power_norm": "hbtheory.spectral",
@@ -77,6 +78,7 @@ if TYPE_CHECKING:
         eigenvalues,
         iteration_matrix,
         power_norm,
+        spectral_gap,
         spectral_radius,
         stationary_variance,
         theorem1_constant,
@@ -129,6 +131,7 @@ __all__ = [
     "power_norm",
     "rho_grid",
     "spectral",
+    "spectral_gap",
     "spectral_radius",
     "stationary_variance",
     "symbolic",

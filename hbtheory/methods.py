@@ -640,6 +640,8 @@ def get_method(method: str | Method) -> Method:
             value = float(match.group(1))
         except ValueError:
             raise ValueError(f"`method` {method!r}: gamma must be a number, e.g. 'general(gamma=0.5)'") from None
+        if not math.isfinite(value):
+            raise ValueError(f"`method` {method!r}: gamma must be a finite number, e.g. 'general(gamma=0.5)'")
         return general(value)
     known = ", ".join(repr(k) for k in METHODS)
     raise ValueError(f"`method` must be one of {known} or 'general(gamma=G)' with a finite G, got {method!r}")
