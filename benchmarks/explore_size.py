@@ -35,7 +35,7 @@ def _parts(data: dict) -> dict[str, int]:
 
 
 def main() -> int:
-    from hbtheory.explore import explore
+    from hbtheory.explorer import explore
 
     print(machine())
     with tempfile.TemporaryDirectory() as tmp:

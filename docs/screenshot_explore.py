@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     page = args.page
     with tempfile.TemporaryDirectory() as tmp:
         if page is None:
-            from hbtheory.explore import explore
+            from hbtheory.explorer import explore
 
             page = Path(tmp) / "explorer.html"
             built = explore("heavy_ball", kappa=100, out=page, display=False)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from hbtheory import explore as ex
+from hbtheory import explorer as ex
 from hbtheory.methods import HEAVY_BALL, get_method
 from hbtheory.spectral import eigenvalues, spectral_radius, theorem1_constant, worst_case_rate
 from hbtheory.tuning import optimal_parameters
