@@ -748,3 +748,49 @@ def tune(
     if verify and rec.torch_kwargs is not None:
         chk = verify_recommendation(model, loss_fn, data, rec, seed=seed, device=device, progress=progress)
     return rec, chk
+
+
+def _convex_examples(seed: int = 0) -> dict[str, tuple[Any, Callable[[Any, Any], Any], Any, Arr]]:
+    """Two convex models at their minimum, with their Hessian's eigenvalues in closed form.
+
+    ``"least_squares"``: a linear model (20 features, 100 points) at the least-squares solution,
+    :math:`H = 2 X^\\top X / n` for the mean squared error; ``"logistic"``: logistic regression
+    (8 features and a bias, 200 noisy labels, not separable) trained by L-BFGS to a gradient below
+    ``1e-13``, :math:`H = X_1^\\top \\mathrm{diag}(p (1 - p)) X_1 / n`. For the report's checks.
+    """
+    from hbtheory.empirical._torch import require_torch
+
+    torch = require_torch()
+    fn = torch.nn.functional
+    rng = np.random.default_rng(seed)
+    n, d = 100, 20
+    x, y = rng.standard_normal((n, d)), rng.standard_normal((n, 1))
+    ls = torch.nn.Linear(d, 1, bias=False).double()
+    with torch.no_grad():
+        ls.weight.copy_(torch.as_tensor(np.linalg.lstsq(x, y, rcond=None)[0].T))
+    out = {"least_squares": (ls, fn.mse_loss, (torch.as_tensor(x), torch.as_tensor(y)),
+                             np.linalg.eigvalsh(2.0 * x.T @ x / n))}
+    n, d = 200, 8
+    x = rng.standard_normal((n, d))
+    y = (rng.random((n, 1)) < 1.0 / (1.0 + np.exp(-x[:, :1]))).astype(np.float64)
+    xt, yt = torch.as_tensor(x), torch.as_tensor(y)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        lg = torch.nn.Linear(d, 1).double()
+    opt = torch.optim.LBFGS(lg.parameters(), max_iter=200, tolerance_grad=1e-14, tolerance_change=0.0,
+                            line_search_fn="strong_wolfe")
+
+    def closure() -> Any:
+        opt.zero_grad()
+        loss = fn.binary_cross_entropy_with_logits(lg(xt), yt)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    opt.zero_grad(set_to_none=True)
+    w, b = lg.weight.detach().numpy()[0], float(lg.bias.detach())
+    p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
+    xa = np.c_[x, np.ones(n)]
+    out["logistic"] = (lg, fn.binary_cross_entropy_with_logits, (xt, yt),
+                       np.linalg.eigvalsh(xa.T @ (xa * (p * (1 - p))[:, None]) / n))
+    return out
