@@ -65,6 +65,7 @@ __all__ = [
     "rate_vs_kappa",
     "rates_scatter",
     "rho_heatmap",
+    "robust_map",
     "trajectories_2d",
     "universal_map",
 ]
@@ -1466,3 +1467,35 @@ def pep_plot(data: PEPComparison, *, ax: Axes | None = None, log: bool = True, t
         axes.set_title(default if title is None else title)
     axes.legend(loc="best", fontsize="small", framealpha=0.9)
     return fig
+
+
+def robust_map(
+    data: Any = None,
+    *,
+    mu: float | None = None,
+    L: float | None = None,
+    method: str | Method = "heavy_ball",
+    n: int = 60,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    r"""The :math:`(\alpha, \beta)` plane on :math:`F(\mu, L)` in three colours: certified, cycling, unknown.
+
+    Draws :class:`hbtheory.robust.RobustMap` ``data``, or the one
+    :func:`hbtheory.robust.robust_map_data` computes from ``mu``, ``L``, ``method`` and ``n``
+    (drawing: :func:`hbtheory._robust_figure.draw_robust_map`).
+
+    Examples
+    --------
+    >>> fig = robust_map(mu=0.1, L=1.0, n=6)
+    >>> fig.axes[0].get_xlabel()
+    'step size α'
+    """
+    from hbtheory._robust_figure import draw_robust_map
+    from hbtheory.robust import robust_map_data
+
+    if data is None:
+        if mu is None or L is None:
+            raise ValueError("give `data` or both `mu` and `L`")
+        data = robust_map_data(mu, L, method=method, n=n)
+    return draw_robust_map(data, ax=ax, title=title)

@@ -770,6 +770,7 @@ def all_figures() -> dict[str, Callable[[], Figure]]:
         "cycle_plot": lambda: plots.cycle_plot(__import__("hbtheory.counterexamples").counterexamples
                                                .cycle_figure_data()),
         "pep_plot": lambda: plots.pep_plot(pep_data()),
+        "robust_map": lambda: plots.robust_map(mu=0.1, L=1.0, n=5),
     }
 
 
