@@ -9,20 +9,26 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hbtheory
+import hbtheory.tuning
 from hbtheory import Tuning, optimal_alpha, optimal_beta, optimal_parameters, worst_case_rate
-from hbtheory.tuning import _nesterov_beta_closed_form
+from hbtheory._result import Result
+from hbtheory.methods import HEAVY_BALL, TRIPLE_MOMENTUM, Method, general
 
 EPS = float(np.finfo(np.float64).eps)
 METHODS = ("heavy_ball", "nesterov", "gradient_descent")
@@ -32,7 +38,21 @@ mpmath.mp.dps = 50
 
 
 def wcr(t: Tuning) -> float:
-    return float(worst_case_rate(t.alpha, t.beta, t.mu, t.L, t.method))
+    return float(worst_case_rate(t.alpha, t.beta, t.mu, t.L, t.as_method()))
+
+
+def exact_count(rate: float, tol: float) -> int:
+    """Smallest t >= 1 with rate**t <= tol for the float64 values, exactly: 120 digits of mpmath
+    (the count has at most 19), rationals when the quotient is an integer to 1e-60."""
+    if rate == 0.0:
+        return 1
+    with mpmath.workdps(120):
+        q = mpmath.log(mpmath.mpf(tol)) / mpmath.log(mpmath.mpf(rate))
+        n = int(mpmath.nint(q))
+        if abs(q - n) > mpmath.mpf(10) ** -60:
+            return max(1, int(mpmath.ceil(q)))
+    assert n <= 2100  # an exact power: small exponent (or a power of two)
+    return max(1, n if Fraction(rate) ** n <= Fraction(tol) else n + 1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -51,10 +71,10 @@ def _nelder_mead(f: Callable[[Any], float], x0: list[float], step: list[float]) 
     return float(res.fun)
 
 
-def brute_joint(method: str, mu: float, L: float) -> float:
+def brute_joint(method: str | Method, mu: float, L: float) -> float:
     """min over (alpha, beta) of worst_case_rate: a 500 x 500 grid, then Nelder-Mead from its
     two best points in (log alpha, beta)."""
-    uses_beta = method != "gradient_descent"
+    uses_beta = hbtheory.get_method(method).uses_beta
     a = np.geomspace(1e-3 / L, 4.0 / L, 500)[:, None]
     b = np.linspace(0.0, 0.999, 500)[None, :] if uses_beta else np.zeros((1, 1))
     grid = worst_case_rate(a, b, mu, L, method)
@@ -104,6 +124,28 @@ def brute_alpha(beta: float, mu: float, L: float, method: str) -> float:
     return min(float(grid[j]), float(res.fun))
 
 
+def _nesterov_beta_closed_form(alpha: float, mu: float, L: float) -> float:
+    """Best Nesterov momentum for a fixed step: the derivation in :func:`optimal_beta`'s Notes, kept
+    here as an independent oracle for the generic float search."""
+    xm, xl = alpha * mu, alpha * L
+    beta_m = (1.0 - xm) / (1.0 + math.sqrt(xm)) ** 2 if xm < 1.0 else 0.0  # = beta_-(x_mu)
+    if xl <= 1.0:
+        return beta_m
+    if xm + xl >= 2.0:
+        return 0.0
+    p, q = xl - xm, 2.0 - xm - xl
+    k = 2.0 * (xl - 1.0) * (1.0 - xm) * q / (p * p)
+    if k > 0.25:
+        return beta_m
+    b = 2.0 * k / ((1.0 - 2.0 * k) + math.sqrt(1.0 - 4.0 * k))  # the root of K(1+b)^2 = b in (0, 1]
+    # The root equates rho_L with *a* root of mu's polynomial; it is the crossing only if that is
+    # the larger one (>= half their sum) and mu's roots are still real there (b < beta_m).
+    rho = b * p / ((1.0 + b) * q)
+    if b < beta_m and 2.0 * rho >= (1.0 + b) * (1.0 - xm):
+        return b
+    return beta_m
+
+
 # --------------------------------------------------------------------------------------------
 # Tuning
 # --------------------------------------------------------------------------------------------
@@ -120,10 +162,54 @@ class TestTuning:
     @pytest.mark.parametrize("rate", [0.5, 0.9, 0.99, 0.818181, 1e-3, 0.999999])
     @pytest.mark.parametrize("tol", [1e-1, 1e-6, 1e-12, 0.5])
     def test_iterations_is_the_smallest_t(self, rate: float, tol: float) -> None:
+        # Exactly, for the float64 values: float powers round (0.001**2 == 1e-6 in float64, but
+        # the float 0.001 squared is 1.00000000000000004e-6 > the float 1e-6, so the count is 3).
         n = Tuning("heavy_ball", 1.0, 0.5, rate, 0.1, 1.0).iterations(tol)
         assert isinstance(n, int)
-        assert rate**n <= tol
-        assert n == 1 or rate ** (n - 1) > tol
+        assert n == exact_count(rate, tol)
+
+    def test_iterations_exact_powers(self) -> None:
+        # rate**t == tol exactly: equality counts (0.75**2 = 0.5625; 2**-1074 = (2**-2)**537)
+        assert Tuning("heavy_ball", 1.0, 0.5, 0.75, 0.1, 1.0).iterations(0.5625) == 2
+        assert Tuning("heavy_ball", 1.0, 0.5, 0.25, 0.1, 1.0).iterations(5e-324) == 537
+        assert Tuning("heavy_ball", 1.0, 0.5, 0.25, 0.1, 1.0).iterations(math.nextafter(5e-324, 1.0)) == 537
+        assert Tuning("heavy_ball", 1.0, 0.5, 0.5, 0.1, 1.0).iterations(math.nextafter(2.0**-20, 0.0)) == 21
+
+    def test_iterations_subnormal_tol(self) -> None:
+        # issue 11: 3708 before (rate**t underflows and the check by float powers is wrong); the
+        # count is ceil(log(5e-324) / log(9/11)) = ceil(3709.4...) = 3710 (mpmath below).
+        t = optimal_parameters(kappa=100)
+        assert t.iterations(5e-324) == 3710 == exact_count(t.rate, 5e-324)
+
+    def test_iterations_is_constant_time_for_huge_counts(self) -> None:
+        # issue 11: kappa = 1e25 with tol = 1e-320 took more than 15 minutes (a loop of float
+        # powers); the count, about 9.2e14, is one division and (near an integer) one mpmath call.
+        t = optimal_parameters(kappa=1e25)
+        start = time.perf_counter()
+        n = t.iterations(1e-320)
+        assert time.perf_counter() - start < 0.5
+        assert n == exact_count(t.rate, 1e-320)
+        rate_below_one = Tuning("gradient_descent", 1.0, 0.0, math.nextafter(1.0, 0.0), 0.1, 1.0)
+        start = time.perf_counter()
+        assert rate_below_one.iterations(5e-324) == exact_count(math.nextafter(1.0, 0.0), 5e-324)
+        assert time.perf_counter() - start < 0.5
+
+    def test_cli_optimal_huge_kappa_tiny_tol_is_fast(self, capsys: pytest.CaptureFixture[str]) -> None:
+        from hbtheory.cli import main
+
+        start = time.perf_counter()
+        assert main(["optimal", "--kappa", "1e25", "--tol", "1e-320", "--json"]) == 0
+        assert time.perf_counter() - start < 2.0  # > 40 s before
+        payload = json.loads(capsys.readouterr().out)
+        assert payload["iterations"] == exact_count(payload["rate"], 1e-320)
+
+    @given(
+        rate=st.one_of(st.floats(0.0, 1.0, exclude_max=True), st.floats(1.0 - 1e-9, 1.0, exclude_max=True)),
+        tol=st.one_of(st.floats(0.0, 1.0, exclude_min=True, exclude_max=True), st.floats(5e-324, 1e-300)),
+    )
+    def test_iterations_against_mpmath(self, rate: float, tol: float) -> None:
+        n = Tuning("heavy_ball", 1.0, 0.5, rate, 0.1, 1.0).iterations(tol)
+        assert n == exact_count(rate, tol)
 
     def test_iterations_boundary_cases(self) -> None:
         assert Tuning("gradient_descent", 1.0, 0.0, 0.5, 1.0, 1.0).iterations(0.5) == 1
@@ -337,20 +423,20 @@ class TestOptimalBeta:
 
     @pytest.mark.parametrize(("method", "limit"), [("heavy_ball", 4.0), ("nesterov", 2.0), ("gradient_descent", 2.0)])
     def test_no_converging_beta_raises(self, method: str, limit: float) -> None:
-        with pytest.raises(ValueError, match=r"`alpha` must be < .*no momentum beta in \[0, 1\) converges"):
+        with pytest.raises(ValueError, match=r"`alpha` = .*: no momentum beta in \[0, 1\) makes .* converge"):
             optimal_beta(limit / 2.0, 0.1, 2.0, method)
         t = optimal_beta(limit * (1 - 1e-9) / 2.0, 0.1, 2.0, method)
         assert t.rate < 1.0
         edge = math.nextafter(limit, 0.0) / 2.0
         if method == "heavy_ball":  # rate 1 - O(sqrt(4 - alpha L)) = 1 - 1e-8 * ulp: rounds to 1
-            with pytest.raises(ValueError, match=r"`alpha` = .* too close to 0 or to 4/L .*rounds to 1"):
+            with pytest.raises(ValueError, match=r"`alpha` = .*no momentum beta.*rounds to 1"):
                 optimal_beta(edge, 0.1, 2.0, method)
         else:  # rate alpha L - 1 = 1 - ulp
             assert optimal_beta(edge, 0.1, 2.0, method).rate < 1.0
 
     def test_tiny_alpha_raises(self) -> None:
         assert optimal_beta(1e-20, 1.0, 1.0).beta < 1.0
-        with pytest.raises(ValueError, match=r"`alpha` = 1e-40 is too close to 0 or to 4/L"):
+        with pytest.raises(ValueError, match=r"`alpha` = 1e-40: no momentum beta.*close to it or to 0"):
             optimal_beta(1e-40, 1.0, 1.0)
 
     @pytest.mark.parametrize("method", MOMENTUM)
@@ -372,7 +458,8 @@ class TestOptimalAlpha:
     def test_heavy_ball_band_regime(self, beta: float) -> None:
         mu, L = 0.01, 1.0  # beta*(100) = 0.669...
         t = optimal_alpha(beta, mu, L)
-        assert t.alpha == (1.0 - beta) / (math.sqrt(mu) * math.sqrt(L))
+        # the geometric centre of the float64 steps that attain sqrt(beta): the formula to a few ulps
+        assert abs(t.alpha - (1.0 - beta) / (math.sqrt(mu) * math.sqrt(L))) <= 8 * EPS * t.alpha
         assert t.rate == math.sqrt(beta) == wcr(t)
         # the documented interval of optimal steps: rate sqrt(beta) at both of its ends too
         s = math.sqrt(beta)
@@ -414,7 +501,7 @@ class TestOptimalAlpha:
         beta = 0.0 if method == "gradient_descent" else 0.36
         t = optimal_alpha(beta, 2.0, 2.0, method)
         expected = (1 - beta) / 2.0 if method == "heavy_ball" else 0.5
-        assert t.alpha == expected
+        assert abs(t.alpha - expected) <= 2 * EPS * expected
         assert t.rate == (0.6 if method == "heavy_ball" else 0.0)
 
     @pytest.mark.parametrize("method", MOMENTUM)
@@ -542,3 +629,175 @@ def test_tuning_does_not_import_scipy() -> None:
     code = "import sys, hbtheory.tuning; print('scipy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+# --------------------------------------------------------------------------------------------
+# The whole family: Triple Momentum's design, methods without a closed form, float64 defects
+# --------------------------------------------------------------------------------------------
+
+#: Heavy ball as a user would write it, by its polynomial only: no closed form, no realisation.
+USER_HB = Method("my_hb", "heavy ball by its polynomial", c1=HEAVY_BALL.c1, c0=HEAVY_BALL.c0)
+GAMMAS = (-0.3, 0.5, 1.5)
+NUMERIC_KAPPAS = (10.0, 1000.0)
+
+
+@pytest.fixture(scope="module")
+def user_hb_100() -> Tuning:
+    return optimal_parameters(kappa=100, method=USER_HB)
+
+
+@pytest.fixture(scope="module")
+def general_tunings() -> dict[tuple[float, float], Tuning]:
+    """The numeric minimax of general(gamma) (about a second each): computed once."""
+    return {(g, k): optimal_parameters(kappa=k, method=general(g)) for g in GAMMAS for k in NUMERIC_KAPPAS}
+
+
+class TestNoClosedForm:
+    def test_user_method_gets_heavy_balls_numbers(self, user_hb_100: Tuning) -> None:
+        # issue 10: this returned gradient descent's answer (alpha 1.98, beta 0, rate 0.98).
+        # Polyak at kappa = 100: alpha = 4/(1 + 1/10)^2 = 400/121, beta = 81/121, rate 9/11.
+        t = user_hb_100
+        assert t.method == "my_hb" and "numeric minimax" in t.note
+        assert abs(t.rate - 9 / 11) <= 2 * EPS
+        assert abs(t.beta - 81 / 121) <= 4 * EPS
+        # alpha is flat to first order along the optimum's valley: 1e-13 relative is what the
+        # float search can resolve (measured: 3e-15)
+        assert abs(t.alpha - 400 / 121) <= 1e-13 * (400 / 121)
+        assert wcr(t) == t.rate
+        assert t.gamma is None and t.delta is None  # given by its polynomial only
+        with pytest.raises(ValueError, match="`method`"):
+            t.to_torch()
+
+    @pytest.mark.parametrize("alpha", [0.5, 2.0, 3.3])
+    def test_user_method_optimal_beta_is_heavy_balls(self, alpha: float) -> None:
+        u, h = optimal_beta(alpha, 0.01, 1.0, USER_HB), optimal_beta(alpha, 0.01, 1.0)
+        rate = max(abs(1 - mpmath.sqrt(alpha * mpmath.mpf("0.01"))), abs(1 - mpmath.sqrt(alpha)))
+        assert abs(u.rate - rate) <= 4 * EPS and abs(h.rate - rate) <= 4 * EPS
+        assert abs(math.sqrt(u.beta) - rate) <= 4 * EPS
+
+    @pytest.mark.parametrize("beta", [0.25, 0.81])
+    def test_user_method_optimal_alpha_is_heavy_balls(self, beta: float) -> None:
+        u, h = optimal_alpha(beta, 0.01, 1.0, USER_HB), optimal_alpha(beta, 0.01, 1.0)
+        assert abs(u.rate - h.rate) <= 2 * EPS and abs(u.alpha - h.alpha) <= 8 * EPS * h.alpha
+
+    @pytest.mark.parametrize("gamma", GAMMAS)
+    @pytest.mark.parametrize("kappa", NUMERIC_KAPPAS)
+    def test_general_no_better_than_brute_force(
+        self, general_tunings: dict[tuple[float, float], Tuning], gamma: float, kappa: float
+    ) -> None:
+        t = general_tunings[(gamma, kappa)]
+        m = general(gamma)
+        assert t.method == m.name and t.gamma == gamma and t.delta == 0.0
+        assert abs(wcr(t) - t.rate) <= 4 * EPS and t.rate < 1.0 and 0.0 <= t.beta < 1.0
+        brute = brute_joint(m, t.mu, t.L)
+        assert brute >= t.rate - 4 * EPS
+
+    def test_general_zero_is_polyak(self) -> None:
+        # general(0) is heavy ball; the numeric minimax must find Polyak's tuning without the formula
+        t = optimal_parameters(kappa=100, method=general(0.0))
+        assert "numeric" in t.note
+        assert abs(t.rate - 9 / 11) <= 2 * EPS and abs(t.alpha - 400 / 121) <= 1e-13 * (400 / 121)
+
+    def test_general_at_nesterovs_beta_is_at_least_as_good_as_nesterov(self) -> None:
+        # Nesterov's optimum (alpha*, beta*) has gamma = beta*: it is a point of general(beta*),
+        # whose optimum can only be better (and is, strictly: gamma need not equal beta there).
+        nag = optimal_parameters(kappa=100, method="nesterov")
+        t = optimal_parameters(kappa=100, method=general(nag.beta))
+        assert t.rate <= nag.rate + 4 * EPS
+        assert float(worst_case_rate(nag.alpha, nag.beta, nag.mu, nag.L, general(nag.beta))) == pytest.approx(
+            nag.rate, abs=4 * EPS)
+
+    @given(log_kappa=st.floats(0.0, 8.0), gamma=st.sampled_from((0.2, 0.7)))
+    @settings(max_examples=4)
+    def test_general_hypothesis(self, log_kappa: float, gamma: float) -> None:
+        kappa = 10.0**log_kappa
+        t = optimal_parameters(kappa=kappa, method=general(gamma))
+        assert abs(wcr(t) - t.rate) <= 4 * EPS and t.rate < 1.0
+        assert t.rate <= local_grid_min(t) + 4 * EPS
+
+    def test_worst_case_must_be_at_an_end(self) -> None:
+        # a user's polynomial that is not affine in h: rho = 0 at both ends of [1, 3] for alpha = 1
+        # but sqrt(0.9) at h = 2; the end-point rule fails, and tuning says so instead of lying
+        bump = Method(
+            "bump", "not affine in h", uses_beta=False,
+            c1=lambda a, b, h: 0.0 * (a * h),
+            c0=lambda a, b, h: 0.9 * (a * h - 1.0) * (a * h - 1.0) * (a * h - 3.0) * (a * h - 3.0),
+        )
+        with pytest.raises(ValueError, match=r"inside \[mu, L\].*affine in h"):
+            optimal_parameters(mu=1.0, L=3.0, method=bump)
+
+
+def local_grid_min(t: Tuning) -> float:
+    """Smallest worst rate on a grid of relative offsets 1e-12 .. 1e-2 around (alpha, beta)."""
+    off = np.concatenate([-np.geomspace(1e-2, 1e-12, 21), [0.0], np.geomspace(1e-12, 1e-2, 21)])
+    a = t.alpha * (1.0 + off)[:, None]
+    b = np.clip(t.beta + (1.0 - t.beta) * off, 0.0, math.nextafter(1.0, 0.0))[None, :]
+    if not t.as_method().uses_beta:
+        b = np.zeros((1, 1))
+    return float(np.min(worst_case_rate(a, b, t.mu, t.L, t.as_method())))
+
+
+class TestTripleMomentum:
+    @pytest.mark.parametrize("kappa", [1.0, 2.0, 100.0, 1e4, 1e8])
+    def test_design_tuning(self, kappa: float) -> None:
+        # Van Scoy, Freeman, Lynch (2018): r = 1 - 1/sqrt(kappa), alpha = (1 + r)/L,
+        # beta = r^2/(2 - r), gamma = r^2/((1 + r)(2 - r)), delta = r^2/(1 - r^2)
+        t = optimal_parameters(kappa=kappa, method="triple_momentum")
+        r = 1 - 1 / mpmath.sqrt(mpmath.mpf(kappa))
+        assert abs(t.alpha - (1 + r)) <= 4 * EPS * (1 + r)
+        assert abs(t.beta - r**2 / (2 - r)) <= 4 * EPS
+        assert t.gamma is not None and abs(t.gamma - r**2 / ((1 + r) * (2 - r))) <= 4 * EPS
+        # delta = r^2/(1 - r^2) from the float64 beta: conditioned like 1/(1 - r) = sqrt(kappa)
+        assert t.delta is not None and abs(t.delta - r**2 / (1 - r**2)) <= 8 * EPS * math.sqrt(kappa) * t.delta
+        # its quadratic worst rate, exactly as worst_case_rate computes it, is its robust rate r
+        assert t.rate == wcr(t)
+        assert abs(t.rate - r) <= 8 * EPS
+        assert "1 - 1/sqrt(kappa)" in t.note
+        if kappa == 1.0:  # r = 0: beta = gamma = 0, plain gradient descent, which torch runs
+            assert t.to_torch() == {"lr": 1.0, "momentum": 0.0, "dampening": 0.0, "nesterov": False}
+        else:
+            with pytest.raises(ValueError, match=r"no torch\.optim\.SGD equivalent"):
+                t.to_torch()
+
+    def test_design_is_not_the_quadratic_optimum(self) -> None:
+        # A robust design, not a quadratic one: brute force over (alpha, beta) of the same family
+        # finds 0.863 < 0.9 at kappa = 100. optimal_parameters returns the design, as documented.
+        t = optimal_parameters(kappa=100, method="triple_momentum")
+        assert brute_joint(TRIPLE_MOMENTUM, t.mu, t.L) < t.rate - 0.03
+
+
+class TestFloat64Defects:
+    @pytest.mark.parametrize("kappa", [9.1e15, 1e16, 2e16, 3.6e16])
+    def test_gradient_descent_step_converges_at_the_stated_rate(self, kappa: float) -> None:
+        # issue 10: alpha = 2/(1 + 1/kappa) rounds to 2.0, where rho(L) = |1 - 2| = 1 exactly,
+        # while the stated rate was 1 - 2.2e-16. The nearest good float is 2 - 2**-52.
+        t = optimal_parameters(kappa=kappa, method="gradient_descent")
+        assert t.alpha == 2.0 - 2.0**-52
+        assert wcr(t) < 1.0 and abs(wcr(t) - t.rate) <= 4 * EPS
+        assert abs(t.rate - (kappa - 1) / (kappa + 1)) <= 2 * EPS
+
+    @given(
+        log_kappa=st.floats(0.0, 8.0),
+        method=st.sampled_from(("heavy_ball", "nesterov", "gradient_descent", "triple_momentum")),
+    )
+    def test_every_member_attains_its_rate(self, log_kappa: float, method: str) -> None:
+        t = optimal_parameters(kappa=10.0**log_kappa, method=method)
+        assert abs(wcr(t) - t.rate) <= 4 * EPS and wcr(t) < 1.0
+        if method != "triple_momentum":  # a design, not a quadratic optimum
+            assert t.rate <= local_grid_min(t) + 4 * EPS
+
+
+class TestOneResultFamily:
+    def test_tuning_is_a_result(self) -> None:
+        t = optimal_parameters(kappa=100, method="nesterov")
+        assert isinstance(t, Result)
+        assert json.loads(t.to_json()) == t.as_dict()
+        assert t == optimal_parameters(kappa=100, method="nesterov")
+        assert t.gamma == t.beta and t.delta == 0.0  # Nesterov's look-ahead is beta
+        assert t.to_torch() == {"lr": t.alpha, "momentum": t.beta, "dampening": 0.0, "nesterov": True}
+        assert repr(t).startswith("Tuning(method='nesterov', alpha=")
+
+    def test_no_string_dispatch_on_method_names(self) -> None:
+        source = Path(hbtheory.tuning.__file__).read_text()
+        assert not re.search(r"\.name\s*[!=]=|[!=]=\s*\"(heavy_ball|nesterov|gradient_descent|triple_momentum)\"",
+                             source)
