@@ -93,7 +93,7 @@ def brute_joint(method: str | Method, mu: float, L: float) -> float:
     return best
 
 
-def brute_beta(alpha: float, mu: float, L: float, method: str) -> float:
+def brute_beta(alpha: float, mu: float, L: float, method: str | Method) -> float:
     """min over beta in [0, 1) at fixed alpha: a 20001-point grid, then bounded Brent between
     the grid neighbours of its minimum."""
     from scipy.optimize import minimize_scalar
@@ -109,7 +109,7 @@ def brute_beta(alpha: float, mu: float, L: float, method: str) -> float:
     return min(float(grid[j]), float(res.fun))
 
 
-def brute_alpha(beta: float, mu: float, L: float, method: str) -> float:
+def brute_alpha(beta: float, mu: float, L: float, method: str | Method) -> float:
     """min over alpha in (0, 4(1 + beta)/L) at fixed beta: log grid then bounded Brent."""
     from scipy.optimize import minimize_scalar
 
@@ -801,3 +801,19 @@ class TestOneResultFamily:
         source = Path(hbtheory.tuning.__file__).read_text()
         assert not re.search(r"\.name\s*[!=]=|[!=]=\s*\"(heavy_ball|nesterov|gradient_descent|triple_momentum)\"",
                              source)
+
+
+class TestFixedParameterFamily:
+    @pytest.mark.parametrize("method", [TRIPLE_MOMENTUM, general(0.5), general(-0.3)])
+    @pytest.mark.parametrize("alpha", [0.3, 1.5])
+    def test_optimal_beta_no_better_by_brute_force(self, method: Method, alpha: float) -> None:
+        t = optimal_beta(alpha, 0.01, 1.0, method)
+        assert t.rate == wcr(t) and 0.0 <= t.beta < 1.0
+        assert brute_beta(alpha, 0.01, 1.0, method) >= t.rate - 4 * EPS
+
+    @pytest.mark.parametrize("method", [TRIPLE_MOMENTUM, general(0.5), general(-0.3)])
+    @pytest.mark.parametrize("beta", [0.2, 0.8])
+    def test_optimal_alpha_no_better_by_brute_force(self, method: Method, beta: float) -> None:
+        t = optimal_alpha(beta, 0.01, 1.0, method)
+        assert t.rate == wcr(t) and t.rate < 1.0
+        assert brute_alpha(beta, 0.01, 1.0, method) >= t.rate - 4 * EPS
