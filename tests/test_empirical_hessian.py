@@ -239,3 +239,23 @@ def test_slq_distribution_matches_a_known_spectrum() -> None:
     assert d.trace == pytest.approx(evals.sum(), rel=0.05)
     with pytest.raises(ValueError, match="`q`"):
         d.quantile(0.0)
+
+
+def test_float32_model_in_float64_and_tuple_inputs_and_progress(mlp_case: Any) -> None:
+    _, (x, y), evals = mlp_case
+    single = _mlp().float()
+    ext = hessian_extremes(single, mse, (x.float(), y.float()), dtype="float64", tol=1e-12, progress=True)
+    # the float32 parameters differ from the float64 ones by one rounding (2^-24 relative)
+    assert ext.lambda_max == pytest.approx(evals[-1], rel=1e-5)
+    assert all(p.dtype == torch.float32 for p in single.parameters())
+
+    class TwoInputs(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = _mlp()
+
+        def forward(self, a: Any, b: Any) -> Any:
+            return self.inner(a + b)
+
+    two = hessian_extremes(TwoInputs(), mse, ((x, torch.zeros_like(x)), y), tol=1e-12)
+    assert two.lambda_max == pytest.approx(evals[-1], rel=1e-12)
