@@ -306,8 +306,19 @@ class Explorer:
                 'border:1px solid #ccc" title="hbtheory explorer"></iframe>')
 
 
-def _check_out(path: Path) -> Path:
-    """``path`` if a page can be written there (checked before any work)."""
+def check_out(path: Path) -> Path:
+    """``path`` if a page can be written there (checked before any work; the CLI calls it too).
+
+    Raises
+    ------
+    ValueError
+        For a folder, or a file in a folder that does not exist.
+
+    Examples
+    --------
+    >>> check_out(Path("explorer.html"))
+    PosixPath('explorer.html')
+    """
     if path.is_dir():
         raise ValueError(f"`out` must be a file name, got the folder {str(path)!r}")
     folder = path.parent if str(path.parent) else Path(".")
@@ -449,7 +460,7 @@ def explore(
     for flag, name in ((mean_square, "mean_square"), (certified, "certified"), (display, "display")):
         if not isinstance(flag, bool):
             raise TypeError(f"`{name}` must be a bool, got {type(flag).__name__}")
-    path = None if out is None else _check_out(Path(os.fspath(out)))
+    path = None if out is None else check_out(Path(os.fspath(out)))
     data = page_data(m, float(k), float(scale), kappas=tuple(float(v) for v in ks), gammas=gs, n=int(n), tol=tol_v,
                      mean_square=mean_square, certified=certified)
     text = render(data)

@@ -299,3 +299,62 @@ def test_mean_square_layer_agrees_with_stochastic(tab: Any) -> None:
         assert tab.text_content("#num-ms") == ("yes" if stable else "no")
     tab.uncheck("#l-ms")
     assert tab.locator("#ms-layer").count() == 0
+
+
+def test_certified_layer_shows_robust_certified_rate(browser: Any, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from hbtheory.robust import certified_rate
+
+    monkeypatch.setattr(ex, "_family", lambda gammas: [HEAVY_BALL])  # one map: certified_rate costs ~8 ms a point
+    out = tmp_path / "certified.html"
+    built = ex.explore("heavy_ball", kappa=10.0, kappas=(), out=out, n=16, mean_square=False, certified=True,
+                       display=False)
+    g = built.data["methods"][0]["maps"][0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        with _shots().open_page(browser, out, 1280) as (t, messages, blocked):
+            assert not t.is_disabled("#l-cert")
+            t.check("#l-cert")
+            assert t.locator("#cert-layer").count() == 1
+            a, b = t.evaluate("[HBX.state.alpha, HBX.state.beta]")
+            n = ex._CERT_N
+            (a0, a1), (b0, b1) = g["alpha_range"], g["beta_range"]
+            j, i = min(n - 1, int((a - a0) / (a1 - a0) * n)), min(n - 1, int((b - b0) / (b1 - b0) * n))
+            ref = float(certified_rate(a0 + (j + 0.5) * (a1 - a0) / n, b0 + (i + 0.5) * (b1 - b0) / n, 0.1, 1.0))
+            shown = t.text_content("#num-cert")
+            if math.isfinite(ref) and ref < 1.0:  # shown rounded up to the 1/65535 grid: an upper bound still
+                assert ref <= float(shown) <= ref + 2 / 65535 + 1e-4
+            else:
+                assert shown == "none below 1"
+    assert messages == [] and blocked == []
+
+
+def _cli_has_explore() -> bool:
+    from hbtheory.cli import COMMANDS
+
+    return "explore" in COMMANDS
+
+
+@pytest.mark.skipif(not _cli_has_explore(), reason="`hbtheory explore` is not wired into hbtheory/cli.py yet")
+def test_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from hbtheory.cli import main
+
+    # one method and one condition number: the command's wiring, not the (tested) page again
+    monkeypatch.setattr(ex, "_family", lambda gammas: [HEAVY_BALL])
+    monkeypatch.setattr(ex, "DEFAULT_KAPPAS", ())
+    out = tmp_path / "page.html"
+    assert main(["explore", "--method", "nesterov", "--mu", "0.1", "--L", "2", "--out", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["out"] == str(out) and report["kappas"] == [20.0] and report["L"] == 2.0
+    assert report["bytes"] == len(out.read_bytes()) and report["method"] == "nesterov"
+    assert '"method_index":1' in out.read_text()  # nesterov shown first, beside heavy ball
+    for argv, match in ((["--kappa", "10", "--mu", "1", "--L", "2"], "not both"),
+                        (["--mu", "1"], "both --mu and --L"),
+                        (["--out", str(tmp_path)], "folder"),
+                        (["--kappa", "0.5"], "kappa")):
+        assert main(["explore", *argv]) == 2
+        err = capsys.readouterr().err
+        assert match in err and err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html"]
