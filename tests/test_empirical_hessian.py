@@ -249,7 +249,7 @@ def test_float32_model_in_float64_and_tuple_inputs_and_progress(mlp_case: Any) -
     assert ext.lambda_max == pytest.approx(evals[-1], rel=1e-5)
     assert all(p.dtype == torch.float32 for p in single.parameters())
 
-    class TwoInputs(torch.nn.Module):
+    class TwoInputs(torch.nn.Module):  # type: ignore[misc,name-defined]  # torch is importorskip-ed (Any)
         def __init__(self) -> None:
             super().__init__()
             self.inner = _mlp()
