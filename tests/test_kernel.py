@@ -302,6 +302,66 @@ def test_window_rule_contains_every_inaccurate_point(rng: np.random.Generator, n
         assert abs(mpmath.mpf(float(rho[i])) - ref) <= _kernel.ROUTE_TOL * ref
 
 
+def _benchmark_grid(name: str, every: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every ``every``-th alpha row of benchmarks/spectral_speed.py's grid (all 1000 betas), broadcast."""
+    alpha = np.linspace(0.001, 4.0, 1000)[::every, None]
+    beta = np.linspace(0.0, 0.999, 1000)[None, :]
+    if not get_method(name).uses_beta:
+        beta = np.zeros_like(beta)
+    return _kernel._broadcast(alpha, beta, 1.0)
+
+
+@pytest.mark.parametrize("name", ["heavy_ball", "nesterov", "triple_momentum", "general(gamma=0.5)"])
+def test_points_kept_in_float64_on_the_benchmark_grid_are_certified(name: str) -> None:
+    # On the float64 points of the benchmark grid (a ninth of its rows), the points that the routing
+    # leaves to float64 are the ones only a certificate protects: check the riskiest of them against
+    # 50-digit mpmath on the exact rationals. Riskiest: closest to a critical curve (|D| / c1^2
+    # smallest), closest to rho = 1, and those that the method's error_bounds alone would have
+    # routed but the running error bound certified (the routing's second certificate).
+    m = get_method(name)
+    a, b, h = _benchmark_grid(name, 9)
+    ch, rho, route = _kernel._fast_path(m, a, b, h, False)
+    assert np.array_equal(_kernel.spectral_radius(m, a, b, h), np.where(route, _kernel.radius(
+        _kernel.characteristic(m, a, b, h)), rho))  # kept points: the float64 value, bit for bit
+    kept = np.flatnonzero(~route.reshape(-1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        closeness = (np.abs(ch.disc) / (ch.c1 * ch.c1)).reshape(-1)[kept]
+    picks = [kept[np.argsort(closeness, kind="stable")[:120]],
+             kept[np.argsort(np.abs(rho.reshape(-1)[kept] - 1.0), kind="stable")[:60]]]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_kernel, "_running_errors", lambda *args: None)
+        _, _, bound_route = _kernel._fast_path(m, a, b, h, False)
+    by_running = np.flatnonzero(bound_route.reshape(-1) & ~route.reshape(-1))
+    assert bound_route.mean() >= route.mean()
+    picks.append(by_running[:: max(1, by_running.size // 120)])
+    flat = [x.reshape(-1) for x in (a, b, h, rho)]
+    for i in np.unique(np.concatenate(picks)):
+        ref = _mp_radius(name, float(flat[0][i]), float(flat[1][i]), float(flat[2][i]))
+        value = mpmath.mpf(float(flat[3][i]))
+        assert abs(value - ref) <= _kernel.ROUTE_TOL * ref, (i, float(flat[3][i]))
+        assert (value < 1) == (ref < 1) and (value == 1) == (ref == 1)  # the side of 1, exactly
+
+
+@pytest.mark.parametrize("name", ["nesterov", "triple_momentum", "general(gamma=0.5)"])
+def test_benchmark_grid_batched_equals_a_loop_over_points(name: str) -> None:
+    # Bit for bit: the routing of a grid point does not depend on the other points of the call.
+    # The points: routed ones, candidates of the blocks that were kept, and plain ones.
+    m = get_method(name)
+    a, b, h = _benchmark_grid(name, 25)
+    got = _kernel.spectral_radius(m, a, b, h).reshape(-1)
+    out = np.empty(a.shape)
+    candidates = _kernel._float_blocks(m, a, b, h, out)
+    _, _, route = _kernel._fast_path(m, a, b, h, False)
+    routed = np.flatnonzero(route.reshape(-1))
+    assert routed.size and candidates.size > routed.size
+    picks = np.unique(np.concatenate([routed[:: max(1, routed.size // 40)],
+                                      candidates[:: max(1, candidates.size // 40)], np.arange(0, a.size, 997)]))
+    fa, fb, fh = (x.reshape(-1) for x in (a, b, h))
+    for i in picks:
+        one = _kernel.radius(_kernel.characteristic(m, fa[i], fb[i], fh[i]))
+        assert one.tobytes() == got[i].tobytes()
+
+
 # ----------------------------------------------------------------------------------------------
 # Lucas sequence
 # ----------------------------------------------------------------------------------------------
