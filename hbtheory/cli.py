@@ -50,7 +50,7 @@ EXIT_BAD_INPUT = 2
 #: 128 + SIGPIPE / SIGINT, the statuses a shell reports for a tool ended by the signal.
 EXIT_BROKEN_PIPE = 141
 EXIT_INTERRUPTED = 130
-COMMANDS = ("optimal", "rho", "heatmap", "worst-case", "counterexample", "verify", "report")
+COMMANDS = ("optimal", "rho", "heatmap", "worst-case", "robust", "counterexample", "verify", "report")
 METHOD_CHOICES = ("heavy_ball", "nesterov", "gradient_descent", "triple_momentum", "general")
 #: Largest ``rho --grid``: 25 million CSV rows (about 1.9 GB), written block by block.
 RHO_GRID_MAX = 5000
@@ -396,6 +396,61 @@ def _cmd_worst_case(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_robust(args: argparse.Namespace) -> int:
+    import io
+
+    given = [args.kappa is not None, args.mu is not None or args.L is not None]
+    if sum(given) != 1 or (given[1] and (args.mu is None or args.L is None)):
+        raise UsageError("hbtheory robust: error: give --kappa, or --mu and --L")
+    if (args.alpha is None) != (args.beta is None):
+        raise UsageError("hbtheory robust: error: give both --alpha and --beta (one point), or neither")
+    if args.alpha is None and args.out is None:
+        raise UsageError("hbtheory robust: error: give --alpha and --beta (one point) and/or --out (the map)")
+    if not 2 <= args.grid <= 200:
+        raise UsageError("hbtheory robust: error: --grid must be in [2, 200]")
+    m = _method(args)
+    from hbtheory._validation import as_scalar
+    from hbtheory.robust import certified_rate, cycle_margin
+
+    if args.kappa is not None:
+        mu, L = 1.0 / as_scalar(args.kappa, "kappa", low=1.0), 1.0
+    else:
+        mu, L = args.mu, args.L
+    payload: dict[str, Any] = {"method": m.name, "mu": mu, "L": L}
+    lines = []
+    if args.alpha is not None:
+        from hbtheory.spectral import worst_case_rate
+
+        rate = float(certified_rate(args.alpha, args.beta, mu, L, method=m))
+        sector = float(certified_rate(args.alpha, args.beta, mu, L, method=m, iqc="sector"))
+        quad = float(worst_case_rate(args.alpha, args.beta, mu, L, method=m))
+        cycles = [K for K in range(2, 9) if float(cycle_margin(args.alpha, args.beta, mu, L, K, method=m)) >= 0.0]
+        payload.update({"alpha": args.alpha, "beta": args.beta, "certified_rate": rate,
+                        "certified_rate_sector": sector, "quadratic_rate": quad, "cycle_periods": cycles})
+        verdict = (f"certified rate {_num(rate)}" if math.isfinite(rate) else
+                   f"proven cycles of period {', '.join(map(str, cycles))}" if cycles else "unknown")
+        lines.append(f"on every {_num(mu)}-strongly convex {_num(L)}-smooth function: {verdict}\n"
+                     f"certified rate (sector + off-by-one IQC): {_num(rate)}; sector only: {_num(sector)}\n"
+                     f"worst rate on quadratics: {_num(quad)}\n"
+                     f"regular-polygon cycles (K = 2..8): {cycles if cycles else 'none'}")
+    if args.out is not None:
+        fmt = args.out.rsplit(".", 1)[-1].lower() if "." in os.path.basename(args.out) else ""
+        if fmt not in {"png", "pdf", "svg"}:
+            raise UsageError("hbtheory robust: error: --out must end in .png, .pdf or .svg")
+        target = _check_output_file(args.out, "--out", "hbtheory robust")
+        from hbtheory import plots
+
+        with _atomic_file(target, "wb", "--out", "hbtheory robust") as f:
+            fig = plots.robust_map(mu=mu, L=L, method=m, n=args.grid)
+            buf = io.BytesIO()
+            fig.savefig(buf, format=fmt, dpi=110)
+            f.write(buf.getvalue())
+        payload["out"] = args.out
+        lines.append(f"wrote {args.out}")
+    _emit(args, payload, "\n".join(lines))
+    return 0
+
+
 def _cmd_counterexample(args: argparse.Namespace) -> int:
     from hbtheory.counterexamples import counterexample_summary
 
@@ -538,6 +593,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--beta", type=_real, required=True, help="momentum, in [0, 1] (0 for gradient_descent)")
     p.add_argument("--mu", type=_real, required=True, help="smallest Hessian eigenvalue, > 0")
     p.add_argument("--L", type=_real, required=True, help="largest Hessian eigenvalue, >= mu")
+    _add_method(p)
+    _add_json(p)
+
+    p = command("robust", "certified rate / proven cycle on every smooth strongly convex function, and the map",
+                "hbtheory robust --alpha 0.11 --beta 0.44 --kappa 25; map: hbtheory robust --kappa 25 --out map.png",
+                _cmd_robust)
+    p.add_argument("--alpha", type=_real, help="step size, > 0 (one point, with --beta)")
+    p.add_argument("--beta", type=_real, help="momentum, in (-1, 1) (one point)")
+    p.add_argument("--kappa", type=_real, help="condition number L/mu (mu = 1/kappa, L = 1)")
+    p.add_argument("--mu", type=_real, help="strong convexity (with --L)")
+    p.add_argument("--L", type=_real, help="smoothness (with --mu)")
+    p.add_argument("--out", type=_text, metavar="FILE", help="draw the three-colour map to FILE (.png, .pdf, .svg)")
+    p.add_argument("--grid", type=_integer, default=40, metavar="N",
+                   help="map cells per axis, in [2, 200] (default 40; about 2 ms of CPU per cell)")
     _add_method(p)
     _add_json(p)
 
