@@ -104,6 +104,14 @@ def figure_specs(artefacts: dict[str, Any], *, quick: bool = False) -> list[Figu
                                 "Worst case of ‖xₙ − x*‖² after n steps at Polyak's tuning (κ = 10): exact on "
                                 "quadratics, PEPit on quadratics, and PEPit on all smooth strongly convex functions.",
                                 lambda: plots.pep_plot(comparison)))
+    if "robust_map" in artefacts:
+        rmap = artefacts["robust_map"]
+        specs.append(FigureSpec("robust_map", "beyond",
+                                "Heavy ball on every 0.04-strongly convex 1-smooth function (κ = 25): certified "
+                                "rates (IQC LMIs of Lessard, Recht and Packard), proven cycles on regular polygons "
+                                "(Goujaud, Taylor and Dieuleveut; darker: shorter period) and the unknown rest; "
+                                "black: where quadratics converge; star: Polyak's tuning, which cycles.",
+                                lambda: plots.robust_map(rmap)))
     if quick:
         specs = [s for s in specs if s.name in QUICK_FIGURES]
     return specs

@@ -258,6 +258,19 @@ CLAIMS: dict[str, Claim] = _claims(
     Claim("gfj", "inside the Ghadimi-Feyzmahdavian-Johansson region heavy ball's worst case over smooth strongly "
           "convex functions decreases with n", "Ghadimi, Feyzmahdavian, Johansson (2015), Theorem 4", "at most", 0.0,
           "largest ratio W(n+1)/W(n) of consecutive worst cases may not exceed 1", min_cases=3),
+    Claim("robust_lrp", "heavy ball at Polyak's tuning: the rate certified on every smooth strongly convex function "
+          "(sector + off-by-one IQC) is 0.3361 at κ = 2 and 0.8604 at κ = 10", f"{_LRP}, sec. 4.5",
+          "absolute error", 5e-5, "the paper prints four digits: half a unit of the fourth", min_cases=2),
+    Claim("robust_gd", "gradient descent with α = 2/(L + μ) is certified at (κ − 1)/(κ + 1), its exact rate",
+          _LRP, "absolute error", 2e-9, "the bisection's tolerance (1e-9; the certified end is kept)", min_cases=3),
+    Claim("robust_meet", "at Polyak's tuning the certificates end exactly where the period-3 cycles begin "
+          "(κ = 9 + 4√5)", f"{_LRP}; Goujaud, Taylor, Dieuleveut (2023)", "relative error", 1e-6,
+          "both thresholds found by bisection in κ", min_cases=1),
+    Claim("robust_disjoint", "no (α, β) is both certified and proven to cycle", f"{_LRP}; Goujaud, Taylor, "
+          "Dieuleveut (2023)", "at most", 0.0, "number of points of the robust map in both sets", min_cases=100),
+    Claim("robust_torch_cycle", "torch.optim.SGD on the explicit cycle witness stays on the cycle (Polyak's tuning, "
+          "κ = 25, period 3)", "Goujaud, Taylor, Dieuleveut (2023); Taylor, Hendrickx, Glineur (2017)",
+          "absolute error", 1e-9, "largest distance to the cycle over 60 steps (float64)", min_cases=1),
     Claim("sgd_rate", "torch.optim.SGD on a quadratic converges at the predicted rate ρ(A)", _POLYAK,
           "relative error", 1e-9, "rate fitted from a float64 run (measured: about 1e-15)", min_cases=12),
     Claim("sgd_theorem1", "Theorem 1's bound ‖e_t‖ ≤ C (ρ+ε)ᵗ ‖e₀‖ holds at every step of torch's run",
@@ -580,6 +593,66 @@ def _check_pep(quick: bool, artefacts: dict[str, Any]) -> Iterator[Check]:
                               cases=int(v.shape[0] * (v.shape[1] - 1)) if good else 0)
 
 
+def _check_robust(quick: bool, artefacts: dict[str, Any]) -> Iterator[Check]:
+    """Certified rates (IQC LMIs) and proven cycles on every smooth strongly convex function."""
+    import importlib.util
+
+    from hbtheory.methods import GRADIENT_DESCENT, HEAVY_BALL
+    from hbtheory.robust import certified_rate, cycle_margin, cycle_witness, robust_map_data
+
+    polyak_form = HEAVY_BALL.closed_form
+    assert polyak_form is not None  # heavy ball has its closed form (methods.py)
+
+    def polyak(k: float) -> tuple[float, float]:
+        c = polyak_form(1.0, k)
+        return c.alpha, c.beta
+
+    (a2, b2), (a10, b10) = polyak(2.0), polyak(10.0)
+    r = np.asarray(certified_rate([a2, a10], [b2, b10], 1.0, [2.0, 10.0]))
+    err = max(abs(float(r[0]) - 0.3361), abs(float(r[1]) - 0.8604))
+    yield CLAIMS["robust_lrp"].check(err, 0.0, how=f"certified_rate: {float(r[0]):.6f} and {float(r[1]):.6f}",
+                                     cases=2)
+    ks = np.array([2.0, 10.0, 100.0])
+    g = np.asarray(certified_rate(2.0 / (ks + 1.0), 0.0, 1.0, ks, method=GRADIENT_DESCENT))
+    yield CLAIMS["robust_gd"].check(float(np.max(np.abs(g - (ks - 1) / (ks + 1)))), 0.0, how="κ = 2, 10, 100",
+                                    cases=3)
+
+    def threshold(ends: Callable[[float], bool]) -> float:
+        lo, hi = 17.0, 19.0
+        for _ in range(26):  # 2 / 2^26 = 3e-8: well inside the claim's 1e-6
+            mid = 0.5 * (lo + hi)
+            lo, hi = (lo, mid) if ends(mid) else (mid, hi)
+        return 0.5 * (lo + hi)
+
+    k_cert = threshold(lambda k: not math.isfinite(float(certified_rate(*polyak(k), 1.0, k))))
+    k_cyc = threshold(lambda k: float(cycle_margin(*polyak(k), 1.0, k, 3)) >= 0.0)
+    yield CLAIMS["robust_meet"].check(k_cert, k_cyc, how=f"bisection in κ: certificates end at {k_cert:.9f}, "
+                                      f"cycles begin at {k_cyc:.9f}; 9 + 4√5 = {9 + 4 * math.sqrt(5):.9f}", cases=1)
+    m = robust_map_data(0.04, 1.0, n=16 if quick else 32)
+    artefacts["robust_map"] = m
+    both = int(np.sum(m.certified & (m.cycle > 0)))
+    yield CLAIMS["robust_disjoint"].check(float(both), 0.0, how=f"{m.rate.size}-point map, μ = 0.04, L = 1, "
+                                          f"periods 2-8: {int(m.certified.sum())} certified, "
+                                          f"{int((m.cycle > 0).sum())} cycling", cases=int(m.rate.size))
+    if quick or importlib.util.find_spec("torch") is None:
+        yield CLAIMS["robust_torch_cycle"].skip("--quick" if quick else "PyTorch is not installed")
+        return
+    import torch
+
+    w = cycle_witness(*polyak(25.0), 1.0, 25.0, 3)
+    p = torch.nn.Parameter(torch.tensor(np.asarray(w.points[0]), dtype=torch.float64))
+    opt = torch.optim.SGD([p], lr=w.alpha, momentum=w.beta)
+    opt.state[p]["momentum_buffer"] = torch.tensor((w.points[-1] - w.points[0]) / w.alpha, dtype=torch.float64)
+    worst = 0.0
+    for t in range(1, 61):
+        opt.zero_grad()
+        w.value_torch(p).backward()
+        opt.step()
+        worst = max(worst, float(np.max(np.abs(p.detach().numpy() - w.points[t % w.K]))))
+    yield CLAIMS["robust_torch_cycle"].check(worst, 0.0, how="torch.optim.SGD(lr=α, momentum=β) from x₀ with the "
+                                             "buffer (x₋₁ − x₀)/α, 60 steps", cases=1)
+
+
 # NOTES_LINES: the results printed in the source notes (shared/seeds/002_*.txt) for
 # f = 0.1 x1^2 + 2 x2^2 from (-5, -2), 20 steps of d2l's train_2d at each (eta, beta).
 NOTES_LINES = {
@@ -796,6 +869,8 @@ def run_checks(*, quick: bool = False, progress: Callable[[str], None] | None = 
         ("amplification", _check_amplification),
         ("counterexample", _check_counterexample),
     ]
+    if not quick:
+        groups.append(("certified rates and proven cycles", lambda: _check_robust(quick, store)))
     if pep:
         groups.append(("PEPit", lambda: _check_pep(quick, store)))
     checks: list[Check] = []
@@ -811,6 +886,7 @@ def run_checks(*, quick: bool = False, progress: Callable[[str], None] | None = 
 QUICK_LEAVES_OUT = [
     "the torch.optim.SGD runs (run `hbtheory verify` for those)",
     "the PEPit semidefinite programs",
+    "the certified rates and proven cycles on every smooth strongly convex function (hbtheory.robust)",
     "the sympy cross-checks and derivations of every method but heavy ball",
     "all figures but three (heavy ball's rate map, at lower resolution; the momentum weights; the counterexample)",
 ]
