@@ -92,7 +92,18 @@ Arr = NDArray[np.float64]
 
 
 class LossError(ValueError):
-    """The loss (or its derivatives) is not a finite scalar at the model's parameters."""
+    """The loss (or its derivatives) is not a finite scalar at the model's parameters.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x, y = torch.ones(2, 1), torch.tensor([[0.0], [float("nan")]])
+    >>> try:
+    ...     hessian_extremes(torch.nn.Linear(1, 1), torch.nn.functional.mse_loss, (x, y))
+    ... except LossError as exc:
+    ...     print(str(exc)[:40])
+    `loss_fn` returned nan on `data` batch 0
+    """
 
 
 # --------------------------------------------------------------------------------------------
@@ -336,6 +347,15 @@ class HessianExtremes(Result):
     loss, gradient_norm : float
         The loss and the 2-norm of its gradient at the parameters.
     k, tol, seed : echo of the settings.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.diag(torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64))
+    >>> ext = hessian_extremes(torch.nn.Linear(3, 1, bias=False).double(), torch.nn.functional.mse_loss,
+    ...                        (x, torch.zeros(3, 1, dtype=torch.float64)), k=2)
+    >>> ext.largest.round(9).tolist(), ext.smallest.round(9).tolist(), ext.hvps
+    ([6.0, 2.666666667], [0.666666667, 2.666666667], 3)
     """
 
     largest: Arr
@@ -383,6 +403,15 @@ class SpectralDensity(Result):
         Hutchinson's estimate of :math:`\mathrm{tr}\,H`, :math:`n \cdot` mean of
         :math:`\sum_j \tau_j \theta_j`.
     n_parameters, vectors, steps, hvps, seed : int
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.eye(4, dtype=torch.float64)            # H = I / 2
+    >>> d = spectral_density(torch.nn.Linear(4, 1, bias=False).double(), torch.nn.functional.mse_loss,
+    ...                      (x, torch.zeros(4, 1, dtype=torch.float64)))
+    >>> round(d.trace, 12), d.quantile(0.5), float(d.cdf(0.4))
+    (2.0, 0.5, 0.0)
     """
 
     nodes: Arr

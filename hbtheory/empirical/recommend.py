@@ -85,7 +85,7 @@ from hbtheory.empirical.hessian import (
     hessian_extremes,
     spectral_density,
 )
-from hbtheory.methods import get_method
+from hbtheory.methods import from_torch, get_method
 from hbtheory.tuning import optimal_parameters
 
 __all__ = ["MU_RULES", "NONSMOOTH_MODULES", "Recommendation", "TuningCheck", "recommend", "verify_recommendation"]
@@ -146,6 +146,15 @@ class Recommendation(Result):
     extremes : HessianExtremes
     density : SpectralDensity or None
         Only for ``mu="quantile"``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.tensor([[1.0, 0.0], [0.0, 2.0]], dtype=torch.float64)     # H = diag(1, 4)
+    >>> rec = recommend(torch.nn.Linear(2, 1, bias=False).double(), torch.nn.functional.mse_loss,
+    ...                 (x, torch.zeros(2, 1, dtype=torch.float64)), method="gradient_descent")
+    >>> rec.torch_kwargs, round(rec.predicted_rate, 12)                      # 2/(1 + 4), 3/5
+    ({'lr': 0.4, 'momentum': 0.0, 'dampening': 0.0, 'nesterov': False}, 0.6)
     """
 
     method: str
@@ -217,6 +226,19 @@ class TuningCheck(Result):
         Where the recommendation sits in the grid.
     batched : bool
         Whether the sweep ran in one ``vmap`` batch (else a loop of ``torch.optim.SGD``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.tensor([[1.0, 0.0], [0.0, 2.0]], dtype=torch.float64)
+    >>> model, data = torch.nn.Linear(2, 1, bias=False).double(), (x, torch.zeros(2, 1, dtype=torch.float64))
+    >>> rec = recommend(model, torch.nn.functional.mse_loss, data, method="gradient_descent")
+    >>> chk = verify_recommendation(model, torch.nn.functional.mse_loss, data, rec, alpha_factors=[0.8, 1.0, 1.2],
+    ...                             momentum_fractions=[0.0, 0.3])
+    >>> round(chk.measured_rate, 6), chk.grid_measured.shape, chk.best_index   # momentum 0.3 beats plain GD
+    (0.6, (3, 2), (1, 1))
+    >>> bool(chk.grid_measured[:, 0].argmin() == 1)                           # lr = 2/(mu + L) is best for GD
+    True
     """
 
     lr: float
@@ -559,10 +581,12 @@ def verify_recommendation(
         bar.update(2 * ga.size)
     measured = _measured_rate(errors)
     g_meas = np.array([_measured_rate(row) for row in norms]).reshape(ga.shape)
+    g_pred = np.ones(ga.shape)
     if lam_min > 0:
-        g_pred = np.asarray(worst_case_rate(ga, gb, lam_min, L, m), dtype=np.float64)
-    else:
-        g_pred = np.ones(ga.shape)
+        for idx in np.ndindex(ga.shape):
+            # each grid point is whatever torch.optim.SGD runs there (momentum > 0 makes GD heavy ball)
+            point = from_torch(float(ga[idx]), float(gb[idx]), nesterov=nest and bool(gb[idx] > 0))
+            g_pred[idx] = float(worst_case_rate(point.alpha, point.beta, lam_min, L, point.as_method()))
     finite = np.where(np.isfinite(g_meas), g_meas, np.inf)
     best = np.unravel_index(int(np.argmin(finite)), ga.shape)
     centre = (int(np.flatnonzero(afs == 1.0)[0]), int(np.flatnonzero(mfs == 0.0)[0]))
