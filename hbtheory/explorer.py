@@ -13,12 +13,15 @@ library, no network):
   batch sizes (:func:`hbtheory.stochastic.mean_square_stable`, Gaussian features) and the rate
   certified on every :math:`\mu`-strongly convex :math:`L`-smooth function
   (:func:`hbtheory.robust.certified_rate`, slow: off by default);
-* for each method, its characteristic-polynomial coefficients :math:`c_1, c_0` and look-ahead
-  :math:`\gamma(\beta)` printed as JavaScript from the :class:`~hbtheory.methods.Method` itself
-  (sympy's ``jscode`` of ``Method.c1``, ``Method.c0``, ``Method.gamma`` on symbols), and how
-  ``torch.optim.SGD`` runs it (:meth:`hbtheory.methods.Canonical.to_torch`).
+* for each method, its look-ahead :math:`\gamma(\beta)` printed as JavaScript from the
+  :class:`~hbtheory.methods.Method` itself (sympy's ``jscode`` of ``Method.gamma`` on a symbol),
+  after a symbolic check that the realisation's trace and determinant
+  :math:`c_1 = 1 + \beta - \alpha h (1 + \gamma)`, :math:`c_0 = \beta - \alpha h \gamma` are the
+  Method's ``c1`` and ``c0``; and how ``torch.optim.SGD`` runs it
+  (:meth:`hbtheory.methods.Canonical.to_torch`).
 
-At a clicked point the page computes only small things from those generated coefficients: the
+At a clicked point the page computes only small things from those coefficients (in double-double
+where it matters, as :mod:`hbtheory._kernel` does): the
 eigenvalues of the :math:`2 \times 2` iteration matrix for :math:`h` across :math:`[\mu, L]`, the
 rate :math:`\max(\rho(\mu), \rho(L))` (where :func:`hbtheory.worst_case_rate` attains it), the
 trajectory by the method's step (:meth:`~hbtheory.methods.Method.step`'s rule) on the quadratic
@@ -140,14 +143,24 @@ def _contours(alpha: FloatArray, beta: FloatArray, rho: FloatArray, level: float
 
 
 def _js(method: Method) -> dict[str, str]:
-    """JavaScript expressions of ``c1``, ``c0`` and ``gamma(beta)`` printed from the Method's own
-    functions evaluated on sympy symbols (the page's only method-specific code)."""
+    """The JavaScript expression of ``gamma(beta)`` printed from the Method's own function on a sympy
+    symbol (the page's only method-specific code). The page takes ``c1`` and ``c0`` from the
+    realisation, :math:`c_1 = 1 + \\beta - \\alpha h (1 + \\gamma)`, :math:`c_0 = \\beta - \\alpha h \\gamma`;
+    this checks symbolically that they are the Method's ``c1`` and ``c0``."""
     import sympy as sp
     from sympy.printing.jscode import jscode
 
+    if method.gamma is None:
+        raise ValueError(f"`method` {method.name!r} has no realisation (given by its polynomial only)")
     a, b, h = sp.symbols("alpha beta h")
-    return {"c1": jscode(sp.sympify(method.c1(a, b, h))), "c0": jscode(sp.sympify(method.c0(a, b, h))),
-            "gamma": jscode(sp.sympify(method.gamma(b) if method.gamma is not None else 0))}
+    g = sp.sympify(method.gamma(b))
+    d1 = sp.sympify(method.c1(a, b, h)) - (1 + b - a * h * (1 + g))
+    d0 = sp.sympify(method.c0(a, b, h)) - (b - a * h * g)
+    if not method.uses_beta:
+        d1, d0 = d1.subs(b, 0), d0.subs(b, 0)
+    if sp.expand(d1) != 0 or sp.expand(d0) != 0:
+        raise ValueError(f"`method` {method.name!r}: its c1, c0 are not those of its realisation")
+    return {"gamma": jscode(g)}
 
 
 def _torch(method: Method) -> dict[str, Any] | None:

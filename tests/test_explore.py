@@ -69,18 +69,21 @@ def test_embedded_maps_are_rho_grid_quantised(page: ex.Explorer) -> None:
             assert entry["levels"] == list(g.levels)
 
 
-def test_coefficients_printed_for_the_page_are_the_methods() -> None:
-    # The JavaScript expressions evaluated in Python (same operators) give Method.c1/c0/gamma.
+def test_gamma_printed_for_the_page_is_the_methods_and_the_realisation_is_checked() -> None:
+    from hbtheory.methods import Method
+
     rng = np.random.default_rng(3)
     for m in [get_method(n) for n in ("heavy_ball", "nesterov", "gradient_descent", "triple_momentum",
-                                      "general(gamma=0.5)")]:
-        js = ex._js(m)
-        for _ in range(20):
-            a, b, h = rng.uniform(0.01, 3), rng.uniform(0, 0.99) if m.uses_beta else 0.0, rng.uniform(0.01, 1)
-            env = {"alpha": a, "beta": b, "h": h, "Math": type("M", (), {"sqrt": math.sqrt, "pow": pow})}
-            for key, ref in (("c1", m.c1(a, b, h)), ("c0", m.c0(a, b, h)), ("gamma", m.gamma(b))):
-                got = eval(js[key], env)  # Python 3 divides in floats, as JS
-                assert got == pytest.approx(float(ref), rel=8 * EPS, abs=8 * EPS)
+                                      "general(gamma=0.5)", "general(gamma=-0.3)")]:
+        js = ex._js(m)["gamma"]
+        env = {"Math": type("M", (), {"sqrt": math.sqrt, "pow": pow})}
+        for beta in rng.uniform(0.0, 0.999, 20):
+            # the JavaScript expression evaluated in Python's float64 (same operators; / is a float division)
+            assert eval(js, {**env, "beta": float(beta)}) == pytest.approx(float(m.gamma(float(beta))), rel=8 * EPS)
+    wrong = Method(name="wrong", title="c1 not its realisation's", c1=lambda a, b, h: 1 + b - 2 * a * h,
+                   c0=HEAVY_BALL.c0, gamma=HEAVY_BALL.gamma, delta=HEAVY_BALL.delta)
+    with pytest.raises(ValueError, match="realisation"):
+        ex._js(wrong)
 
 
 def test_torch_arguments_only_where_torch_runs_the_method() -> None:
@@ -172,8 +175,8 @@ def test_loads_without_console_error_and_reports_times(browser: Any, page: ex.Ex
 
 _JS_CHECK = """([mi, pts, mu, L]) => {
   const m = HBX.methods[mi], api = HBX.api;
-  return pts.map(([a, b, h]) => ({rho: api.rho(m, a, b, h), eig: api.eig(m, a, b, h), c: api.theorem1(m, a, b, h),
-                                 rate: api.rate(m, a, b, mu, L),
+  return pts.map(([a, b, h]) => ({rho: api.rho(m, a, b, h), gamma: m.gam(b), eig: api.eig(m, a, b, h),
+                                 c: api.theorem1(m, a, b, h), rate: api.rate(m, a, b, mu, L),
                                  traj: api.trajectory(m, a, b, [mu, L], [1, -0.5], 30)}));
 }"""
 
@@ -211,6 +214,38 @@ def test_page_routines_equal_python_at_random_points(tab: Any, page: ex.Explorer
             ref_traj = _python_trajectory(m, a, b, mu, L, 30)
             scale = np.abs(ref_traj).max()
             assert np.allclose(traj, ref_traj, rtol=0.0, atol=RTOL * scale)
+
+
+def test_page_routines_equal_python_on_the_critical_curves(tab: Any, page: ex.Explorer) -> None:
+    # Points of the critical-damping curves (rho_grid's, Newton-projected onto c1^2 = 4 c0) and
+    # 1e-9 off them: where float64 roots lose half their digits.
+    from hbtheory.grids import rho_grid
+
+    rng = np.random.default_rng(7)
+    mu, L = 0.1, 1.0
+    for mi, spec in enumerate(page.data["methods"]):
+        m = get_method(spec["name"])
+        if not m.uses_beta:
+            continue
+        g = rho_grid(mu=mu, L=L, method=m, n=16)
+        pts = []
+        for h in (mu, L):
+            curve = g.curve(h)
+            curve = curve[np.isfinite(curve).all(axis=1) & (curve[:, 0] > 0)]
+            for a, b in curve[rng.choice(len(curve), 25)]:
+                pts.append([float(a), float(b) * (1 + float(rng.choice([0.0, 1e-9, -1e-9]))), float(h)])
+        got = tab.evaluate(_JS_CHECK, [mi, pts, mu, L])
+        for (a, b, h), js in zip(pts, got, strict=True):
+            ref = float(spectral_radius(a, b, h, method=m))
+            if js["gamma"] == float(m.gamma(b)):
+                assert js["rho"] == pytest.approx(ref, rel=RTOL), (m.name, a, b, h)
+            else:
+                # Triple Momentum's gamma(beta) is not a polynomial: the page's float64 gamma (sympy's
+                # formula) may differ from Python's by an ulp, which a double root turns into
+                # sqrt(ulp). The page is exact for its own gamma: the general method with that gamma.
+                same = float(spectral_radius(a, b, h, method=ex.general(js["gamma"])))
+                assert js["rho"] == pytest.approx(same, rel=RTOL)
+                assert js["rho"] == pytest.approx(ref, rel=16 * math.sqrt(EPS))
 
 
 def _to_screen(tab: Any, alpha: float, beta: float) -> tuple[float, float]:
@@ -269,9 +304,9 @@ def test_iterations_and_keyboard_moves_and_methods(tab: Any) -> None:
     tab.select_option("#method", label="Nesterov accelerated gradient")
     assert "nesterov=True" in tab.text_content("#num-torch")
     nag = optimal_parameters(kappa=10.0, method="nesterov")
-    # At Nesterov's optimum mu is critically damped (a double root): the page's float64 roots lose
-    # half the digits there (sqrt(eps) ~ 1.5e-8 relative); the panel also shows Python's optimum.
-    assert float(tab.get_attribute("#num-rate", "data-value")) == pytest.approx(nag.rate, rel=64 * math.sqrt(EPS))
+    # At Nesterov's optimum mu is critically damped (a double root): float64 roots would lose half the
+    # digits there; the page's discriminant is double-double.
+    assert float(tab.get_attribute("#num-rate", "data-value")) == pytest.approx(nag.rate, rel=RTOL)
     assert f"rate {nag.rate:.8g}" in tab.text_content("#num-opt")
     tab.select_option("#method", label="General three-parameter method")
     assert not tab.is_disabled("#gamma") and "cannot run" in tab.text_content("#num-torch")
