@@ -71,7 +71,7 @@ from hbtheory import _lmi
 from hbtheory._cycles_gtd import CycleWitness, Interpolant, cycle_margin, cycle_witness, interpolant
 from hbtheory._result import Result, frozen_array
 from hbtheory._validation import as_real, check_interval, finish
-from hbtheory.methods import Method, get_method
+from hbtheory.methods import Method, general, get_method
 
 __all__ = [
     "GFJ_STATEMENTS",
@@ -440,6 +440,8 @@ class RobustTuning(Result):
         (Triple Momentum, Van Scoy, Freeman and Lynch 2018).
     evaluations : int
         Number of certified rates computed by the search.
+    gamma : float or None
+        The best look-ahead when the search was over the general method (``method="general"``).
     """
 
     method: str
@@ -452,6 +454,7 @@ class RobustTuning(Result):
     quadratic_rate: float
     triple_momentum_rate: float
     evaluations: int
+    gamma: float | None = None
 
 
 def robust_optimal_parameters(
@@ -477,6 +480,8 @@ def robust_optimal_parameters(
         Condition number ``>= 1`` (``mu = 1/kappa``, ``L = 1``); or give ``mu`` and ``L``.
     mu, L : float, optional, keyword-only
     method : str or Method, optional, keyword-only
+        Any member; ``"general"`` (no ``gamma``) searches the look-ahead ``gamma`` of
+        :func:`hbtheory.methods.general` too (``grid // 2`` values per level, from ``[0, 1]``).
     grid : int, optional, keyword-only
         Points per axis and level (``>= 3``).
     levels : int, optional, keyword-only
@@ -513,32 +518,41 @@ def robust_optimal_parameters(
         raise ValueError(f"`grid` must be an integer >= 3, got {grid!r}")
     if not (isinstance(levels, int) and levels >= 1):
         raise ValueError(f"`levels` must be an integer >= 1, got {levels!r}")
-    m = get_method(method)
     q = mu_f / L_f
+    search_gamma = isinstance(method, str) and method.strip().lower() == "general"
+    m = general(0.0) if search_gamma else get_method(method)
     a_lo, a_hi, b_lo, b_hi = 0.01, 2.2, 0.0, 0.99 if m.uses_beta else 0.0
-    best_a, best_b, best_r = math.nan, 0.0, math.inf
+    g_lo, g_hi = 0.0, 1.0
+    best_a, best_b, best_g, best_r = math.nan, 0.0, 0.0, math.inf
     evaluations = 0
     for _ in range(levels):
         a_axis = np.linspace(a_lo, a_hi, grid)
         b_axis = np.linspace(b_lo, b_hi, grid) if m.uses_beta else np.zeros(1)
         A, Bm = np.meshgrid(a_axis, b_axis, indexing="ij")
-        r = np.asarray(certified_rate(A, Bm, q, 1.0, method=m))
-        evaluations += r.size
-        i = int(np.argmin(r))
-        if r.flat[i] < best_r:
-            best_a, best_b, best_r = float(A.flat[i]), float(Bm.flat[i]), float(r.flat[i])
+        for g in np.linspace(g_lo, g_hi, max(grid // 2, 3)) if search_gamma else [math.nan]:
+            mg = general(float(g)) if search_gamma else m
+            r = np.asarray(certified_rate(A, Bm, q, 1.0, method=mg))
+            evaluations += r.size
+            i = int(np.argmin(r))
+            if r.flat[i] < best_r:
+                best_a, best_b, best_r = float(A.flat[i]), float(Bm.flat[i]), float(r.flat[i])
+                best_g = float(g)
         if not math.isfinite(best_r):
             break
-        da, db = (a_hi - a_lo) / 4, (b_hi - b_lo) / 4
+        da, db, dg = (a_hi - a_lo) / 4, (b_hi - b_lo) / 4, (g_hi - g_lo) / 4
         a_lo, a_hi = max(best_a - da, 1e-6), best_a + da
         if m.uses_beta:
             b_lo, b_hi = max(best_b - db, -0.99), min(best_b + db, 0.999)
+        g_lo, g_hi = best_g - dg, best_g + dg
+    if search_gamma:
+        m = general(best_g)
     quad = math.inf
     if math.isfinite(best_a):
         quad = float(_quadratic_floor(m, np.array([best_a]), np.array([best_b]), np.array([q]))[0])
     return RobustTuning(
         method=m.name, mu=mu_f, L=L_f, kappa=L_f / mu_f, alpha=best_a / L_f, beta=best_b, rate=best_r,
         quadratic_rate=quad, triple_momentum_rate=1.0 - math.sqrt(q), evaluations=evaluations,
+        gamma=best_g if search_gamma else None,
     )
 
 
