@@ -362,6 +362,26 @@ def test_benchmark_grid_batched_equals_a_loop_over_points(name: str) -> None:
         assert one.tobytes() == got[i].tobytes()
 
 
+@pytest.mark.parametrize("name", ALL)
+def test_running_bound_first_gives_the_same_routing(rng: np.random.Generator, name: str) -> None:
+    # spectral_radius's candidates evaluate the running bound first and the error-bounds test on
+    # what it routes; characteristic the other way round. The mask must be the same set (the
+    # intersection of two pointwise tests) on random points, near the curves, near rho = 1 (h = 0
+    # and beta -> 1) and on benchmark grid points, or batched and looped values could differ.
+    m = get_method(name)
+    a, b, h = _points(rng, name, 3000)
+    b1 = 1.0 - 2.0 ** -rng.integers(1, 40, 500) if m.uses_beta else np.zeros(500)
+    cases = [(a, b, h), (rng.uniform(0.0, 1e-6, 500), b1, rng.uniform(0.0, 2.0, 500)), _benchmark_grid(name, 50)]
+    routed = []
+    for pa, pb, ph in cases:
+        pa, pb, ph = _kernel._broadcast(pa, pb, ph)
+        ch, rho, route = _kernel._fast_path(m, pa, pb, ph, False)
+        first = _kernel._route(m, pa, pb, ph, ch, rho, False, True)
+        np.testing.assert_array_equal(first, route)
+        routed.append(route.reshape(-1))
+    assert np.concatenate(routed).any() and not np.concatenate(routed).all()  # both kinds were tested
+
+
 # ----------------------------------------------------------------------------------------------
 # Lucas sequence
 # ----------------------------------------------------------------------------------------------
