@@ -255,3 +255,50 @@ def test_robust_search_over_the_general_family_finds_triple_momentum() -> None:
     assert t.gamma is not None and t.method.startswith("general(")
     assert t.triple_momentum_rate - 1e-9 <= t.rate < t.triple_momentum_rate + 0.02
     assert abs(t.gamma - 0.21) < 0.1 and abs(t.alpha - 1.68) < 0.2
+
+
+def _det(M: list[list]) -> object:
+    """Exact determinant by fraction-free expansion (small matrices)."""
+    n = len(M)
+    if n == 1:
+        return M[0][0]
+    return sum((-1) ** j * M[0][j] * _det([row[:j] + row[j + 1:] for row in M[1:]]) for j in range(n))
+
+
+@pytest.mark.parametrize("kappa", [2.0, 10.0])
+def test_certificate_is_a_proof_in_exact_rationals(kappa: float) -> None:
+    # Polyak's tuning (a minimal 3-state realisation): the float64 certificate, read as exact
+    # rationals, satisfies the LRP LMI exactly: P > 0, multipliers >= 0 and -LMI > 0 by Sylvester's
+    # criterion (all leading principal minors positive), every number a Fraction.
+    from fractions import Fraction as F
+
+    a, b = polyak(kappa)
+    c = rate_certificate(a, b, 1.0, kappa)   # the certificate is in units L = 1: alpha L, mu / L
+    assert np.asarray(c.basis).shape == (3, 3)
+    T = [[F(float(x)) for x in row] for row in np.asarray(c.basis)]
+    Pr = [[F(float(x)) for x in row] for row in np.asarray(c.P)]
+    lam = [F(float(x)) for x in np.asarray(c.multipliers)]
+    assert all(x >= 0 for x in lam)
+    P = [[sum(T[i][k] * Pr[k][m] * T[j][m] for k in range(3) for m in range(3)) for j in range(3)] for i in range(3)]
+    # the data exactly as the solver saw them: alpha L and mu / L rounded to float64
+    alpha, beta, mu = F(a * kappa), F(b), F(1.0 / kappa)
+
+    def negative_definite(rho: F) -> bool:
+        AB = [[1 + beta, -beta, F(0), -alpha], [F(1), F(0), F(0), F(0)], [F(-1), F(0), F(0), F(1)]]
+        E = [[F(int(i == j)) for j in range(4)] for i in range(3)]
+        D = [[F(1), F(0), F(0), F(-1)], [-mu, F(0), F(0), F(1)]]
+        Do = [[F(1), F(0), rho * rho, F(-1)], [-mu, F(0), F(0), F(1)]]
+
+        def quad(X: list[list], Q: list[list]) -> list[list]:
+            return [[sum(X[k][i] * Q[k][m] * X[m][j] for k in range(len(X)) for m in range(len(X)))
+                     for j in range(4)] for i in range(4)]
+
+        M = [[F(0), F(1)], [F(1), F(0)]]
+        lyap, decay, s_iqc, o_iqc = quad(AB, P), quad(E, P), quad(D, M), quad(Do, M)
+        neg = [[-(lyap[i][j] - rho * rho * decay[i][j] + lam[0] * s_iqc[i][j] + lam[1] * o_iqc[i][j])
+                for j in range(4)] for i in range(4)]
+        return all(_det([row[:k] for row in neg[:k]]) > 0 for k in range(1, 5))
+
+    assert negative_definite(F(c.rate))
+    assert not negative_definite(F(c.rate) - F(1, 1000))   # the check can fail: not at a smaller rate
+    assert all(_det([row[:k] for row in P[:k]]) > 0 for k in range(1, 4))
