@@ -487,7 +487,7 @@ def hessian_extremes(
     **Algorithm**: Lanczos with full reorthogonalisation on Hessian-vector products (double
     backward), started from a seeded Gaussian vector; stops when the ``k`` Ritz pairs at each
     end have residual ``<= tol * max|theta|``, the Krylov space is invariant, or after
-    ``max_iter`` products. Deterministic for a given seed (on the CPU).
+    ``max_iter`` products. Deterministic for a given seed (on the CPU, at a fixed thread count).
 
     Parameters
     ----------
