@@ -201,19 +201,21 @@ def test_page_routines_equal_python_at_random_points(tab: Any, page: ex.Explorer
         pts = [[float(rng.uniform(0.0, a_max)), float(rng.uniform(0.0, 0.999)) if m.uses_beta else 0.0,
                 float(rng.uniform(mu, L))] for _ in range(100)]
         got = tab.evaluate(_JS_CHECK, [mi, pts, mu, L])
-        for (a, b, h), js in zip(pts, got, strict=True):
-            assert js["rho"] == pytest.approx(float(spectral_radius(a, b, h, method=m)), rel=RTOL)
-            assert js["rate"] == pytest.approx(float(worst_case_rate(a, b, mu, L, method=m)), rel=RTOL)
-            ref = np.sort_complex(np.asarray(eigenvalues(a, b, h, method=m)).ravel())
+        a, b, h = (np.array(col) for col in zip(*pts, strict=True))  # the references, batched
+        rho = np.asarray(spectral_radius(a, b, h, method=m))
+        rate = np.asarray(worst_case_rate(a, b, mu, L, method=m))
+        eig = np.sort_complex(np.asarray(eigenvalues(a, b, h, method=m)).reshape(len(pts), -1))
+        const = np.asarray(theorem1_constant(a, b, h, method=m))
+        for k, js in enumerate(got):
+            assert js["rho"] == pytest.approx(rho[k], rel=RTOL)
+            assert js["rate"] == pytest.approx(rate[k], rel=RTOL)
             mine = np.sort_complex(np.array([complex(*z) for z in js["eig"]]))
-            assert np.allclose(mine, ref, rtol=RTOL, atol=RTOL * float(np.abs(ref).max()))
-            c_ref = float(theorem1_constant(a, b, h, method=m))
+            assert np.allclose(mine, eig[k], rtol=RTOL, atol=RTOL * float(np.abs(eig[k]).max()))
             c_js = math.inf if js["c"] is None else js["c"]
-            assert c_js == pytest.approx(c_ref, rel=RTOL) if math.isfinite(c_ref) else c_js == math.inf
+            assert c_js == pytest.approx(const[k], rel=RTOL) if math.isfinite(const[k]) else c_js == math.inf
             traj = np.array(js["traj"], dtype=np.float64)
-            ref_traj = _python_trajectory(m, a, b, mu, L, 30)
-            scale = np.abs(ref_traj).max()
-            assert np.allclose(traj, ref_traj, rtol=0.0, atol=RTOL * scale)
+            ref_traj = _python_trajectory(m, float(a[k]), float(b[k]), mu, L, 30)
+            assert np.allclose(traj, ref_traj, rtol=0.0, atol=RTOL * np.abs(ref_traj).max())
 
 
 def test_page_routines_equal_python_on_the_critical_curves(tab: Any, page: ex.Explorer) -> None:
@@ -393,3 +395,31 @@ def test_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: p
         err = capsys.readouterr().err
         assert match in err and err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html"]
+
+
+def test_a_notebook_displays_the_page_inline(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    shown: list[str] = []
+
+    class ZMQInteractiveShell:  # the class name Jupyter's kernel shell has
+        pass
+
+    ipython = types.ModuleType("IPython")
+    ipython.get_ipython = ZMQInteractiveShell  # type: ignore[attr-defined]
+    display = types.ModuleType("IPython.display")
+    display.HTML = lambda text: text  # type: ignore[attr-defined]
+    display.display = shown.append  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    monkeypatch.setitem(sys.modules, "IPython.display", display)
+    page = ex.Explorer("<!DOCTYPE html><p>x</p>", None, {})
+    ex._display(page)
+    assert shown == [page._repr_html_()]
+
+    class TerminalInteractiveShell:  # IPython in a terminal: nothing to display inline
+        pass
+
+    ipython.get_ipython = TerminalInteractiveShell  # type: ignore[attr-defined]
+    ex._display(page)
+    assert len(shown) == 1
