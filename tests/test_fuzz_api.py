@@ -191,8 +191,9 @@ METHOD_NAMES = [
     "Heavy-Ball", " NESTEROV ", "general(gamma=2.0)",
 ]
 BAD_METHODS = [
-    "heavy ball!", "", "polyak", "general()", "general(gamma=x)", None, 3, 0.5, True, b"heavy_ball", ["heavy_ball"],
-]  # "general(gamma=nan)" and friends: pinned below (the message names `gamma`, not `method`)
+    "heavy ball!", "", "polyak", "general()", "general(gamma=x)", "general(gamma=nan)", "general(gamma=inf)",
+    "general(1e400)", None, 3, 0.5, True, b"heavy_ball", ["heavy_ball"],
+]
 
 
 @dataclass(frozen=True)
@@ -693,9 +694,9 @@ def test_general_names_with_a_minus_sign_parse(gamma: float) -> None:
     assert get_method(f"general({gamma!r})") == m
 
 
-@_pin("methods.get_method: a non-finite gamma in the name is reported as `gamma`, not `method`")
 @pytest.mark.parametrize("name", ["general(gamma=nan)", "general(gamma=inf)", "general(1e400)"])
-def test_pinned_general_bad_gamma_names_method(name: str) -> None:
+def test_general_bad_gamma_names_method(name: str) -> None:
+    # found by this fuzz (fixed in b358e5b): the message named `gamma`, which the caller never passed
     with pytest.raises(ValueError) as info:
         get_method(name)
     assert named(info.value, {"method"}), str(info.value)
@@ -1240,8 +1241,7 @@ def check_coefficients(m: Method, a: float, b: float, h: float) -> None:
 def test_get_method_promise(name: Any) -> None:
     m, exc = outcome(get_method, name)
     if exc is not None:
-        assert named(exc, {"method"}) or (isinstance(name, str) and name.lower().startswith("general")
-                                          and named(exc, {"gamma"})), str(exc)
+        assert named(exc, {"method"}), str(exc)
         assert isinstance(exc, TypeError) == (not isinstance(name, str)), exc
         return
     assert isinstance(name, str) and isinstance(m, Method)
@@ -1573,21 +1573,6 @@ def test_every_public_function_is_fuzzed_or_skipped_for_a_reason() -> None:
 # ------------------------------------------------------------------------------------------------
 
 
-CLASSICAL_NAMES = ["heavy_ball", "nesterov", "gradient_descent", "Heavy-Ball", " NESTEROV "]
-
-
-@dataclass(frozen=True)
-class ClassicalMethodKind(MethodKind):
-    """The tuning fuzz draws the three classical methods: tuning Triple Momentum and general(gamma) is
-    pinned below (test_pinned_tuning_family) until tuning.py handles the whole family."""
-
-    def valid(self, arrays: bool) -> st.SearchStrategy[Arg]:
-        return st.sampled_from([*CLASSICAL_NAMES, methods.NESTEROV]).map(lambda m: Arg(m, None))
-
-
-TUNED = ClassicalMethodKind()
-
-
 def mp_worst_rate(m: Method, a: float, b: float, mu: float, L: float) -> Any:
     return max(rho_ref(m, a, b, mu), rho_ref(m, a, b, L))
 
@@ -1638,7 +1623,10 @@ def spectrum_call(draw: Any) -> tuple[dict[str, Any], set[str]]:
     """Keyword arguments of optimal_parameters and the set of parameters that are invalid."""
     mode = draw(st.sampled_from(["kappa", "kappa", "interval", "interval", "both", "none", "mu_only"]))
     kappa_kind, mu_kind = Real(1.0, scalar=True), Real(0.0, lo_open=True, scalar=True)
-    out: dict[str, Any] = {"method": draw(TUNED.valid(False) | TUNED.wild()).value}
+    # general(gamma) has no closed form: its numeric minimax takes seconds per call, so it is
+    # checked on the explicit examples of test_tuning_family only
+    closed = st.sampled_from([n for n in METHOD_NAMES if "general" not in n] + [methods.NESTEROV])
+    out: dict[str, Any] = {"method": draw(closed.map(lambda m: Arg(m, None)) | METHOD.wild()).value}
     bad: set[str] = set() if METHOD.status(Arg(out["method"], None)) == "valid" else {"method"}
     if mode in ("kappa", "both"):
         arg = draw(st.one_of(kappa_kind.valid(False), st.sampled_from([1.0, 1e16, 1e25, 8e31, 1e40]).map(_num),
@@ -1708,22 +1696,21 @@ def test_optimal_parameters_promise(call: tuple[dict[str, Any], set[str]]) -> No
     check_optimal(t, kw)
 
 
-@_pin("tuning.optimal_parameters gives Triple Momentum and general(gamma) gradient descent's tuning (beta = 0): "
-      "not Triple Momentum's design, and for general(gamma) a rate its parameters do not attain")
 @pytest.mark.parametrize(
     "kw",
     [
+        # found by this fuzz (fixed in 9ec00f3): gradient descent's tuning (beta = 0) for these
         {"kappa": 100.0, "method": "triple_momentum"},  # alpha 1.98 (gradient descent's), design 1.9
         {"kappa": 100.0, "method": "general(gamma=0.3)"},  # claims 0.980, its parameters' worst rate is 1.89
         {"mu": 0.1, "L": 10.0, "method": methods.general(-0.5)},  # claims 0.980, attains 0.995
     ],
     ids=["triple_momentum", "general(0.3)", "general(-0.5)"],
 )
-def test_pinned_tuning_family(kw: dict[str, Any]) -> None:
+def test_tuning_family(kw: dict[str, Any]) -> None:
     check_optimal(hbtheory.optimal_parameters(**kw), kw)
 
 
-FIXED = {"mu": Real(0.0, lo_open=True, scalar=True), "L": Real(0.0, lo_open=True, scalar=True), "method": TUNED}
+FIXED = {"mu": Real(0.0, lo_open=True, scalar=True), "L": Real(0.0, lo_open=True, scalar=True), "method": METHOD}
 
 
 @st.composite
@@ -1776,7 +1763,7 @@ def beta_refusal_ok(exc: BaseException, v: dict[str, Any]) -> bool:
     return a * L >= limit * (1 - 1e-9) or a * mu < 1e-28 or "4.5e-308" in str(exc)
 
 
-@settings(max_examples=80)
+@settings(max_examples=50)
 @given(fixed_arguments("alpha"))
 def test_optimal_beta_promise(args: dict[str, Arg]) -> None:
     kinds = {"alpha": Real(0.0, lo_open=True, scalar=True), **FIXED}
@@ -1806,7 +1793,7 @@ def alpha_refusal_ok(exc: BaseException, v: dict[str, Any]) -> bool:
     return named(exc, {"L", "mu", "L`/`mu"}) and ("too large for float64" in str(exc) or "4.5e-308" in str(exc))
 
 
-@settings(max_examples=80)
+@settings(max_examples=50)
 @given(fixed_arguments("beta"))
 def test_optimal_alpha_promise(args: dict[str, Arg]) -> None:
     kinds = {"beta": Real(0.0, 1.0, hi_open=True, scalar=True), **FIXED}
@@ -1838,8 +1825,6 @@ TOL = Real(0.0, 1.0, lo_open=True, hi_open=True, scalar=True)
        arguments({"tol": TOL}, arrays=False))
 def test_tuning_iterations_promise(rate: float, args: dict[str, Arg]) -> None:
     t = hbtheory.Tuning("heavy_ball", 1.0, 0.5, rate, 0.5, 1.0)
-    if TOL.status(args["tol"]) == "valid" and excluded_iterations(rate, float(args["tol"].real)):
-        return
 
     def check(count: Any, v: dict[str, Any]) -> None:
         assert count == mp_iterations(rate, float(v["tol"])), (rate, v, count)
@@ -1847,28 +1832,27 @@ def test_tuning_iterations_promise(rate: float, args: dict[str, Arg]) -> None:
     check_promise(t.iterations, {"tol": TOL}, args, check)
 
 
-def excluded_iterations(rate: float, tol: float) -> bool:
-    """Known failures (pinned below): rate**t underflows (tol below 1e-290) or rate near 1 with a
-    tiny tol (the count's correction loop steps one at a time)."""
-    return tol < 1e-290 or (rate > 1 - 1e-9 and tol < 1e-100)
-
-
-@_pin("tuning.Tuning.iterations: rate**t is formed in float64 and underflows near a subnormal tol (3708 at "
-      "kappa = 100, tol = 5e-324; exact 3710)")
-def test_pinned_iterations_subnormal_tol() -> None:
+def test_iterations_subnormal_tol() -> None:
+    # issue 11 (fixed in 9ec00f3): 3708 at kappa = 100, tol = 5e-324; exact 3710
     t = hbtheory.optimal_parameters(kappa=100)
     assert t.iterations(5e-324) == mp_iterations(t.rate, 5e-324)
 
 
-@_pin("tuning.Tuning.iterations: kappa = 1e25, tol = 1e-320 runs for minutes (the correction loop steps by one)")
-def test_pinned_iterations_hang() -> None:
+def test_iterations_no_hang() -> None:
+    # issue 11 (fixed in 9ec00f3): kappa = 1e25, tol = 1e-320 ran for minutes
     t = hbtheory.optimal_parameters(kappa=1e25)
     with time_limit(1):
         assert t.iterations(1e-320) == mp_iterations(t.rate, 1e-320)
 
 
-@_pin("tuning.optimal_alpha for general(gamma): the equal-ripple step is not a local minimum of the worst rate "
-      "(rate 0.71789 at the returned alpha, 0.71681 at alpha (1 - 1e-3))")
-def test_pinned_optimal_alpha_general() -> None:
+def test_optimal_alpha_general() -> None:
+    # found by this fuzz (fixed in 9ec00f3): rate 0.71789 at the returned alpha, 0.71681 nearby
     v = {"beta": 0.0, "mu": 1e-300, "L": 1e-300, "method": "general(gamma=0.3)"}
     check_optimal_alpha(hbtheory.optimal_alpha(**v), v)
+
+
+@_pin("tuning.optimal_parameters' numeric minimax for general(gamma=0.3) at kappa = 1.02e16 returns rate "
+      "0.9999999949, while Nesterov's tuning (1.3333, 0.99999998) attains 0.9999999886 for the same method")
+def test_pinned_optimal_parameters_general_large_kappa() -> None:
+    kw = {"kappa": 1.023971286464102e16, "method": "general(gamma=0.3)"}
+    check_optimal(hbtheory.optimal_parameters(**kw), kw)
