@@ -15,6 +15,8 @@ The public surface is listed in ``__all__`` below. Layers (see ``docs/``):
   Lessard-Recht-Packard function and its proven cycle), :mod:`hbtheory.cycles` (cycle detection),
   :mod:`hbtheory.runs` (runs of every method by ``Method.step``), :mod:`hbtheory.gfj` (the
   Ghadimi-Feyzmahdavian-Johansson region);
+* :mod:`hbtheory.robust` - certified rates on every smooth strongly convex function (IQC LMIs),
+  proven cycles with explicit functions, robust tuning;
 * :mod:`hbtheory.pep` - worst cases by PEPit's semidefinite programs (optional extra ``pepit``);
 * :mod:`hbtheory.grids` - the data behind the figures (rate maps, curves, optima);
 * :mod:`hbtheory.plots` - figures (matplotlib, imported on first use).
@@ -64,15 +66,21 @@ _LAZY = {
     "Tuning": "hbtheory.tuning",
     "rho_grid": "hbtheory.grids",
     "RhoGrid": "hbtheory.grids",
+    "certified_rate": "hbtheory.robust",
+    "rate_certificate": "hbtheory.robust",
+    "robust_optimal_parameters": "hbtheory.robust",
+    "cycle_margin": "hbtheory.robust",
+    "cycle_witness": "hbtheory.robust",
 }
 _SUBMODULES = {
     "methods", "symbolic", "spectral", "tuning", "empirical", "plots", "counterexamples", "pep", "report", "cli",
-    "lrp", "cycles", "runs", "gfj", "grids",
+    "lrp", "cycles", "runs", "gfj", "grids", "robust",
 }
 
 if TYPE_CHECKING:
     from hbtheory import empirical, methods, plots, spectral, symbolic, tuning
     from hbtheory.grids import RhoGrid, rho_grid
+    from hbtheory.robust import certified_rate, cycle_margin, cycle_witness, rate_certificate, robust_optimal_parameters
     from hbtheory.spectral import (
         amplification,
         eigenvalues,
@@ -112,6 +120,9 @@ __all__ = [
     "Tuning",
     "__version__",
     "amplification",
+    "certified_rate",
+    "cycle_margin",
+    "cycle_witness",
     "eigenvalues",
     "empirical",
     "from_chapter",
@@ -122,6 +133,7 @@ __all__ = [
     "from_torch",
     "general",
     "get_method",
+    "grids",
     "iteration_matrix",
     "methods",
     "optimal_alpha",
@@ -129,7 +141,10 @@ __all__ = [
     "optimal_parameters",
     "plots",
     "power_norm",
+    "rate_certificate",
     "rho_grid",
+    "robust",
+    "robust_optimal_parameters",
     "spectral",
     "spectral_gap",
     "spectral_radius",
