@@ -14,6 +14,8 @@ by default, is seeded, and returns a frozen result that prints readably and conv
 * noise: :func:`noise_variance`;
 * sampled minibatches on least squares: :func:`minibatch_curve`, :func:`minibatch_stationary`, :func:`kidambi_gap`;
 * rate fitting: :func:`fit_recurrence` (and why it, not a log-linear slope).
+* a user's model: :func:`hessian_extremes`, :func:`spectral_density` (Lanczos on Hessian-vector
+  products), :func:`recommend` (``torch.optim.SGD(lr, momentum)`` from them), :func:`verify_recommendation`.
 """
 
 from __future__ import annotations
