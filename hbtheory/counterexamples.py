@@ -329,7 +329,7 @@ def cycle_figure_data(
     x0: float = 3.3,
     *,
     steps: int = 40,
-    x_range: tuple[float, float] = (-3.5, 3.5),
+    x_range: tuple[float, float] = (-2.5, 3.5),
     points: int = 601,
     methods: Sequence[Method | str] = LRP_METHODS,
 ) -> CycleFigureData:

@@ -77,6 +77,15 @@ class RhoGrid(Result):
         apply (:func:`gfj_applies`).
     regime : numpy.ndarray or None
         Shape ``(m, n)`` codes into :data:`REGIMES` (one curvature, when requested).
+
+    Examples
+    --------
+    >>> g = rho_grid(mu=0.01, L=1.0, n=40)
+    >>> g.rho.shape, g.method
+    ((40, 40), 'heavy_ball')
+    >>> alpha, beta, rate = g.optimum     # Polyak's tuning on [0.01, 1]
+    >>> round(alpha, 6), round(beta, 6), round(rate, 6)
+    (3.305785, 0.669421, 0.818182)
     """
 
     method: str
