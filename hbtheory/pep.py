@@ -86,7 +86,9 @@ def pepit_available() -> bool:
 
     Examples
     --------
-    >>> isinstance(pepit_available(), bool)
+    >>> import importlib.util
+    >>> pepit_available() == (importlib.util.find_spec("PEPit") is not None
+    ...                       and importlib.util.find_spec("cvxpy") is not None)
     True
     """
     return importlib.util.find_spec("PEPit") is not None and importlib.util.find_spec("cvxpy") is not None
