@@ -215,13 +215,22 @@ def stationary_variance(alpha: Any, beta: Any, h: Any, sigma: Any, method: str |
             f"{np.shape(a)}, {np.shape(b)}, {np.shape(hh)}, {np.shape(sigma)}"
         ) from None
     one_plus, one_minus, chi_plus, chi_minus = _factors(m, a, b, hh)
-    stable = (one_plus > 0.0) & (one_minus > 0.0) & (chi_plus > 0.0) & (chi_minus > 0.0)
-    # alpha^2 sigma^2 (1 + c0) / ((1 - c0) chi(1) chi(-1)) with chi(1) = alpha h: the product is
-    # formed from binary mantissas and exponents, so that no partial product over- or underflows
-    # (alpha = 5e-324 or sigma = 1e200 give the representable value, or inf / 0 where it is not).
+    if m.gamma is not None:
+        # chi(1) = alpha h identically: its sign is that of h, and alpha^2 / chi(1) = alpha / h. The
+        # product alpha h itself under- or flushes to 0 below 1e-308 (alpha = h = 1e-200 gave inf,
+        # alpha = h = 1e-160 lost five digits), so it is never formed.
+        chi_pos = hh > 0.0
+        num, den = [a, s, s], [hh]
+    else:
+        chi_pos = chi_plus > 0.0
+        num, den = [a, s, s, a], [chi_plus]
+    stable = (one_plus > 0.0) & (one_minus > 0.0) & chi_pos & (chi_minus > 0.0)
+    # alpha^2 sigma^2 (1 + c0) / ((1 - c0) chi(1) chi(-1)): the product is formed from binary
+    # mantissas and exponents, so that no partial product over- or underflows (alpha = 5e-324 or
+    # sigma = 1e200 give the representable value, or inf / 0 where it is not).
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         ratio = np.where(stable, one_plus / np.where(stable, one_minus * chi_minus, 1.0), 1.0)
-        value = _product([a, s, s, ratio, a], [chi_plus])
+        value = _product([*num, ratio], [np.where(stable, d, 1.0) for d in den])
     out = np.where(s == 0.0, 0.0, np.where(stable, value, np.inf))
     return finish(np.asarray(out, dtype=np.float64))
 
