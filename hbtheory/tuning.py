@@ -805,7 +805,12 @@ def _multisection(
     while True:
         w_lo, w_hi = np.maximum(guess - width, lo), np.minimum(guess + width, hi)
         best, value = _sections(values, w_lo, w_hi, _FINE)
-        edge = ((best == w_lo) & (w_lo > lo)) | ((best == w_hi) & (w_hi < hi))
+        # the minimum may lie outside the window where an edge attains it, also as a tie with the
+        # answer (the first of equal values): at alpha mu = 1e-18 heavy ball's rate falls by one
+        # ulp per 50 floats of beta, and an index test stopped 50 floats inside the window's edge
+        # with rate 1 - 7.7e-11 instead of 1 - 1e-9
+        at_edges = values(np.stack([w_lo, w_hi], axis=1))
+        edge = ((at_edges[:, 0] <= value) & (w_lo > lo)) | ((at_edges[:, 1] <= value) & (w_hi < hi))
         if not edge.any():
             return best, value
         width = min(width * 2**8, 2**62)  # 2**62: the window is the whole range (no edge then)
@@ -883,6 +888,14 @@ def _best_beta(m: Method, alpha: float, mu: float, L: float, guess: float | None
 
     start = None if guess is None else np.array([_bits(min(max(guess, 0.0), 1.0 - 2.0**-53))])
     best, found = _multisection(values, np.array([0]), np.array([_BETA_TOP]), rough, guess=start, first=_BETA_SCAN)
+    if guess is None:
+        # below alpha mu ~ 1e-20 the float64 radius (its discriminant cancels near beta = 1) can lead
+        # the search onto a plateau where the accurate rate rounds to 1 (or to 1 - eps): the good betas
+        # form a narrow band 1 - beta in [~eps, ~alpha mu / eps], which the first scan's points
+        # 1 - 2**(-k/2) hit. The same multisection with accurate radii; the better of the two answers.
+        other, value2 = _sections(values, np.array([0]), np.array([_BETA_TOP]), _FIRST, _BETA_SCAN)
+        if value2[0] < found[0] or (value2[0] == found[0] and other[0] < best[0]):
+            best, found = other, value2
     value = float(found[0])
     first = _edge(lambda i: float(_worst(m, alpha, _beta_at(i), mu, L)) <= value, int(best[0]), -1)
     return float(_beta_at(first)), value
