@@ -27,6 +27,7 @@ Examples
     hbtheory counterexample --json
     hbtheory verify --device cpu
     hbtheory report --out hbtheory-report
+    hbtheory tune --model mymodule:make_model --data mymodule:make_data --verify --json
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ EXIT_BAD_INPUT = 2
 #: 128 + SIGPIPE / SIGINT, the statuses a shell reports for a tool ended by the signal.
 EXIT_BROKEN_PIPE = 141
 EXIT_INTERRUPTED = 130
-COMMANDS = ("optimal", "rho", "heatmap", "worst-case", "robust", "counterexample", "verify", "report")
+COMMANDS = ("optimal", "rho", "heatmap", "worst-case", "robust", "counterexample", "verify", "report", "tune")
 METHOD_CHOICES = ("heavy_ball", "nesterov", "gradient_descent", "triple_momentum", "general")
 #: Largest ``rho --grid``: 25 million CSV rows (about 1.9 GB), written block by block.
 RHO_GRID_MAX = 5000
@@ -109,6 +110,17 @@ def _integer(text: str) -> int:
         return int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an integer, got {value[:40]!r}") from None
+
+
+def _mu_rule(text: str) -> float | str:
+    value = _unmark(text)
+    if value in ("auto", "floor", "quantile", "smallest"):  # hbtheory.empirical.recommend.MU_RULES
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected auto, floor, quantile, smallest or a number, got {value!r}") from None
 
 
 def _text(text: str) -> str:
@@ -489,6 +501,30 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0 if summary["failed"] == 0 else 1
 
 
+def _cmd_tune(args: argparse.Namespace) -> int:
+    from hbtheory.report import torch_available
+
+    if not torch_available():
+        raise UsageError("hbtheory tune: error: needs PyTorch (pip install torch==2.13.0, the CPU build)")
+    from hbtheory.empirical.recommend import tune
+
+    if args.device is not None:
+        _check_device(args)
+    rec, chk = tune(args.model, args.data, loss=args.loss, method=_method(args), mu=args.mu, kappa_max=args.kappa_max,
+                    quantile=args.quantile, verify=args.verify, seed=args.seed, device=args.device,
+                    progress=None if not args.json else False)
+    text = str(rec)
+    if chk is not None:
+        text += (f"\nchecked on the model: measured local rate {chk.measured_rate:.6g}, predicted "
+                 f"{chk.predicted_rate:.6g} ({chk.relative_error:.1%} apart); the measured "
+                 f"{chk.grid_measured.shape[0]} x {chk.grid_measured.shape[1]} (lr, momentum) map is best "
+                 f"{'at the recommendation' if chk.recommendation_is_best else 'elsewhere'}")
+    elif args.verify:
+        text += "\nnot checked: torch.optim.SGD cannot run this method"
+    _emit(args, {"recommendation": rec, "check": chk}, text)
+    return 0
+
+
 # --------------------------------------------------------------------------------------------
 # The parser
 # --------------------------------------------------------------------------------------------
@@ -628,6 +664,28 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output folder (default: hbtheory-report); an existing one must be an earlier report")
     p.add_argument("--device", type=_text, default="cpu", help="device of the empirical checks: cpu, cuda or cuda:N")
     p.add_argument("--quick", action="store_true", help="a few seconds: leaves out torch, PEPit and most sympy")
+    _add_json(p)
+
+    p = command("tune", "recommend torch.optim.SGD(lr, momentum) for a torch model from its Hessian (needs PyTorch)",
+                "hbtheory tune --model mymodule:make_model --data mymodule:make_data --verify --json", _cmd_tune)
+    p.add_argument("--model", type=_text, required=True, metavar="SPEC",
+                   help="module:factory or file.py:factory returning a trained torch.nn.Module, (model, data) or "
+                        "(model, loss_fn, data); a Module object is used as it is")
+    p.add_argument("--data", type=_text, metavar="SPEC",
+                   help="module:factory returning (inputs, targets) or a list of such batches (full batch)")
+    p.add_argument("--loss", type=_text, default="mse", metavar="LOSS",
+                   help="mse, cross_entropy, bce_with_logits, l1, huber or module:function (default: mse, or the "
+                        "model factory's loss_fn)")
+    p.add_argument("--mu", type=_mu_rule, default="auto", metavar="RULE",
+                   help="smallest eigenvalue to tune for: auto, floor, quantile, smallest or a number (default auto: "
+                        "lambda_min, or L/kappa_max when lambda_min is smaller)")
+    p.add_argument("--kappa-max", type=_real, default=1e4, help="positive floor L/kappa_max of mu, > 1 (default 1e4)")
+    p.add_argument("--quantile", type=_real, default=0.1, help="quantile of the spectrum for --mu quantile (0.1)")
+    p.add_argument("--verify", action="store_true",
+                   help="also run torch.optim.SGD on the model near its parameters and compare the measured rate")
+    p.add_argument("--seed", type=_integer, default=0, help="seed of the Lanczos start and the check (default 0)")
+    p.add_argument("--device", type=_text, help="cpu, cuda or cuda:N (default: the model's device)")
+    _add_method(p)
     _add_json(p)
     return parser
 

@@ -282,3 +282,41 @@ def test_tune_from_module_specs(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) 
         load_object("no_such_module_hb:f", "model")
     with pytest.raises(ValueError, match="`loss` must be one of"):
         tune("hb_tune_factory:problem", loss="hinge")
+
+
+def test_tune_command_line(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from hbtheory.cli import main
+
+    factory = tmp_path / "tune_factory.py"
+    factory.write_text(FACTORY)
+    code = main(["tune", "--model", f"{factory}:problem", "--verify", "--json"])
+    out, err = capsys.readouterr()
+    d = json.loads(out)
+    assert code == 0 and err == ""
+    assert d["recommendation"]["momentum"] == pytest.approx((9 / 11) ** 2, rel=1e-9)
+    assert d["recommendation"]["lr"] == pytest.approx(4 / 121, rel=1e-9)
+    assert d["check"]["relative_error"] < 0.05
+    argv = ["tune", "--model", f"{factory}:model", "--data", f"{factory}:data", "--method", "triple_momentum"]
+    assert main(argv) == 0
+    assert "torch.optim.SGD cannot run triple_momentum" in capsys.readouterr().out
+    for bad, word in ((["--model", f"{factory}:nope"], "nope"), (["--model", f"{factory}:problem", "--mu", "median"],
+                                                                  "--mu"), (["--model", f"{factory}:model"], "`data`")):
+        assert main(["tune", *bad]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and word in err
+
+
+def test_report_claims_fail_on_a_wrong_value() -> None:
+    from hbtheory.report import CLAIMS
+
+    ext = CLAIMS["hessian_extremes"]
+    assert ext.check(0.5 * (1 + 1e-15), 0.5, how="right", cases=2).verdict == "PASS"
+    assert ext.check(0.5 * (1 + 1e-5), 0.5, how="a wrong eigenvalue", cases=2).verdict == "FAIL"
+    assert ext.check(0.5, 0.5, how="one end only", cases=1).verdict == "FAIL"
+    rate = CLAIMS["tuning_rate"]
+    assert rate.check(0.4261, 0.4231, how="measured", cases=1).verdict == "PASS"
+    assert rate.check(0.46, 0.4231, how="a wrong prediction (9% off)", cases=1).verdict == "FAIL"
+    best = CLAIMS["tuning_best"]
+    assert best.check(0, 0, how="at the recommendation", cases=25).verdict == "PASS"
+    assert best.check(1, 0, how="one cell away", cases=25).verdict == "FAIL"
+    assert best.check(0, 0, how="a 2x2 grid", cases=4).verdict == "FAIL"
