@@ -19,7 +19,9 @@ The public surface is listed in ``__all__`` below. Layers (see ``docs/``):
   proven cycles with explicit functions, robust tuning;
 * :mod:`hbtheory.pep` - worst cases by PEPit's semidefinite programs (optional extra ``pepit``);
 * :mod:`hbtheory.grids` - the data behind the figures (rate maps, curves, optima);
-* :mod:`hbtheory.plots` - figures (matplotlib, imported on first use).
+* :mod:`hbtheory.plots` - figures (matplotlib, imported on first use);
+* :mod:`hbtheory.stochastic` - the mean-square theory of SGD with momentum under minibatch noise;
+* :func:`hbtheory.explore` - the interactive explorer: one offline HTML page (:mod:`hbtheory.explorer`).
 
 ``import hbtheory`` loads numpy only; sympy, scipy, matplotlib and torch are imported by the
 functions that need them.
@@ -66,6 +68,7 @@ _LAZY = {
     "Tuning": "hbtheory.tuning",
     "rho_grid": "hbtheory.grids",
     "RhoGrid": "hbtheory.grids",
+    "explore": "hbtheory.explorer",
     "certified_rate": "hbtheory.robust",
     "rate_certificate": "hbtheory.robust",
     "robust_optimal_parameters": "hbtheory.robust",
@@ -74,11 +77,12 @@ _LAZY = {
 }
 _SUBMODULES = {
     "methods", "symbolic", "spectral", "tuning", "empirical", "plots", "counterexamples", "pep", "report", "cli",
-    "lrp", "cycles", "runs", "gfj", "grids", "robust",
+    "lrp", "cycles", "runs", "gfj", "grids", "robust", "explorer", "stochastic",
 }
 
 if TYPE_CHECKING:
     from hbtheory import empirical, methods, plots, spectral, symbolic, tuning
+    from hbtheory.explorer import explore
     from hbtheory.grids import RhoGrid, rho_grid
     from hbtheory.robust import certified_rate, cycle_margin, cycle_witness, rate_certificate, robust_optimal_parameters
     from hbtheory.spectral import (
@@ -125,6 +129,7 @@ __all__ = [
     "cycle_witness",
     "eigenvalues",
     "empirical",
+    "explore",
     "from_chapter",
     "from_d2l",
     "from_ema",
