@@ -292,6 +292,23 @@ CLAIMS: dict[str, Claim] = _claims(
     Claim("noise_variance", "{subject}: the stationary variance of SGD with momentum under gradient noise matches "
           "the Lyapunov prediction", "Åström (1970), ch. 3", "absolute error", math.nan,
           "5 standard errors of the mean over the seeded replicas", min_cases=256),
+    Claim("ms_reference", "stationary E x² of SGD with momentum on least squares, h = s² = 1, Gaussian features: "
+          "3/8 at (α, β) = (0.2, 0.5) and 1/17 at (0.1, 0)", "issue 13's reference points; hbtheory.stochastic",
+          "relative error", 64 * EPS, "a 3×3 float64 solve of condition about 1/(α h): tens of ulps", min_cases=2),
+    Claim("ms_exact", "{subject}: the stationary E x² under sampled features (multiplicative noise through the "
+          "gradient point y) solves the exact second-moment recursion", "Kidambi, Netrapalli, Jain, Kakade (2018); "
+          "reference: the 3×3 recursion built from the realisation and solved in exact rationals",
+          "relative error", 1e-12, "float64 solve, condition up to about 1e3 at the sampled points (ρ(T) ≤ 0.999)",
+          min_cases=20),
+    Claim("ms_region", "{subject}: the mean-square region derived by sympy (α h below its bound, v = k h²) is "
+          "exactly where the second-moment map is stable", "Costa, Fragoso, Marques (2005), ch. 3; "
+          "hbtheory.symbolic.mean_square_region", "absolute error", 0.0,
+          "number of points where the two disagree, none allowed (points 1e-6 to 1e-2 from the boundary)",
+          min_cases=100),
+    Claim("ms_coupled", "with d-dimensional Gaussian features the rate from the 3d secular equation equals the "
+          "spectral radius of the full (2d)² moment map built from E[a aᵀ Y a aᵀ] = 2HYH + tr(HY)H",
+          "Isserlis (1918); hbtheory.stochastic.coupled_mean_square_rate", "relative error", 1e-12,
+          "a 36×36 eigen-solve against a Newton root: about 100 ε each", min_cases=3),
     Claim("network", "on the chapter's 1-20-1 ReLU net momentum 0.8 ends with a lower loss than plain SGD",
           "the source chapter's experiment", "at most", 0.0,
           "momentum's final loss may not exceed plain SGD's (reference)"),
@@ -528,6 +545,90 @@ def _check_noise(rng: np.random.Generator) -> Iterator[Check]:
         c, r = _worst(pairs, claim.kind)
         yield claim.check(c, r, how=f"stationary_variance vs the exact rational solution of S = A S A^T + Q at "
                           f"{len(pairs)} random stable points, worst point", cases=len(pairs), subject=m.title)
+
+
+def _ms_exact(name: str, a: float, b: float, h: float, v: float, s2: float) -> float:
+    """Stationary E x^2 from the second-moment recursion in exact rationals (sympy's LU on Rationals)."""
+    from fractions import Fraction as F
+
+    import sympy as sp
+
+    from hbtheory.stochastic import moment_equations
+
+    T, rhs = moment_equations(name, F(a), F(b), F(h), F(v))
+    lhs = sp.eye(3) - sp.Matrix([[sp.Rational(x.numerator, x.denominator) for x in row] for row in T])
+    col = sp.Matrix([sp.Rational(x.numerator, x.denominator) * sp.Rational(F(s2).numerator, F(s2).denominator)
+                     for x in rhs])
+    return float(lhs.LUsolve(col)[0])
+
+
+def _isserlis_rate(alpha: float, beta: float, H: np.ndarray) -> float:
+    """Spectral radius of heavy ball's full (2d)^2 second-moment map with Gaussian features N(0, H), B = 1."""
+    d = H.shape[0]
+    A, Bm, C, _ = _methods.HEAVY_BALL.realisation(alpha, beta)
+    Ak, Bk, Ck = (np.kron(np.array(x, dtype=float), np.eye(d)) for x in (A, Bm, C))
+    M = Ak + Bk @ H @ Ck
+    n = 2 * d
+    T = np.zeros((n * n, n * n))
+    for k in range(n * n):
+        P = np.zeros(n * n)
+        P[k] = 1.0
+        P = P.reshape(n, n)
+        Y = Ck @ P @ Ck.T
+        T[:, k] = (M @ P @ M.T + Bk @ (H @ Y @ H + np.trace(H @ Y) * H) @ Bk.T).ravel()
+    return float(np.abs(np.linalg.eigvals(T)).max())
+
+
+def _check_mean_square(quick: bool) -> Iterator[Check]:
+    from hbtheory import stochastic, symbolic
+
+    rng = np.random.default_rng(13)  # its own stream: the other groups draw the same numbers as before
+    ref = CLAIMS["ms_reference"]
+    got = stochastic.stationary_second_moment([0.2, 0.1], [0.5, 0.0], 1.0, curvature_variance=2.0, noise_variance=1.0)
+    c, r = _worst(zip(np.asarray(got).tolist(), [3 / 8, 1 / 17], strict=True), ref.kind)
+    yield ref.check(c, r, how="stationary_second_moment at the two points vs 3/8 and 1/17, worst", cases=2)
+
+    claim = CLAIMS["ms_exact"]
+    for name in ("heavy_ball", "nesterov"):
+        pairs = []
+        for _ in range(400):  # draw until enough mean-square stable points
+            a, b, h = rng.uniform(0.01, 0.5), rng.uniform(0.0, 0.9), rng.uniform(0.2, 1.5)
+            v, s2 = rng.uniform(0.0, 2.0) * h * h, rng.uniform(0.1, 2.0)
+            if float(stochastic.mean_square_rate(a, b, h, curvature_variance=v, method=name)) >= 0.999:
+                continue
+            pairs.append((float(stochastic.stationary_second_moment(a, b, h, curvature_variance=v, noise_variance=s2,
+                                                                    method=name)), _ms_exact(name, a, b, h, v, s2)))
+            if len(pairs) == claim.min_cases:
+                break
+        c, r = _worst(pairs, claim.kind)
+        yield claim.check(c, r, how=f"float64 vs exact rational solution at {len(pairs)} random stable points, "
+                          "worst point", cases=len(pairs), subject=_title(name))
+
+    claim = CLAIMS["ms_region"]
+    n = 200 if quick else 1000
+    for name in ("heavy_ball",) if quick else ("heavy_ball", "nesterov"):
+        reg = symbolic.mean_square_region(name)
+        bound = symbolic.to_numpy(reg.alpha_h_bound, (symbolic.beta, reg.k))
+        b, k, h = rng.uniform(0.05, 0.95, n), rng.uniform(0.05, 2.0, n), rng.uniform(0.1, 2.0, n)
+        edge = np.asarray(bound(b, k), dtype=np.float64)
+        side = np.where(rng.random(n) < 0.5, -1.0, 1.0)
+        alpha = edge / h * (1.0 + side * 10.0 ** rng.uniform(-6, -2, n))
+        numeric = np.asarray(stochastic.mean_square_stable(alpha, b, h, curvature_variance=k * h * h, method=name))
+        wrong = int(np.count_nonzero(numeric != (side < 0)))
+        yield claim.check(wrong, 0.0, how=f"{n} points 1e-6..1e-2 (relative) on either side of the derived bound; "
+                          "mean_square_stable vs the side", cases=n, subject=_title(name))
+
+    claim = CLAIMS["ms_coupled"]
+    pairs = []
+    for _ in range(claim.min_cases):
+        q = np.linalg.qr(rng.standard_normal((3, 3)))[0]
+        hs = np.sort(rng.uniform(0.05, 1.0, 3))[::-1]
+        a, b = rng.uniform(0.02, 0.3), rng.uniform(0.0, 0.9)
+        full = _isserlis_rate(a, b, q @ np.diag(hs) @ q.T)
+        pairs.append((float(stochastic.coupled_mean_square_rate(a, b, hs)), full))
+    c, r = _worst(pairs, claim.kind)
+    yield claim.check(c, r, how="d = 3, rotated H, heavy ball at random (α, β): secular root vs a 36×36 eigen-solve, "
+                      "worst", cases=len(pairs))
 
 
 def _check_amplification() -> Iterator[Check]:
@@ -904,6 +1005,7 @@ def run_checks(*, quick: bool = False, progress: Callable[[str], None] | None = 
         ("noise", lambda: _check_noise(rng)),
         ("amplification", _check_amplification),
         ("counterexample", _check_counterexample),
+        ("mean square (sampled gradients)", lambda: _check_mean_square(quick)),
     ]
     if not quick:
         groups.append(("certified rates and proven cycles", lambda: _check_robust(quick, store)))
