@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from hbtheory import _kernel
+from hbtheory._dd import DD
 from hbtheory._noise import amplification, stationary_variance, velocity_transient
 from hbtheory._params import check_method_params
 from hbtheory._powers import power_norm, theorem1_constant
@@ -223,8 +224,11 @@ def eigenvalues(alpha: Any, beta: Any, h: Any, method: str | Method = "heavy_bal
     array([-0.5+0.j,  0. +0.j])
     """
     m, a, b, hh = check_method_params(method, alpha, beta, h)
-    c1, c0, disc = _kernel.characteristic(m, a, b, hh)
+    # exact_disc: sqrt|D| is a root's real or imaginary part, so D must be accurate to a few ulps
+    # of itself, not only in sign (near a critical curve the float64 D lost up to 9e5 eps)
+    c1, c0, disc = _kernel.characteristic(m, a, b, hh, exact_disc=True)
     sq, real = _kernel.sqrt_abs_disc(c1, c0, disc)
+    c0 = _accurate_c0(m, a, b, hh, c0)
     out = np.empty((*c1.shape, 2), dtype=np.complex128)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         # c1 / 2 + sign(c1) sqrt(D) / 2 without overflowing when both halves are near the float64 limit
@@ -233,3 +237,14 @@ def eigenvalues(alpha: Any, beta: Any, h: Any, method: str | Method = "heavy_bal
     out[..., 0] = np.where(real, big, 0.5 * c1 + 0.5j * sq)
     out[..., 1] = np.where(real, small + 0.0, 0.5 * c1 - 0.5j * sq)  # + 0.0 turns -0.0 into 0.0
     return out
+
+
+def _accurate_c0(m: Method, a: Any, b: Any, hh: Any, c0: Any) -> Any:
+    """``c0`` rounded once from double-double where that is finite (the kernel's ``c0`` is accurate
+    only where it decides rho, and the small real root ``c0 / big`` needs it: ``general(0.3)`` at
+    ``c0 = 1 - 0.9993`` lost 178 eps); the kernel's value elsewhere (``alpha h`` beyond float64)."""
+    a, b, hh = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float), np.asarray(hh, float))
+    with np.errstate(all="ignore"):
+        dd = DD._lift(m.c0(DD(a), DD(b), DD(hh)))
+        acc = np.broadcast_to(np.asarray(dd.to_float() if isinstance(dd, DD) else dd, dtype=np.float64), a.shape)
+    return np.where(np.isfinite(acc), acc, c0)
