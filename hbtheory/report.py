@@ -609,11 +609,12 @@ def _check_mean_square(quick: bool) -> Iterator[Check]:
     for name in ("heavy_ball",) if quick else ("heavy_ball", "nesterov"):
         reg = symbolic.mean_square_region(name)
         bound = symbolic.to_numpy(reg.alpha_h_bound, (symbolic.beta, reg.k))
-        b, k, h = rng.uniform(0.05, 0.95, n), rng.uniform(0.05, 2.0, n), rng.uniform(0.1, 2.0, n)
-        edge = np.asarray(bound(b, k), dtype=np.float64)
+        bs, ks, hs = rng.uniform(0.05, 0.95, n), rng.uniform(0.05, 2.0, n), rng.uniform(0.1, 2.0, n)
+        edge = np.asarray(bound(bs, ks), dtype=np.float64)
         side = np.where(rng.random(n) < 0.5, -1.0, 1.0)
-        alpha = edge / h * (1.0 + side * 10.0 ** rng.uniform(-6, -2, n))
-        numeric = np.asarray(stochastic.mean_square_stable(alpha, b, h, curvature_variance=k * h * h, method=name))
+        alpha = edge / hs * (1.0 + side * 10.0 ** rng.uniform(-6, -2, n))
+        numeric = np.asarray(stochastic.mean_square_stable(alpha, bs, hs, curvature_variance=ks * hs * hs,
+                                                           method=name))
         wrong = int(np.count_nonzero(numeric != (side < 0)))
         yield claim.check(wrong, 0.0, how=f"{n} points 1e-6..1e-2 (relative) on either side of the derived bound; "
                           "mean_square_stable vs the side", cases=n, subject=_title(name))
