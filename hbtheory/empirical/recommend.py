@@ -818,3 +818,20 @@ def _convex_examples(seed: int = 0) -> dict[str, tuple[Any, Callable[[Any, Any],
     out["logistic"] = (lg, fn.binary_cross_entropy_with_logits, (xt, yt),
                        np.linalg.eigvalsh(xa.T @ (xa * (p * (1 - p))[:, None]) / n))
     return out
+
+
+def example_problem() -> tuple[Any, Callable[[Any, Any], Any], Any]:
+    """A ready ``(model, loss_fn, data)``: least squares (20 features, 100 points) at its minimum.
+
+    For trying :func:`tune` and ``hbtheory tune --model hbtheory.empirical.recommend:example_problem``
+    without a model of one's own; its Hessian is :math:`2 X^\\top X / 100` (seeded data).
+
+    Examples
+    --------
+    >>> model, loss_fn, data = example_problem()
+    >>> rec, _ = tune(model, data, loss=loss_fn)
+    >>> round(rec.lr, 6), round(rec.momentum, 6)
+    (0.529647, 0.179032)
+    """
+    model, loss_fn, data, _ = _convex_examples()["least_squares"]
+    return model, loss_fn, data
