@@ -28,6 +28,7 @@ Examples
     hbtheory verify --device cpu
     hbtheory report --out hbtheory-report
     hbtheory tune --model mymodule:make_model --data mymodule:make_data --verify --json
+    hbtheory explore --kappa 100 --out hbtheory-explorer.html
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ EXIT_BAD_INPUT = 2
 #: 128 + SIGPIPE / SIGINT, the statuses a shell reports for a tool ended by the signal.
 EXIT_BROKEN_PIPE = 141
 EXIT_INTERRUPTED = 130
-COMMANDS = ("optimal", "rho", "heatmap", "worst-case", "robust", "counterexample", "verify", "report", "tune")
+COMMANDS = (
+    "optimal", "rho", "heatmap", "worst-case", "robust", "counterexample", "verify", "report", "tune", "explore",
+)
 METHOD_CHOICES = ("heavy_ball", "nesterov", "gradient_descent", "triple_momentum", "general")
 #: Largest ``rho --grid``: 25 million CSV rows (about 1.9 GB), written block by block.
 RHO_GRID_MAX = 5000
@@ -525,6 +528,24 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_explore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from hbtheory.explorer import check_out, explore
+
+    m = _method(args)
+    if args.kappa is not None and (args.mu is not None or args.L is not None):
+        raise UsageError("hbtheory explore: error: give either --kappa or --mu and --L, not both")
+    if (args.mu is None) != (args.L is None):
+        raise UsageError("hbtheory explore: error: give both --mu and --L (or --kappa)")
+    check_out(Path(args.out))
+    page = explore(m, kappa=args.kappa, mu=args.mu, L=args.L, out=args.out, certified=args.certified, display=False)
+    _emit(args, {"out": str(page.path), "bytes": page.size, "method": m.name, "kappas": page.data["kappas"],
+                 "L": page.data["L"]},
+          f"explorer written to {page.path} ({page.size / 1e6:.2f} MB): open it in a browser")
+    return 0
+
+
 # --------------------------------------------------------------------------------------------
 # The parser
 # --------------------------------------------------------------------------------------------
@@ -685,6 +706,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also run torch.optim.SGD on the model near its parameters and compare the measured rate")
     p.add_argument("--seed", type=_integer, default=0, help="seed of the Lanczos start and the check (default 0)")
     p.add_argument("--device", type=_text, help="cpu, cuda or cuda:N (default: the model's device)")
+    _add_method(p)
+    _add_json(p)
+
+    p = command("explore", "write the interactive explorer of the (alpha, beta) plane: one offline HTML file",
+                "hbtheory explore --kappa 100 --out hbtheory-explorer.html", _cmd_explore)
+    p.add_argument("--kappa", type=_real, help="condition number shown first, >= 1 (default 100)")
+    p.add_argument("--mu", type=_real, help="smallest Hessian eigenvalue (with --L)")
+    p.add_argument("--L", type=_real, help="largest Hessian eigenvalue (with --mu)")
+    p.add_argument("--out", type=_text, default="hbtheory-explorer.html", metavar="FILE", help="the HTML file")
+    p.add_argument("--certified", action="store_true", help="add the certified-rate layer (about 1.5 s a map)")
     _add_method(p)
     _add_json(p)
     return parser
