@@ -190,10 +190,45 @@ def iteration_matrix(alpha: Any, beta: Any, h: Any, method: str | Method = "heav
     m, a, b, hh = check_method_params(method, alpha, beta, h)
     a, b, hh = np.broadcast_arrays(a, b, hh)
     out = np.zeros((*a.shape, 2, 2), dtype=np.float64)
-    out[..., 0, 0] = m.c1(a, b, hh)
-    out[..., 0, 1] = -np.asarray(m.c0(a, b, hh), dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):  # an entry beyond float64 is +-inf, no warning
+        c1 = np.asarray(m.c1(a, b, hh), dtype=np.float64)
+        c0 = np.asarray(m.c0(a, b, hh), dtype=np.float64)
+        bad = ~(np.isfinite(c1) & np.isfinite(c0))
+        if np.any(bad) and m.gamma is not None:
+            s1, s0 = _scaled_coefficients(m, a[bad], b[bad], hh[bad])
+            c1, c0 = c1.copy(), c0.copy()
+            c1[bad] = np.where(np.isfinite(c1[bad]), c1[bad], s1)
+            c0[bad] = np.where(np.isfinite(c0[bad]), c0[bad], s0)
+    out[..., 0, 0] = c1
+    out[..., 0, 1] = -c0
     out[..., 1, 0] = 1.0
     return out
+
+
+def _scaled_coefficients(m: Method, a: Any, b: Any, hh: Any) -> tuple[Any, Any]:
+    r"""``(c1, c0)`` of a method with a look-ahead ``gamma`` where ``alpha h`` (or a product with it)
+    overflows: :math:`c_1 = 1 + \beta - g(1 + \gamma)`, :math:`c_0 = \beta - g\gamma` with
+    :math:`g = \alpha h` kept as a mantissa and a binary exponent (as is :math:`\gamma`), each sum
+    formed at the scale of its largest term and scaled back once: an entry is the representable value
+    or the infinity of its sign, never NaN (``inf - inf``) nor ``inf`` for a tiny entry (Nesterov's
+    ``beta (1 - alpha h)`` at ``beta = 5e-324`` is ``-8.9e-16``)."""
+    assert m.gamma is not None
+    bb = b if m.uses_beta else np.zeros_like(b)
+    gam = m.gamma(bb)
+    gam = np.broadcast_to(gam.to_float() if isinstance(gam, DD) else np.asarray(gam, dtype=np.float64), bb.shape)
+    ma, ea = np.frexp(a)
+    mh, eh = np.frexp(hh)
+    mg, eg = np.frexp(gam)
+    mgh, e = ma * mh, (ea + eh).astype(np.int64)  # g = mgh 2**e, exact
+    with np.errstate(over="ignore", under="ignore"):
+        # c1 = 1 + beta - g (1 + gamma): 1 + gamma rounded once (exact for gamma in [-2, -0.5]),
+        # so that g and g gamma cancel where they should (general(-1): c1 = 1 + beta)
+        m1, e1 = np.frexp(1.0 + gam)
+        e1 = e + e1
+        c1 = np.where(m1 == 0.0, 1.0 + bb, np.ldexp(np.ldexp(1.0 + bb, -e1) - mgh * m1, e1))
+        e0 = e + eg  # g gamma = mgh mg 2**e0
+        c0 = np.ldexp(np.ldexp(bb, -e0) - mgh * mg, e0)
+    return c1, c0
 
 
 def eigenvalues(alpha: Any, beta: Any, h: Any, method: str | Method = "heavy_ball") -> Any:
