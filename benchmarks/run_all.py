@@ -42,6 +42,10 @@ EXPECTED = (
     "import_time.py",
     "cli_time.py",
     "report_time.py",
+    "robust_speed.py",
+    "stochastic_mc.py",
+    "hessian_lanczos.py",
+    "explore_size.py",
 )
 
 #: Documented options of a script that run_all passes to it.

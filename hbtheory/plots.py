@@ -56,17 +56,22 @@ if TYPE_CHECKING:
     from hbtheory.pep import PEPComparison
 
 __all__ = [
+    "batch_size_plot",
     "cycle_plot",
     "decay_curves",
     "eigenvalue_locus",
     "loss_curves",
+    "mean_square_region_plot",
     "momentum_weights",
     "pep_plot",
     "rate_vs_kappa",
     "rates_scatter",
     "rho_heatmap",
     "robust_map",
+    "second_moment_plot",
+    "spectral_density_plot",
     "trajectories_2d",
+    "tuning_check_plot",
     "universal_map",
 ]
 
@@ -1499,3 +1504,9 @@ def robust_map(
             raise ValueError("give `data` or both `mu` and `L`")
         data = robust_map_data(mu, L, method=method, n=n)
     return draw_robust_map(data, ax=ax, title=title)
+
+
+# The figures of the stochastic layer and of a user's model live in their own private modules (one
+# concept each); they are part of this module's public surface.
+from hbtheory._plots_model import spectral_density_plot, tuning_check_plot  # noqa: E402
+from hbtheory._plots_stochastic import batch_size_plot, mean_square_region_plot, second_moment_plot  # noqa: E402
