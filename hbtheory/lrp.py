@@ -131,13 +131,18 @@ LRP_PROVEN_CYCLE = ProvenCycle(
 
 
 def _lrp_gradient(x: Arr) -> Arr:
-    return np.where(x < 1.0, 25.0 * x, np.where(x < 2.0, x + 24.0, 25.0 * x - 24.0))
+    with np.errstate(over="ignore"):  # beyond float64: the infinity of its sign, no warning
+        return np.where(x < 1.0, 25.0 * x, np.where(x < 2.0, x + 24.0, 25.0 * x - 24.0))
 
 
 def _lrp_value(x: Arr) -> Arr:
-    return np.where(
-        x < 1.0, 12.5 * x * x, np.where(x < 2.0, 0.5 * x * x + 24.0 * x - 12.0, 12.5 * x * x - 24.0 * x + 36.0)
-    )
+    # x >= 2 beyond float64: 12.5 x^2 - 24 x + 36 as x (12.5 x - 24) + 36 (12.5 x - 24 > 0), so that
+    # no two overflowing terms meet (inf - inf was NaN at x = 7.49e306; true +inf); the formula as
+    # written (the torch version's) wherever it is finite
+    with np.errstate(over="ignore", invalid="ignore"):  # beyond float64: +inf, no warning
+        far = 12.5 * x * x - 24.0 * x + 36.0
+        far = np.where(np.isfinite(far), far, x * (12.5 * x - 24.0) + 36.0)
+        return np.where(x < 1.0, 12.5 * x * x, np.where(x < 2.0, 0.5 * x * x + 24.0 * x - 12.0, far))
 
 
 def _lrp_curvature(x: Arr) -> Arr:
