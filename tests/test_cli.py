@@ -88,9 +88,13 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
         assert "example: hbtheory " + cmd in capsys.readouterr().out
 
 
-def test_docs_cli_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
+def test_docs_cli_examples_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # every "$ hbtheory ..." line in docs/ is a command a reader may paste; it must succeed
-    # (in-process: the console script itself is run by test_console_script_error_has_no_traceback)
+    # (in-process: the console script itself is run by test_console_script_error_has_no_traceback).
+    # Run in a temporary folder: the explorer and figures are written to the working directory.
+    monkeypatch.chdir(tmp_path)
     lines = [m.group(1) for f in DOCS.glob("*.md") for m in re.finditer(r"^\$ (hbtheory .*)$", f.read_text(), re.M)]
     assert lines, "docs/ shows no command-line examples"
     for line in lines:
