@@ -85,6 +85,19 @@ def _parameters(m: Method, alpha: Any, beta: Any) -> tuple[float, float]:
     return a, b
 
 
+#: Most floats a run returns (1 GiB): ``(steps + 1) * size`` beyond it is refused up front, with a
+#: named error instead of a MemoryError (``steps = 2**53``) or hours of stepping.
+_MAX_RUN_FLOATS = 2**27
+
+
+def _check_run_size(t_max: int, size: int) -> None:
+    if (t_max + 1) * max(size, 1) > _MAX_RUN_FLOATS:
+        raise ValueError(
+            f"`steps` must be at most {_MAX_RUN_FLOATS // max(size, 1) - 1} for a start of size {size} "
+            f"((steps + 1) * size <= 2**27 floats returned), got {t_max}"
+        )
+
+
 def iterate(
     x0: Any,
     alpha: float,
@@ -117,7 +130,7 @@ def iterate(
     beta : float
         Momentum, in ``[0, 1]`` (0 for gradient descent).
     steps : int
-        Number of steps ``T >= 1``.
+        Number of steps ``T >= 1``, with ``(T + 1) * x0.size <= 2**27`` (the returned floats).
     method : str or Method, optional, keyword-only
         Any method of the family with a step rule (default ``"heavy_ball"``).
     gradient : callable, optional, keyword-only
@@ -157,6 +170,7 @@ def iterate(
     xp = x.copy() if x_prev is None else _start(x_prev, "x_prev")
     if xp.shape != x.shape:
         raise ValueError(f"`x_prev` must have the shape of `x0` {x.shape}, got {xp.shape}")
+    _check_run_size(t_max, x.size)
     bound = divergence_bound(x, xp, diverge_at)
 
     def g(y: Arr) -> Arr:
@@ -244,6 +258,7 @@ def iterate_torch(
     kwargs = torch_arguments(m, alpha, beta)
     a = kwargs["lr"]
     t_max = int(as_int(steps, "steps", low=1))
+    _check_run_size(t_max, 1)
     xp = x_start if x_prev is None else as_scalar(x_prev, "x_prev")
     if xp != x_start and kwargs["nesterov"]:
         raise ValueError("`x_prev` must equal `x0` when torch's parameter is the look-ahead point (nesterov=True)")
