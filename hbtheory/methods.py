@@ -766,8 +766,9 @@ def from_torch(lr: float, momentum: float, dampening: float = 0.0, nesterov: boo
     lr = as_scalar(lr, "lr", low=0.0, low_open=True)
     momentum = as_scalar(momentum, "momentum", low=0.0, high=1.0, high_open=True)
     dampening = as_scalar(dampening, "dampening", low=0.0, high=1.0, high_open=True)
-    if not isinstance(nesterov, (bool,)):
+    if not isinstance(nesterov, (bool, np.bool_)):  # numpy booleans too, as worst_case's `log`
         raise TypeError(f"`nesterov` must be a bool, got {type(nesterov).__name__}")
+    nesterov = bool(nesterov)
     if nesterov:
         if momentum == 0.0 or dampening != 0.0:
             raise ValueError("`nesterov=True` requires `momentum` in (0, 1) and `dampening` == 0 (as torch.optim.SGD)")

@@ -1111,7 +1111,7 @@ def underflow_refusal(exc: BaseException, v: dict[str, Any]) -> bool:
     return "underflows" in str(exc) and named(exc, {"lr", "eta"})
 
 
-TORCH = {"lr": LR, "momentum": MOMENTUM, "dampening": MOMENTUM, "nesterov": Flag(numpy=False)}  # pinned below
+TORCH = {"lr": LR, "momentum": MOMENTUM, "dampening": MOMENTUM, "nesterov": Flag()}
 
 
 def torch_joint(v: dict[str, Any]) -> set[str]:
@@ -1322,9 +1322,8 @@ def test_find_cycle_refuses_what_is_not_a_real_run(iterates: Any) -> None:
             assert result.status == "diverging"
 
 
-@_pin("methods.from_torch refuses numpy booleans ('`nesterov` must be a bool, got bool') where worst_case's `log` "
-      "accepts them")
-def test_pinned_from_torch_numpy_bool() -> None:
+def test_from_torch_numpy_bool() -> None:
+    # found by this fuzz: numpy booleans were refused ('`nesterov` must be a bool, got bool')
     assert hbtheory.from_torch(0.1, 0.9, nesterov=np.True_).method == "nesterov"
 
 
