@@ -38,3 +38,11 @@ def test_mean_square_rows_fail_on_wrong_code(monkeypatch: pytest.MonkeyPatch) ->
     v = _verdicts(report._check_mean_square(True))
     assert v == {"ms_reference": ["FAIL"], "ms_exact": ["FAIL", "FAIL"], "ms_region": ["FAIL"],
                  "ms_coupled": ["FAIL"]}
+
+
+def test_kidambi_row_needs_a_reliable_run() -> None:
+    claim = report.CLAIMS["ms_kidambi"]
+    assert claim.check(1.68, 2.0, how="t", cases=16384).verdict == "PASS"
+    assert claim.check(2.01, 2.0, how="t", cases=16384).verdict == "FAIL"
+    assert claim.check(float("nan"), 2.0, how="t", cases=16384).verdict == "FAIL"   # a heavy-tailed run
+    assert claim.check(1.68, 2.0, how="t", cases=512).verdict == "FAIL"             # too few replicas
