@@ -119,7 +119,10 @@ def velocity_transient(alpha: Any, beta: Any, g: Any, t: Any) -> Any:
         # log1p(-1) = -inf at beta = 0: t * (-inf) = -inf (t >= 1) gives a sum of exactly 1.
         log_beta = np.log1p(-delta)
         window = np.where(tt == 0, 0.0, np.where(delta == 0.0, tf, -np.expm1(tf * log_beta) / delta))
-    return finish(a * gg * window)
+    # beyond float64: the infinity of its sign, no warning (window >= 1 for t >= 1, so an overflowing
+    # alpha g means an overflowing result); t = 0: exactly 0, also where alpha g overflows
+    with np.errstate(over="ignore", invalid="ignore"):
+        return finish(np.where(window == 0.0, 0.0 * gg, a * gg * window))
 
 
 def stationary_variance(alpha: Any, beta: Any, h: Any, sigma: Any, method: str | Method = "heavy_ball") -> Any:

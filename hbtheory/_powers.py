@@ -49,7 +49,14 @@ def _norm2(a: Arr, b: Arr, c: Arr, d: Arr) -> Arr:
     """Spectral norm of ``[[a, b], [c, d]]`` without cancellation:
     ``sigma_max = (hypot(a + d, b - c) + hypot(a - d, b + c)) / 2`` (a sum of two non-negative
     terms, each with an absolute error of a few ulps of the largest entry)."""
-    out: Arr = 0.5 * (np.hypot(a + d, b - c) + np.hypot(a - d, b + c))
+    with np.errstate(over="ignore", invalid="ignore"):
+        out: Arr = 0.5 * (np.hypot(a + d, b - c) + np.hypot(a - d, b + c))
+        over = np.isinf(out)
+        if np.any(over):
+            # a sum of entries near the float64 limit overflowed (c1 = 9e307 warned and gave inf):
+            # the same formula on halved entries (exact but for subnormals, negligible there)
+            half = np.hypot(0.5 * a + 0.5 * d, 0.5 * b - 0.5 * c) + np.hypot(0.5 * a - 0.5 * d, 0.5 * b + 0.5 * c)
+            out = np.where(over, half, out)
     return out
 
 
@@ -192,7 +199,7 @@ def _scan(lp: Lucas, c_zero: Arr, norm_a: Arr, eps: Arr, max_t: int) -> Arr:
     n = lp.rho.shape[0]
     log_x = -np.log1p(eps / lp.rho)  # log(rho / (rho + eps)) < 0, accurate for eps << rho
     slope = (norm_a + lp.rho) / lp.rho
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):  # log_x = -5e-324 (eps = 5e-324 at rho = 1): t_peak = inf
         t_peak = 1.0 / slope + 1.0 / -log_x  # maximiser of x^t (slope t - 1) over real t
     best = np.ones(n)  # t = 0
     done_t = np.zeros(n)  # powers scanned so far, per point
