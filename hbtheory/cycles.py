@@ -114,8 +114,8 @@ def find_cycle(
         to be recognised.
     diverge_at : float, optional
         Bound on :math:`|x|` beyond which the run is diverging (default ``1e12``). A run with
-        an iterate beyond it is diverging even when it holds fewer than 3 iterates (a run
-        stopped at its first step).
+        an iterate beyond it, or a non-finite one (inf or NaN), is diverging even when it holds
+        fewer than 3 iterates (a run that :func:`~hbtheory.runs.iterate` stopped at its first step).
 
     Returns
     -------
@@ -125,8 +125,9 @@ def find_cycle(
     ------
     TypeError, ValueError
         For arguments outside their ranges (the message names the parameter), or fewer than
-        3 iterates. ``iterates`` must hold real numbers: ``None``, strings, booleans and
-        complex numbers are a ``TypeError`` (not NaN, 0/1 or a dropped imaginary part).
+        3 iterates all finite and within ``diverge_at``. ``iterates`` must hold real numbers:
+        ``None``, strings, booleans and complex numbers are a ``TypeError`` (not NaN, 0/1 or a
+        dropped imaginary part).
 
     Examples
     --------

@@ -70,7 +70,7 @@ from numpy.typing import NDArray
 from hbtheory import _lmi
 from hbtheory._cycles_gtd import CycleWitness, Interpolant, cycle_margin, cycle_witness, interpolant
 from hbtheory._result import Result, frozen_array
-from hbtheory._validation import as_real, check_interval, finish
+from hbtheory._validation import as_real, check_interval, finish, number
 from hbtheory.methods import Method, general, get_method
 
 __all__ = [
@@ -264,7 +264,7 @@ def _inputs(alpha: Any, beta: Any, mu: Any, L: Any, method: str | Method, iqc: s
         g = np.broadcast_to(np.asarray(m.gamma(beta1), dtype=np.float64), beta1.shape)
     if not np.all(np.isfinite(g)):
         i = int(np.flatnonzero(~np.isfinite(g))[0])
-        raise ValueError(f"`beta` = {beta1[i]!r} is outside the domain of method {m.name!r}")
+        raise ValueError(f"`beta` = {number(beta1[i])} is outside the domain of method {m.name!r}")
     return m, shape, alpha1, beta1, mu1
 
 

@@ -1846,3 +1846,24 @@ def test_optimal_beta_tiny_alpha_h(alpha: float) -> None:
     check_optimal_beta(hbtheory.optimal_beta(**v), v)
     w = {"alpha": 0.125, "mu": 1e-16, "L": 1.0, "method": "heavy_ball"}  # was 1 - 1.04e-9, best 1 - 3.5e-9
     check_optimal_beta(hbtheory.optimal_beta(**w), w)
+
+
+def test_robust_beta_domain_message_shows_the_number() -> None:
+    # robust._inputs formatted `{beta1[i]!r}`, which prints np.float64(0.0): messages show the number
+    import dataclasses
+
+    from hbtheory import robust
+
+    m = dataclasses.replace(methods.general(0.5), name="log_shift", gamma=np.log)  # gamma(0) = -inf
+    with pytest.raises(ValueError) as info, np.errstate(divide="ignore"):
+        robust.certified_rate(0.1, 0.0, 0.5, 1.0, method=m)
+    assert "`beta` = 0.0 is outside" in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("iterates", [[0.5, math.nan], [0.5, math.inf], [0.5, 1e13]])
+def test_find_cycle_short_nonfinite_run_is_diverging(iterates: list[float]) -> None:
+    # documented (cycles.find_cycle, diverge_at): a run with a non-finite iterate, or one beyond the
+    # bound, is diverging even with fewer than 3 iterates (iterate stops at such a first step)
+    assert cx.find_cycle(iterates).status == "diverging"
+    with pytest.raises(ValueError, match="at least 3"):
+        cx.find_cycle([0.5, 1.0])
