@@ -98,6 +98,9 @@ MAX_BAND_N = 200_000
 _BNB_MIN_N = 4096
 #: Most ripples in an interval that :func:`_bound_band` scans instead of splitting.
 _BNB_LEAF = 256
+#: Most pieces of the band the branch and bound examines (the usual cases take 10 to 50; each costs
+#: about 10 ms at n = 1e12).
+_MAX_BNB_POPS = 128
 #: Largest ``n`` at all (the binary exponents of ``P_n`` stay far inside int64).
 MAX_N = 10**12
 _EPS = float(np.finfo(np.float64).eps)
@@ -567,8 +570,17 @@ def _bound_band(
     margin = 16.0 * (n + 1) * _EPS + 1e-6  # more than the bound's own rounding, in the logarithm
     heap = [(-_log_envelope(m, n, a, b, lo, hi, sigma), lo, hi)]
     scanned = 0
+    pops = 0
     while heap:
         neg_ub, h1, h2 = heapq.heappop(heap)
+        pops += 1
+        if pops > _MAX_BNB_POPS:
+            # a work budget besides the ripple count: where many pieces' bounds stay above the best value
+            # (nearly equal ripples everywhere), the splitting alone took minutes before the count refused
+            raise ValueError(
+                f"`n` = {n}: the worst case is among nearly equal ripples of P_n spread over the band; resolving "
+                f"it needs more than {_MAX_BNB_POPS} pieces of the band; use a smaller `n`"
+            )
         if -neg_ub + margin < _log_value(best):
             break  # the largest remaining bound cannot win, nor can any other
         ripples = _ripples(m, n, a, b, h1, h2)
