@@ -69,6 +69,10 @@ _LAZY = {
     "rho_grid": "hbtheory.grids",
     "RhoGrid": "hbtheory.grids",
     "explore": "hbtheory.explorer",
+    "mean_square_rate": "hbtheory.stochastic",
+    "mean_square_stable": "hbtheory.stochastic",
+    "stationary_second_moment": "hbtheory.stochastic",
+    "mean_square_optimal": "hbtheory.stochastic",
     "certified_rate": "hbtheory.robust",
     "rate_certificate": "hbtheory.robust",
     "robust_optimal_parameters": "hbtheory.robust",
@@ -98,6 +102,7 @@ if TYPE_CHECKING:
         worst_case,
         worst_case_rate,
     )
+    from hbtheory.stochastic import mean_square_optimal, mean_square_rate, mean_square_stable, stationary_second_moment
     from hbtheory.tuning import Tuning, optimal_alpha, optimal_beta, optimal_parameters
 
 
@@ -130,6 +135,7 @@ __all__ = [
     "eigenvalues",
     "empirical",
     "explore",
+    "explorer",
     "from_chapter",
     "from_d2l",
     "from_ema",
@@ -140,6 +146,9 @@ __all__ = [
     "get_method",
     "grids",
     "iteration_matrix",
+    "mean_square_optimal",
+    "mean_square_rate",
+    "mean_square_stable",
     "methods",
     "optimal_alpha",
     "optimal_beta",
@@ -153,7 +162,9 @@ __all__ = [
     "spectral",
     "spectral_gap",
     "spectral_radius",
+    "stationary_second_moment",
     "stationary_variance",
+    "stochastic",
     "symbolic",
     "theorem1_constant",
     "tuning",

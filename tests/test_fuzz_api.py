@@ -1528,6 +1528,12 @@ SKIPPED = {
     "explore": "writes an interactive HTML explorer from tunings already fuzzed here (tests/test_explore.py)",
     "cycle_margin": "cycle search of the robust layer (tests/test_robust.py)",
     "cycle_witness": "cycle search of the robust layer (tests/test_robust.py)",
+    # the stochastic layer (exported at 08:35, not yet fuzzed here): checked against exact rationals, the
+    # full Isserlis map and Monte Carlo in tests/test_stochastic*.py; a fuzz of it is next session's work
+    "mean_square_rate": "stochastic layer (tests/test_stochastic.py)",
+    "mean_square_stable": "stochastic layer (tests/test_stochastic.py)",
+    "stationary_second_moment": "stochastic layer (tests/test_stochastic.py)",
+    "mean_square_optimal": "stochastic layer: a search over mean_square_rate (tests/test_stochastic*.py)",
 }
 
 
