@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import os
-import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -27,35 +25,26 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-#: Chromium's flags: headless, no sandbox (root in CI), and nothing that talks to the network.
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 WIDTHS = (1920, 390)
 FIGURES = Path(__file__).resolve().parent / "figures"
 
 
-def find_browser() -> str | None:
-    """The system Chromium, or ``None``."""
-    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    return None
+def _report_script() -> Any:
+    """docs/screenshot_report.py, which owns the system-Chromium helpers both scripts use."""
+    spec = importlib.util.spec_from_file_location("screenshot_report", Path(__file__).with_name("screenshot_report.py"))
+    if spec is None or spec.loader is None:  # pragma: no cover - the file ships beside this one
+        raise ImportError("docs/screenshot_report.py is missing")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-@contextmanager
-def browser() -> Iterator[Any]:
-    """A headless system Chromium driven by Playwright."""
-    from playwright.sync_api import sync_playwright
-
-    path = find_browser()
-    if path is None:
-        raise SystemExit("screenshot_explore: no chromium (apt-get install chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
+_REPORT = _report_script()
+#: Chromium's flags: headless, no sandbox (root in CI), and nothing that talks to the network.
+ARGS: list[str] = _REPORT.ARGS
+find_browser = _REPORT.find_browser
+#: A headless system Chromium driven by Playwright (a context manager).
+browser = _REPORT._browser
 
 
 @contextmanager
