@@ -24,6 +24,7 @@ Examples
     hbtheory rho --alpha-range 0.01 4 --beta-range 0 0.99 --grid 200 --h 1 --csv rho.csv
     hbtheory heatmap --kappa 100 --out heatmap.png
     hbtheory worst-case --n 20 --alpha 0.33 --beta 0.67 --mu 0.1 --L 1
+    hbtheory mean-square --kappa 100 --batch-size 8
     hbtheory counterexample --json
     hbtheory verify --device cpu
     hbtheory report --out hbtheory-report
@@ -53,7 +54,8 @@ EXIT_BAD_INPUT = 2
 EXIT_BROKEN_PIPE = 141
 EXIT_INTERRUPTED = 130
 COMMANDS = (
-    "optimal", "rho", "heatmap", "worst-case", "robust", "counterexample", "verify", "report", "tune", "explore",
+    "optimal", "rho", "heatmap", "worst-case", "robust", "mean-square", "counterexample", "verify", "report", "tune",
+    "explore",
 )
 METHOD_CHOICES = ("heavy_ball", "nesterov", "gradient_descent", "triple_momentum", "general")
 #: Largest ``rho --grid``: 25 million CSV rows (about 1.9 GB), written block by block.
@@ -466,6 +468,58 @@ def _cmd_robust(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_mean_square(args: argparse.Namespace) -> int:
+    from hbtheory._validation import as_scalar
+
+    m = _method(args)
+    if (args.kappa is None) == (args.spectrum is None):
+        raise UsageError("hbtheory mean-square: error: give --kappa or --spectrum (not both)")
+    if (args.alpha is None) != (args.beta is None):
+        raise UsageError("hbtheory mean-square: error: give both --alpha and --beta (one point), or neither")
+    if args.batch_size < 1:
+        raise UsageError(f"hbtheory mean-square: error: --batch-size must be an integer >= 1, got {args.batch_size}")
+    if args.kappa is not None:
+        kappa = as_scalar(args.kappa, "kappa", low=1.0)
+        if not math.isfinite(kappa):
+            raise UsageError("hbtheory mean-square: error: --kappa must be finite")
+        spectrum = [1.0, 1.0 / kappa]
+    else:
+        spectrum = list(args.spectrum)
+    from hbtheory.stochastic import coupled_mean_square_rate, mean_square_optimal
+
+    where = (f"spectrum {', '.join(map(_num, spectrum))}, batch size {args.batch_size}, "
+             f"{args.features} features")
+    if args.alpha is not None:
+        from hbtheory.spectral import worst_case_rate
+
+        rate = float(coupled_mean_square_rate(args.alpha, args.beta, spectrum, batch_size=args.batch_size,
+                                              features=args.features, method=m))
+        exact = float(worst_case_rate(args.alpha, args.beta, min(spectrum), max(spectrum), method=m))
+        payload: dict[str, Any] = {
+            "method": m.name, "alpha": args.alpha, "beta": args.beta, "spectrum": spectrum,
+            "batch_size": args.batch_size, "features": args.features, "mean_square_rate": rate,
+            "stable": rate < 1.0, "exact_gradient_rate_squared": exact * exact,
+        }
+        text = (f"{m.title}, alpha = {_num(args.alpha)}, beta = {_num(args.beta)} on {where}\n"
+                f"  mean-square rate of E||x_t||^2: {_num(rate)} ({'stable' if rate < 1.0 else 'NOT stable'})\n"
+                f"  with exact gradients (rate squared, worst over the spectrum): {_num(exact * exact)}")
+        _emit(args, payload, text)
+        return 0
+    if not m.uses_beta:
+        raise UsageError(f"hbtheory mean-square: error: the optimum is searched over (alpha, beta) and {m.name} has "
+                         "no momentum (every optimum is already compared with plain SGD); give --alpha and --beta "
+                         "for a point")
+    t = mean_square_optimal(spectrum, batch_size=args.batch_size, features=args.features, method=m)
+    torch_kwargs = _torch_call(t.alpha, t.beta, m)
+    payload = {**t.as_dict(), "torch_sgd": torch_kwargs}
+    text = (f"{m.title}, mean-square optimum on {where}\n"
+            f"  alpha = {_num(t.alpha)}\n  beta  = {_num(t.beta)}\n  rate of E||x_t||^2 = {_num(t.rate)}\n"
+            f"  plain SGD: alpha = {_num(t.sgd_alpha)}, rate = {_num(t.sgd_rate)}\n"
+            f"  one step is worth {t.speedup:.3g} SGD steps (with exact gradients: {t.deterministic_speedup:.3g})")
+    _emit(args, payload, text)
+    return 0
+
+
 def _cmd_counterexample(args: argparse.Namespace) -> int:
     from hbtheory.counterexamples import counterexample_summary
 
@@ -664,6 +718,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=_text, metavar="FILE", help="draw the three-colour map to FILE (.png, .pdf, .svg)")
     p.add_argument("--grid", type=_integer, default=40, metavar="N",
                    help="map cells per axis, in [2, 200] (default 40; about 2 ms of CPU per cell)")
+    _add_method(p)
+    _add_json(p)
+
+    p = command("mean-square", "minibatch SGD with momentum on least squares: mean-square rate or optimum",
+                "hbtheory mean-square --kappa 100 --batch-size 8; one point: hbtheory mean-square --kappa 100 "
+                "--batch-size 8 --alpha 0.8 --beta 0.78", _cmd_mean_square)
+    p.add_argument("--kappa", type=_real, help="condition number: the two curvatures 1 and 1/kappa (d = 2)")
+    p.add_argument("--spectrum", type=_real, nargs="+", metavar="H",
+                   help="the curvatures h_i > 0 (Hessian eigenvalues)")
+    p.add_argument("--batch-size", type=_integer, default=1, metavar="B", help="minibatch size, >= 1 (default 1)")
+    p.add_argument("--features", type=_text, default="gaussian", choices=("gaussian", "axis"),
+                   help="feature model: gaussian (coupled through the fourth moment) or axis (default gaussian)")
+    p.add_argument("--alpha", type=_real, help="step size, > 0 (one point, with --beta)")
+    p.add_argument("--beta", type=_real, help="momentum (one point, with --alpha)")
     _add_method(p)
     _add_json(p)
 
