@@ -15,7 +15,9 @@ and the speed ratio.
 
 Targets (exit status 1 if one is missed):
 
-* speed: ``worst_case`` at least 1000 times faster than every SDP solve at ``n = 10``;
+* speed: ``worst_case`` at least 1000 times faster than every SDP solve at ``n = 10`` that
+  returned a value (a solver that fails, e.g. Clarabel's ``SolverError`` on these tiny values,
+  gives no answer to compare with: its time is printed, marked, and does not count);
 * agreement to the solver's accuracy: wherever the solver returns a value,
   ``|PEPit - worst_case| <= 100 * tol`` with ``tol`` the solver's default tolerance as cvxpy sets
   it (SCS: ``eps_abs = eps_rel = 1e-5``; Clarabel: ``tol_gap_* = tol_feas = 1e-8``). These bound
@@ -136,15 +138,17 @@ def main() -> int:
             runs = [pepit_solve(n, alpha, beta, mu, L, solver) for _ in range(args.repeats)]
             t_sdp = statistics.median(r.seconds for r in runs)
             ratio = t_sdp / t_exact
-            if n == SPEED_N:
-                speed_at_n.append(ratio)
-            if n == SPEED_N and ratio < SPEED_TARGET:
-                failures.append(f"n = {n}, {solver or 'default'}: speed ratio {ratio:.0f} < {SPEED_TARGET:g}")
             last = runs[-1]
+            answered = all(r.dual is not None and r.primal is not None for r in runs)
+            if n == SPEED_N and answered:
+                speed_at_n.append(ratio)
+                if ratio < SPEED_TARGET:
+                    failures.append(f"n = {n}, {solver or 'default'}: speed ratio {ratio:.0f} < {SPEED_TARGET:g}")
             name = f"{solver or 'default'}:{last.solver}" if solver is None else solver
             times = f"{t_exact * 1e3:>9.3f}ms {t_sdp:>8.3f}s {ratio:>8.0f}"
             if last.dual is None or last.primal is None:
-                print(f"{n:>3}  {name:<16} {exact:>14.8e} {'failed':>14} {'':>9} {'':>9} {'':>9} {times}  {last.note}")
+                print(f"{n:>3}  {name:<16} {exact:>14.8e} {'failed':>14} {'':>9} {'':>9} {'':>9} {times}  "
+                      f"{last.note} (no answer: not a speed comparison)")
                 continue
             diff = last.dual - exact
             accuracy = TOL_FACTOR * SOLVER_TOL.get(last.solver, 1e-5)
@@ -156,7 +160,10 @@ def main() -> int:
             print(f"{n:>3}  {name:<16} {exact:>14.8e} {last.dual:>14.8e} {diff / exact:>+9.1e} {abs(diff):>9.1e} "
                   f"{last.dual - last.primal:>+9.1e} {times}  {'; '.join(notes)}")
     print()
-    slowest = f"{min(speed_at_n):.0f}x at n = {SPEED_N} (target >= {SPEED_TARGET:g}x)" if speed_at_n else "n=10 not run"
+    slowest = (f"{min(speed_at_n):.0f}x at n = {SPEED_N} (target >= {SPEED_TARGET:g}x, solves that answered)"
+               if speed_at_n else f"no solver answered at n = {SPEED_N}")
+    if SPEED_N in args.n and not speed_at_n:
+        failures.append(f"n = {SPEED_N}: no SDP solve returned a value, nothing to compare")
     if failures:
         print("TARGETS MISSED:\n  " + "\n  ".join(failures))
         return result("worst_case vs PEPit", "FAIL", f"{slowest}; " + "; ".join(failures))
