@@ -110,7 +110,7 @@ def gfj_region(alpha: Any, beta: Any, mu: Any, L: Any) -> Any:
 
     Returns
     -------
-    numpy.bool_ or numpy.ndarray of bool
+    ``numpy.bool_`` or numpy.ndarray of bool
 
     Raises
     ------

@@ -297,7 +297,7 @@ def mean_square_stable(
 
     Returns
     -------
-    numpy.bool_ or numpy.ndarray of bool
+    ``numpy.bool_`` or numpy.ndarray of bool
 
     Examples
     --------
@@ -427,7 +427,7 @@ def second_moment_curve(
     x0: float = 1.0,
     method: str | Method = "heavy_ball",
 ) -> FloatArray:
-    r"""The exact :math:`\mathbb E x_t^2` for ``t = 0 .. n``, from rest at ``x0`` (:math:`x_{-1} = x_0`).
+    r"""The exact :math:`\mathbb E x_t^2` for ``t = 0, 1, ..., n``, from rest at ``x0`` (:math:`x_{-1} = x_0`).
 
     Parameters
     ----------
@@ -705,7 +705,7 @@ def coupled_second_moment_curve(
     method: str | Method = "heavy_ball",
     output: str = "x",
 ) -> FloatArray:
-    r"""The exact :math:`\mathbb E x_{t,i}^2` for ``t = 0 .. n`` on each eigen-direction, from rest at ``x0``.
+    r"""The exact :math:`\mathbb E x_{t,i}^2` for ``t = 0, 1, ..., n`` on each eigen-direction, from rest at ``x0``.
 
     Parameters
     ----------
