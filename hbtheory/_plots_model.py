@@ -137,7 +137,7 @@ def tuning_check_plot(check: TuningCheck, *, axes: tuple[Axes, Axes] | None = No
     from matplotlib.colors import Normalize
 
     if axes is None:
-        fig, (a1, a2) = _new((10.0, 3.8), 2)
+        fig, (a1, a2) = _new((10.0, 4.2), 2)
     else:
         a1, a2 = axes
         fig = _owner(a1)
@@ -159,18 +159,23 @@ def tuning_check_plot(check: TuningCheck, *, axes: tuple[Axes, Axes] | None = No
                    norm=Normalize(lo, hi if hi > lo else lo + 1e-12),
                    extent=(-0.5, nb - 0.5, -0.5, na - 0.5))
     fig.colorbar(im, ax=a2, label="measured rate")
+    norm = im.norm
     for i in range(na):
         for j in range(nb):
+            # dark text on the light (yellow-green) end of viridis_r, white on the dark end and none on grey
+            light = np.isfinite(shown[i, j]) and float(norm(shown[i, j])) < 0.45
             a2.text(j, i, f"{meas[i, j]:.3f}" if np.isfinite(meas[i, j]) else "nan", ha="center", va="center",
-                    fontsize="x-small", color="w" if np.isfinite(shown[i, j]) else "k")
+                    fontsize="x-small", color="w" if np.isfinite(shown[i, j]) and not light else "k")
     ri, rj = check.recommendation_index
     bi, bj = check.best_index
     a2.plot([rj], [ri], "s", ms=22, mfc="none", mec="C3", mew=2, gid=GID_RECOMMENDED, label="recommended")
-    a2.plot([bj], [bi], "o", ms=8, mfc="none", mec="w", mew=1.5, label="best measured")
+    a2.plot([bj], [bi], "o", ms=8, mfc="none", mec="C1", mew=1.5, label="best measured")
     a2.set_xticks(range(nb), [f"{b:.3g}" for b in check.grid_momentum[0]])
     a2.set_yticks(range(na), [f"{a:.3g}" for a in check.grid_lr[:, 0]])
     a2.set_xlabel("momentum")
     a2.set_ylabel("lr")
     a2.set_title("measured rate around it")
-    a2.legend(loc="upper left", fontsize="x-small")
+    # below the axes: inside, the legend would hide cells and their numbers
+    a2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize="x-small", frameon=False,
+               markerscale=0.5)
     return fig

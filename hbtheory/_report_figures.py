@@ -23,6 +23,53 @@ class FigureSpec:
     draw: Callable[[], Any]
 
 
+#: The batch sizes of the report's speed-up figure, and its spectrum (kappa = 100, d = 2).
+BATCH_SIZES = (1, 4, 16, 64)
+
+
+def stochastic_data(n: int) -> tuple[Any, list[Any]]:
+    """The data of the stochastic figures: the mean-square map (``n`` x ``n``) and one tuning per batch size."""
+    from hbtheory import stochastic
+
+    region = stochastic.mean_square_map(np.linspace(0.01, 2.2, n), np.linspace(0.0, 0.99, n))
+    tunings = [stochastic.mean_square_optimal([1.0, 1.0 / KAPPA], batch_size=b) for b in BATCH_SIZES]
+    return region, tunings
+
+
+def _stochastic_specs(n: int, data: tuple[Any, list[Any]] | None = None) -> list[FigureSpec]:
+    from hbtheory import plots
+
+    region, tunings = stochastic_data(n) if data is None else data
+    return [
+        FigureSpec("mean_square_region", "stochastic",
+                   "Heavy ball on one curvature h with sampled gradients whose curvature varies (variance "
+                   "2h², a Gaussian feature at batch size 1): the rate of E x² with exact gradients (left) and "
+                   "with sampling (right). Sampling shrinks the stable region to αh < 2(1 − β²)/(3 + β): below "
+                   "2/3 at β = 0, and to nothing as β → 1.",
+                   lambda: plots.mean_square_region_plot(region)),
+        FigureSpec("batch_size_speedup", "stochastic",
+                   f"What momentum buys with minibatches (least squares, Gaussian features, curvatures 1 and "
+                   f"1/{KAPPA:g}): how many plain-SGD steps one heavy-ball step is worth at the mean-square optimum "
+                   "of each, against the exact-gradient speed-up ≈ √κ. At batch size 1 it is almost nothing "
+                   "(Kidambi et al. 2018); it grows with the batch.",
+                   lambda: _batch_figure(tunings)),
+    ]
+
+
+def _batch_figure(tunings: list[Any]) -> Any:
+    # wide and short like the report's other single-panel figures (the default shape reads too large)
+    from matplotlib.figure import Figure
+
+    from hbtheory import plots
+
+    fig = Figure(figsize=(8.0, 3.8), layout="constrained")
+    ax = fig.add_subplot()
+    plots.batch_size_plot(tunings, ax=ax,
+                          title=f"Heavy ball at its mean-square optimum against plain SGD at its own (κ = {KAPPA:g})")
+    ax.set_ylabel("speed-up over SGD\n(log r / log r_SGD)")
+    return fig
+
+
 def figure_specs(artefacts: dict[str, Any], *, quick: bool = False) -> list[FigureSpec]:
     """The figures to draw, given the runs of the empirical checks (``artefacts``, maybe empty)."""
     from hbtheory import plots
@@ -91,6 +138,16 @@ def figure_specs(artefacts: dict[str, Any], *, quick: bool = False) -> list[Figu
                                 "Rates measured by running torch's update on a grid of (α, β) against "
                                 "spectral_radius.",
                                 lambda: plots.rates_scatter(np.ravel(cmp.predicted), np.ravel(cmp.measured))))
+    if not quick:
+        specs += _stochastic_specs(n)
+    if "tuning" in artefacts and "least_squares" in artefacts["tuning"]:
+        _, chk = artefacts["tuning"]["least_squares"]
+        specs.append(FigureSpec("model_tuning", "model",
+                                "hbtheory.empirical.recommend on a least-squares model (Hessian extremes by Lanczos "
+                                "on Hessian-vector products): torch.optim.SGD's measured rate on a grid of "
+                                "(lr, momentum) around the recommendation, and the loss at the recommendation "
+                                "against the predicted rate.",
+                                lambda: plots.tuning_check_plot(chk)))
     from hbtheory.counterexamples import cycle_figure_data
 
     specs.append(FigureSpec("counterexample_cycle", "beyond",

@@ -20,6 +20,8 @@ from typing import Any
 SECTIONS = {
     "theory": "Where the methods converge, and how fast",
     "experiments": "The chapter's and the notes' experiments, run with torch.optim.SGD",
+    "stochastic": "Minibatch gradients: the mean-square theory",
+    "model": "Tuning a model from its Hessian",
     "beyond": "Where the quadratic theory stops",
 }
 
