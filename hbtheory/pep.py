@@ -34,6 +34,7 @@ for convex optimization. European Control Conference (ECC), 310-315; arXiv:1412.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import math
@@ -52,13 +53,17 @@ from hbtheory.gfj import GFJ_METHOD, gfj_beta_bound, gfj_region
 from hbtheory.methods import Method, get_method
 
 __all__ = [
+    "CERTIFICATE_METRICS",
+    "CERTIFICATE_STARTS",
     "FUNCTION_CLASSES",
     "GFJ_POINTS",
     "METRICS",
     "PEPIT_MISSING",
+    "CertificateCheck",
     "GFJCheck",
     "PEPComparison",
     "PEPWorstCase",
+    "certificate_check",
     "gfj_beta_bound",
     "gfj_check",
     "gfj_region",
@@ -599,4 +604,301 @@ def gfj_check(
         accurate=all(r.accurate for row in results for r in row),
         solver=results[0][0].solver,
         tolerance=tol,
+    )
+
+
+# ---------------------------------------------------------------- the certified rates by PEPit
+
+
+#: What :func:`certificate_check` bounds: the Lyapunov function, or the squared distance (the corollary).
+CERTIFICATE_METRICS = ("lyapunov", "distance")
+#: Starts of :func:`certificate_check`: the off-by-one filter at rest (the theorem's), or anywhere.
+CERTIFICATE_STARTS = ("rest", "any")
+
+
+@dataclass(frozen=True, eq=False)
+class CertificateCheck(Result):
+    r"""PEPit's worst case against what an IQC certificate claims (see :func:`certificate_check`).
+
+    Attributes
+    ----------
+    method : str
+    alpha, beta, mu, L : float
+        The point where the method is run.
+    iqc, metric, start : str
+    n : int
+        Steps of the run.
+    rate : float
+        The rate :math:`\rho` claimed (the certificate's unless another was passed).
+    certified : float
+        The certificate's own rate (:func:`hbtheory.robust.certified_rate` at its point).
+    entry : int
+        :math:`k`: steps before the state lies in the certificate's subspace
+        (:attr:`hbtheory.robust.LyapunovFunction.entry`).
+    value : float
+        PEPit's worst case (the dual value: an upper bound up to the solver's accuracy).
+    primal : float
+        The primal value (attained by a function of :math:`F(\mu, L)`, up to the same accuracy).
+    bound : float
+        What the certificate claims the worst case is at most.
+    solver : str
+    tolerance : float
+        The solver's tolerance; the claim passes within ``slack = 100 * tolerance * max(1, bound)``.
+    accurate : bool
+        ``False`` when the solver reported an inaccurate solution.
+    note : str
+    """
+
+    method: str
+    alpha: float
+    beta: float
+    mu: float
+    L: float
+    iqc: str
+    metric: str
+    start: str
+    n: int
+    rate: float
+    certified: float
+    entry: int
+    value: float
+    primal: float
+    bound: float
+    solver: str
+    tolerance: float
+    accurate: bool
+    note: str
+
+    @property
+    def slack(self) -> float:
+        """The solver's allowance: ``100 * tolerance * max(1, bound)`` (as :func:`pep_check`)."""
+        return 100.0 * self.tolerance * max(1.0, self.bound)
+
+    @property
+    def passed(self) -> bool:
+        """The solve was accurate and PEPit's worst case is at most the bound, within :attr:`slack`."""
+        return bool(self.accurate and self.value <= self.bound + self.slack)
+
+    @property
+    def tightness(self) -> float:
+        """``value / bound``: 1 when the certificate's bound is attained by some function of the class."""
+        return self.value / self.bound if self.bound > 0 else math.inf
+
+
+def _inner(M: Arr, vectors: Sequence[Any]) -> Any:
+    """``sum_ij M_ij <v_i, v_j>`` on PEPit points (``None``: a zero vector)."""
+    total: Any = None
+    for i, vi in enumerate(vectors):
+        for j, vj in enumerate(vectors):
+            if vi is None or vj is None or M[i, j] == 0.0:
+                continue
+            term = float(M[i, j]) * (vi * vj)
+            total = term if total is None else total + term
+    return total
+
+
+def _given(u: Any, _y: Any) -> Any:
+    """The gradient already evaluated at the look-ahead point (PEPit evaluates each gradient once)."""
+    return u
+
+
+def _solve(problem: Any, solver: str | None) -> tuple[float, float, str, bool, str]:
+    """Solve a PEPit problem: ``(dual, primal, solver name, accurate, note)`` (as :func:`worst_case`)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            dual = float(problem.solve(verbose=0, solver=_default_solver(solver)))
+        except Exception as exc:  # the solver's own exception types vary with the solver
+            raise RuntimeError(f"PEPit's SDP solve failed ({type(exc).__name__}: {exc})") from exc
+        primal = float(problem.objective.eval())
+    notes = sorted({str(w.message).split("\n")[0] for w in caught})
+    accurate = not any("inaccurate" in msg.lower() for msg in notes) and math.isfinite(dual) and math.isfinite(primal)
+    return dual, primal, str(problem.wrapper.prob.solver_stats.solver_name), accurate, "; ".join(notes)
+
+
+def certificate_check(
+    alpha: float,
+    beta: float,
+    mu: float,
+    L: float,
+    *,
+    method: Method | str = "heavy_ball",
+    iqc: str = "off_by_one",
+    n: int = 2,
+    metric: str = "lyapunov",
+    rate: float | None = None,
+    certificate: Any = None,
+    start: str = "rest",
+    solver: str | None = None,
+) -> CertificateCheck:
+    r"""Check a certified rate with PEPit: the certificate's Lyapunov function against the exact worst case.
+
+    **Problem.** :func:`hbtheory.robust.certified_rate` returns :math:`\rho` with a Lyapunov function
+    :math:`V(\xi) = \xi^T (M \otimes I)\xi` on the state
+    :math:`\xi_t = (x_t - x^*, x_{t-1} - x^*[, \zeta_t - \zeta^*])`
+    (:func:`hbtheory.robust.lyapunov_function`; :math:`\zeta_{t+1} = -L y_t + \nabla f(y_t)` the
+    off-by-one IQC's filter, started at rest, :math:`\zeta_0 = \zeta^* = -L x^*`). Over every
+    :math:`f \in F(\mu, L)` (PEPit's ``SmoothStronglyConvexFunction``: interpolation conditions, exact)
+    and every :math:`x_0, x_{-1}`, PEPit computes as a Gram SDP
+
+    * ``metric="lyapunov"``: :math:`\max V(\xi_n)` subject to :math:`W_k \le 1`, with ``bound``
+      :math:`\rho^{2(n - k)}`;
+    * ``metric="distance"``: :math:`\max \|x_n - x^*\|^2` subject to
+      :math:`\|\xi_0\|^2 = \|x_0 - x^*\|^2 + \|x_{-1} - x^*\|^2 \le 1`, with ``bound``
+      :math:`\operatorname{cond}(P)\, \rho^{2n}` (the plain-norm corollary, for :math:`k = 0` only:
+      :math:`p_{\min}\|x_n - x^*\|^2 \le V(\xi_n) \le \rho^{2n} V(\xi_0) \le \rho^{2n} p_{\max} \|\xi_0\|^2`).
+
+    Here :math:`k` = ``entry`` and :math:`W_k` are those of :func:`hbtheory.robust.lyapunov_function`:
+    :math:`W_0 = V(\xi_0)`, so for a certificate on the whole state the claim is
+    :math:`V(\xi_n) \le \rho^{2n} V(\xi_0)`. Where the certificate lives on a subspace (gradient
+    descent, Nesterov at :math:`\alpha = 1/L`, Triple Momentum: :math:`k = 1`) the run starts at the
+    arbitrary :math:`(x_0, x_{-1})`, enters the subspace after :math:`k` steps, and the claim is
+    measured from there, the off-by-one IQC's terms before the entry included in :math:`W_k` (it is
+    the sum from :math:`\zeta_0 = \zeta^*` that is non-negative, not the sum from step :math:`k`).
+    With the sector IQC alone and ``n = 1`` the start is an arbitrary state: the one-step Lyapunov
+    inequality from *every* state. ``start="any"`` lets the filter start anywhere too
+    (:math:`\zeta_0 - \zeta^*` an arbitrary vector): not covered by the theorem for the off-by-one IQC,
+    whose terms are only non-negative summed from rest, and indeed false there (heavy ball at
+    Polyak's tuning, :math:`\kappa = 10`, one step: 10.5 against :math:`\rho^2 = 0.74`).
+
+    **Theoretical guarantee.** ``value <= bound`` (LRP 2016, Theorem 4): a certificate's rate can never
+    be beaten by the worst case, so ``passed`` must be ``True`` for every certificate that
+    :func:`hbtheory.robust.rate_certificate` returns. ``value / bound`` (:attr:`CertificateCheck.tightness`)
+    says how much the Lyapunov function gives away after ``n`` steps. A wrong claim (``rate`` below the
+    certified one, or the ``certificate`` of another point) can fail, which is how the check is shown
+    to be able to fail.
+
+    Parameters
+    ----------
+    alpha, beta, mu, L : float
+        The method's parameters and ``0 < mu <= L`` (as :func:`hbtheory.robust.certified_rate`).
+    method : str or Method, optional, keyword-only
+    iqc : {"off_by_one", "sector"}, optional, keyword-only
+    n : int, optional, keyword-only
+        Steps, ``> entry``; the SDP has about ``n + 3`` points (keep ``n <= 6``).
+    metric : {"lyapunov", "distance"}, optional, keyword-only
+    rate : float, optional, keyword-only
+        The rate claimed; default the certificate's. A smaller one is a false claim.
+    certificate : RateCertificate, optional, keyword-only
+        The certificate whose claim is checked at this point; default
+        ``rate_certificate(alpha, beta, mu, L, method=method, iqc=iqc)``. Its ``iqc`` must be ``iqc``.
+    start : {"rest", "any"}, optional, keyword-only
+        ``"rest"`` (default): :math:`\zeta_0 = \zeta^*`; ``"any"``: the filter state is free too
+        (needs ``entry == 0``).
+    solver : str, optional, keyword-only
+        As in :func:`worst_case` (Clarabel if installed).
+
+    Returns
+    -------
+    CertificateCheck
+
+    Raises
+    ------
+    ImportError
+        Without PEPit and cvxpy.
+    TypeError, ValueError
+        For a parameter outside its range, or no certificate at the point (certified rate ``inf``).
+
+    References
+    ----------
+    L. Lessard, B. Recht, A. Packard (2016). SIAM J. Optim. 26(1):57-95, Theorem 4 and Lemma 8.
+    A. Taylor, J. Hendrickx, F. Glineur (2017). Smooth strongly convex interpolation and exact
+    worst-case performance of first-order methods. Math. Prog. 161:307-345.
+
+    Examples
+    --------
+    >>> import pytest; _ = pytest.importorskip("PEPit")
+    >>> from hbtheory.methods import HEAVY_BALL
+    >>> cf = HEAVY_BALL.closed_form(1.0, 10.0)                   # Polyak's tuning, kappa = 10
+    >>> c = certificate_check(cf.alpha, cf.beta, 1.0, 10.0, n=2)
+    >>> round(c.rate, 6), c.passed, round(c.value, 4), round(c.bound, 4)
+    (0.860409, True, 0.5471, 0.548)
+    >>> certificate_check(cf.alpha, cf.beta, 1.0, 10.0, n=2, rate=0.9 * c.rate).passed   # a false claim
+    False
+    """
+    from hbtheory.robust import IQCS, RateCertificate, lyapunov_function, rate_certificate
+
+    steps = int(as_int(n, "n", low=1))
+    if np.ndim(n) != 0:
+        raise TypeError("`n` must be a single integer")
+    m = get_method(method)
+    if m.gamma is None:
+        raise ValueError(f"`method` {m.name!r} is given by its polynomial only: it has no step rule for PEPit")
+    q = _choice(iqc, "iqc", IQCS)
+    met = _choice(metric, "metric", CERTIFICATE_METRICS)
+    how = _choice(start, "start", CERTIFICATE_STARTS)
+    a = as_scalar(alpha, "alpha", low=0.0, low_open=True)
+    b = as_scalar(beta, "beta", low=-1.0, high=1.0, low_open=True, high_open=True)
+    mu_f, L_f = as_scalar(mu, "mu", low=0.0, low_open=True), as_scalar(L, "L", low=0.0, low_open=True)
+    check_interval(mu_f, L_f)
+    if certificate is None:
+        certificate = rate_certificate(a, b, mu_f, L_f, method=m, iqc=q)
+        if not math.isfinite(certificate.rate):
+            raise ValueError(f"no rate below 1 is certified at alpha = {a!r}, beta = {b!r}, mu = {mu_f!r}, "
+                             f"L = {L_f!r} ({m.name}, iqc = {q!r}): nothing to check")
+    elif not isinstance(certificate, RateCertificate):
+        raise TypeError(f"`certificate` must be a RateCertificate or None, got {type(certificate).__name__}")
+    elif certificate.iqc != q:
+        raise ValueError(f"`certificate` is for iqc = {certificate.iqc!r}, not {q!r}")
+    v = lyapunov_function(certificate)
+    rho = v.rate if rate is None else as_scalar(rate, "rate", low=0.0, high=1.0, low_open=True)
+    k = v.entry
+    if steps <= k:
+        raise ValueError(f"`n` must be > {k} here (the certificate's subspace is entered after {k} steps; "
+                         f"V(xi_{k}) <= W_{k} says nothing), got {steps}")
+    if how == "any" and k > 0:
+        raise ValueError(f"`start` 'any' needs a certificate on the whole state; this one holds after {k} step(s)")
+    if met == "distance" and k > 0:
+        raise ValueError(f"`metric` 'distance' (||x_n - x*||^2 <= cond(P) rho^(2n) ||xi_0||^2) needs a certificate "
+                         f"on the whole state; this one ({m.name}) holds after {k} step(s): use metric='lyapunov'")
+    if not m.uses_beta:
+        b = 0.0
+    pepit, functions = _require()
+    M = np.asarray(v.matrix)
+    filtered = M.shape[0] == 3
+
+    problem = pepit.PEP()
+    f = problem.declare_function(functions.SmoothStronglyConvexFunction, mu=mu_f, L=L_f)
+    xs = f.stationary_point()
+    x0 = problem.set_initial_point()
+    x_prev0 = problem.set_initial_point()
+
+    def state(x: Any, x_prev: Any, z: Any) -> list[Any]:
+        return [x - xs, x_prev - xs] + ([z] if filtered else [])
+
+    x, x_prev, z = x0, x_prev0, None  # z: zeta_t - zeta*, None while it is zero (t = 0)
+    if how == "any" and filtered:
+        z = problem.set_initial_point() - xs
+    z0 = z
+    credit: Any = None  # sigma_o sum_{t<k} rho^(2(k-1-t)) q_o(t), the off-by-one terms before the entry
+    W: Any = None
+    for t in range(steps):
+        if t == k:
+            W = _inner(M, state(x, x_prev, z))
+        y = m.lookahead(x, x_prev, b)
+        u = f.gradient(y)
+        if t < k and v.off_by_one > 0.0:
+            left = L_f * (y - xs) - u + (rho * rho * z if z is not None else 0.0 * u)
+            term = (v.off_by_one * rho ** (2 * (k - 1 - t))) * (left * (u - mu_f * (y - xs)))
+            credit = term if credit is None else credit + term
+        z = -L_f * (y - xs) + u
+        x, x_prev = m.step(functools.partial(_given, u), x, x_prev, a, b)  # the gradient at y, taken above
+    if credit is not None:
+        W = W + credit
+    if met == "lyapunov":
+        problem.set_initial_condition(W <= 1)
+        problem.set_performance_metric(_inner(M, state(x, x_prev, z)))
+        bound = rho ** (2 * (steps - k))
+    else:
+        start_norm = (x0 - xs) ** 2 + (x_prev0 - xs) ** 2
+        if z0 is not None:
+            start_norm = start_norm + (z0 * z0) / (L_f * L_f)
+        problem.set_initial_condition(start_norm <= 1)
+        problem.set_performance_metric((x - xs) ** 2)
+        bound = v.p_max / v.p_min * rho ** (2 * steps)
+    dual, primal, name, accurate, note = _solve(problem, solver)
+    return CertificateCheck(
+        method=m.name, alpha=a, beta=b, mu=mu_f, L=L_f, iqc=q, metric=met, start=how, n=steps, rate=float(rho),
+        certified=float(v.rate), entry=k, value=dual, primal=primal, bound=float(bound), solver=name,
+        tolerance=solver_tolerance(name), accurate=accurate, note=note,
     )

@@ -258,6 +258,11 @@ CLAIMS: dict[str, Claim] = _claims(
     Claim("gfj", "inside the Ghadimi-Feyzmahdavian-Johansson region heavy ball's worst case over smooth strongly "
           "convex functions decreases with n", "Ghadimi, Feyzmahdavian, Johansson (2015), Theorem 4", "at most", 0.0,
           "largest ratio W(n+1)/W(n) of consecutive worst cases may not exceed 1", min_cases=3),
+    Claim("pep_certificate", "PEPit never beats a certified rate: over every smooth strongly convex function the "
+          "certificate's Lyapunov function after n steps is at most ρ²ⁿ times its start (heavy ball at Polyak's "
+          "tuning, Triple Momentum; κ = 10), and at 0.9ρ the same check fails", f"{_LRP}, Theorem 4; Taylor, "
+          "Hendrickx, Glineur (2017); PEPit", "at most", math.nan, "100 times the SDP solver's tolerance (times the "
+          "bound if above 1); the row is void (NaN) if the false claim at 0.9ρ is not refuted", min_cases=2),
     Claim("robust_lrp", "heavy ball at Polyak's tuning: the rate certified on every smooth strongly convex function "
           "(sector + off-by-one IQC) is 0.3361 at κ = 2 and 0.8604 at κ = 10", f"{_LRP}, sec. 4.5",
           "absolute error", 5e-5, "the paper prints four digits: half a unit of the fourth", min_cases=2),
@@ -688,7 +693,7 @@ def _check_pep(quick: bool, artefacts: dict[str, Any]) -> Iterator[Check]:
 
     if importlib.util.find_spec("PEPit") is None:
         why = "PEPit is not installed (pip install -e '.[pepit]')"
-        yield from (CLAIMS[k].skip(why) for k in ("pep_quadratic", "pep_general", "gfj"))
+        yield from (CLAIMS[k].skip(why) for k in ("pep_quadratic", "pep_general", "gfj", "pep_certificate"))
         return
     from hbtheory.pep import gfj_check, pep_comparison
 
@@ -713,6 +718,31 @@ def _check_pep(quick: bool, artefacts: dict[str, Any]) -> Iterator[Check]:
                               how=f"PEPit ({g.solver}), f(x_n) - f* given f(x_0) - f* <= 1, {len(v)} points of the "
                               f"region (mu = {g.mu:g}, L = {g.L:g}), n = {', '.join(map(str, g.ns.tolist()))}",
                               cases=int(v.shape[0] * (v.shape[1] - 1)) if good else 0)
+    yield _check_pep_certificate()
+
+
+def _check_pep_certificate() -> Check:
+    """PEPit against the certified rates (:func:`hbtheory.pep.certificate_check`), and a false claim refuted."""
+    from hbtheory.methods import HEAVY_BALL, TRIPLE_MOMENTUM
+    from hbtheory.pep import certificate_check
+
+    claim = CLAIMS["pep_certificate"]
+    forms = {m.name: m.closed_form for m in (HEAVY_BALL, TRIPLE_MOMENTUM)}
+    runs = []
+    for name, form in forms.items():
+        assert form is not None  # both have their closed form (methods.py)
+        cf = form(0.1, 1.0)
+        runs.append(certificate_check(cf.alpha, cf.beta, 0.1, 1.0, method=name, n=2))
+    polyak = runs[0]
+    false = certificate_check(polyak.alpha, polyak.beta, 0.1, 1.0, n=2, rate=0.9 * polyak.rate)
+    refuted = false.accurate and false.value > false.bound + false.slack
+    good = [r for r in runs if r.accurate]
+    c, ref = _worst(((r.value, r.bound) for r in good), claim.kind)
+    how = "; ".join(f"{r.method} (ρ = {r.rate:.6f}, from step {r.entry}): {r.value:.6f} ≤ {r.bound:.6f}"
+                    for r in runs)
+    return claim.check(c if refuted else math.nan, ref, how=f"PEPit ({polyak.solver}), n = 2: {how}; at 0.9ρ "
+                       f"{false.value:.6f} > {false.bound:.6f}", cases=len(good),
+                       tolerance=max(r.slack for r in runs))
 
 
 def _check_robust(quick: bool, artefacts: dict[str, Any]) -> Iterator[Check]:

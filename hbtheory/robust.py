@@ -80,6 +80,7 @@ __all__ = [
     "GFJRobustCheck",
     "GFJStatement",
     "Interpolant",
+    "LyapunovFunction",
     "RateCertificate",
     "RobustMap",
     "RobustTuning",
@@ -90,6 +91,7 @@ __all__ = [
     "gfj_robust_check",
     "gfj_sqrt_momentum",
     "interpolant",
+    "lyapunov_function",
     "rate_certificate",
     "robust_map_data",
     "robust_optimal_parameters",
@@ -418,6 +420,145 @@ def rate_certificate(
     return RateCertificate(
         m.name, float(alpha), float(beta), float(mu), float(L), iqc, rate, frozen_array(P), frozen_array(lam),
         frozen_array(T), float(math.sqrt(ev[-1] / ev[0])), top,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class LyapunovFunction(Result):
+    r"""The Lyapunov function of a certificate in the method's own coordinates (see :func:`lyapunov_function`).
+
+    With :math:`\tilde y_t = y_t - x^*`, :math:`u_t = \nabla f(y_t)`, the state
+    :math:`\xi_t = (x_t - x^*, x_{t-1} - x^*[, \zeta_t - \zeta^*])` (the filter
+    :math:`\zeta_{t+1} = -L y_t + u_t` of the off-by-one IQC, :math:`\zeta^* = -L x^*`) and
+    :math:`V(\xi) = \xi^T (M \otimes I) \xi`, the certificate states: for every :math:`\xi_t` in the
+    subspace spanned by ``basis`` (columns in the same coordinates),
+
+    .. math::
+
+        V(\xi_{t+1}) - \rho^2 V(\xi_t) + \sigma_s q_s(t) + \sigma_o q_o(t) \le 0,
+
+    :math:`q_s(t) = \langle L\tilde y_t - u_t,\ u_t - \mu \tilde y_t\rangle` (the sector IQC, :math:`\ge 0`) and
+    :math:`q_o(t) = \langle L\tilde y_t - u_t + \rho^2 (\zeta_t - \zeta^*),\ u_t - \mu \tilde y_t\rangle`
+    (the off-by-one IQC, whose sums :math:`\sum_{t<T} \rho^{-2t} q_o(t)` are :math:`\ge 0` from
+    :math:`\zeta_0 = \zeta^*`, LRP Lemma 8).
+
+    Attributes
+    ----------
+    method : str
+    alpha, beta, mu, L : float
+    iqc : str
+    rate : float
+        :math:`\rho`, the certificate's rate.
+    matrix : numpy.ndarray
+        :math:`M`, ``(2, 2)`` (sector) or ``(3, 3)`` (off-by-one), symmetric positive semidefinite
+        (singular when the certificate lives on a subspace).
+    basis : numpy.ndarray
+        Orthonormal columns (in the coordinates of :math:`\xi`) of the subspace where the inequality holds.
+    sector, off_by_one : float
+        :math:`\sigma_s, \sigma_o \ge 0` (``off_by_one`` is 0 for ``iqc="sector"``).
+    entry : int
+        Steps after which every trajectory started with :math:`\zeta_0 = \zeta^*` lies in that
+        subspace (0 when the certificate is on the whole state; 1 for gradient descent, Nesterov
+        at :math:`\alpha = 1/L` and Triple Momentum, where the filter state is not independent).
+    p_min, p_max : float
+        Extreme eigenvalues of the certificate's :math:`P` on the subspace, with the filter scaled to
+        :math:`(\zeta_t - \zeta^*)/L` (units ``L = 1``): :math:`\|\xi\|^2 \le V(\xi)/p_{\min}` there.
+    """
+
+    method: str
+    alpha: float
+    beta: float
+    mu: float
+    L: float
+    iqc: str
+    rate: float
+    matrix: Arr
+    basis: Arr
+    sector: float
+    off_by_one: float
+    entry: int
+    p_min: float
+    p_max: float
+
+
+def lyapunov_function(certificate: RateCertificate) -> LyapunovFunction:
+    r"""The certificate's Lyapunov function :math:`V` in the coordinates of the method (any ``L``).
+
+    :class:`RateCertificate` keeps :math:`P` in units ``L = 1`` on an orthonormal basis of the
+    controllable subspace; this maps it back:
+    :math:`M = D T P T^T D`, :math:`D = \operatorname{diag}(1, 1[, 1/L])`, and the multipliers to
+    :math:`\sigma = 2\lambda/L^2` (the LMI's multiplier matrices are :math:`a^T b + b^T a`, twice the
+    product, and :math:`u, \zeta` scale with :math:`L`). It also finds ``entry``, the number of steps
+    after which a trajectory started with the filter at rest lies in the subspace.
+
+    What follows (the telescoped inequality, summed with weights :math:`\rho^{-2t}`): for every
+    :math:`f \in F(\mu, L)`, every :math:`x_0, x_{-1}`, :math:`\zeta_0 = \zeta^*` and
+    :math:`N \ge k` = ``entry``,
+
+    .. math::
+
+        V(\xi_N) \le \rho^{2(N - k)} W_k, \qquad
+        W_k = V(\xi_k) + \sigma_o \sum_{t < k} \rho^{2(k - 1 - t)} q_o(t),
+
+    so :math:`V(\xi_N) \le \rho^{2N} V(\xi_0)` when ``entry == 0``; with the sector IQC alone the
+    one-step inequality holds from *every* state. :func:`hbtheory.pep.certificate_check` checks
+    this with PEPit.
+
+    Parameters
+    ----------
+    certificate : RateCertificate
+        From :func:`rate_certificate`, with a finite rate.
+
+    Returns
+    -------
+    LyapunovFunction
+
+    Raises
+    ------
+    TypeError
+        If ``certificate`` is not a :class:`RateCertificate`.
+    ValueError
+        If it has no certificate (rate ``inf``).
+
+    Examples
+    --------
+    >>> c = rate_certificate(0.5, 0.0, 1.0, 3.0, method="gradient_descent")
+    >>> v = lyapunov_function(c)
+    >>> v.matrix.shape, v.entry, v.basis.shape   # x_{t-1} and zeta are tied after one step
+    ((3, 3), 1, (3, 2))
+    >>> rate_certificate(0.5, 0.3, 0.1, 1.0).P.shape, lyapunov_function(rate_certificate(0.5, 0.3, 0.1, 1.0)).entry
+    ((3, 3), 0)
+    """
+    if not isinstance(certificate, RateCertificate):
+        raise TypeError(f"`certificate` must be a RateCertificate, got {type(certificate).__name__}")
+    c = certificate
+    if not math.isfinite(c.rate) or c.P.size == 0:
+        raise ValueError("`certificate` has no certificate (its rate is inf): there is no Lyapunov function")
+    m = get_method(c.method)
+    T = np.asarray(c.basis, dtype=np.float64)
+    P = np.asarray(c.P, dtype=np.float64)
+    n = T.shape[0]
+    D = np.diag([1.0, 1.0, 1.0 / c.L][:n])
+    M = D @ T @ P @ T.T @ D
+    M = 0.5 * (M + M.T)
+    basis = np.linalg.qr(np.linalg.solve(D, T))[0]
+    Ah = _problem(m, np.array([c.alpha * c.L]), np.array([c.beta]), np.array([c.mu / c.L]), c.iqc)[0][0]
+    Q = np.eye(n) - T @ T.T
+    S = np.eye(n)[:, :2]  # the starts (x_0, x_{-1}, zeta_0 = zeta*)
+    entry = -1
+    for k in range(n + 1):
+        if np.linalg.norm(Q @ S) <= 1e-9 * max(1.0, float(np.linalg.norm(S))):
+            entry = k
+            break
+        S = Ah @ S
+    if entry < 0:  # not reached: the discarded modes of _reduce are nilpotent for every method here
+        raise ValueError("`certificate`: trajectories never enter its subspace exactly (discarded modes not nilpotent)")
+    lam = np.asarray(c.multipliers, dtype=np.float64)
+    sigma = 2.0 * lam / (c.L * c.L)
+    ev = np.linalg.eigvalsh(P)
+    return LyapunovFunction(
+        c.method, c.alpha, c.beta, c.mu, c.L, c.iqc, c.rate, frozen_array(M), frozen_array(basis),
+        float(sigma[0]), float(sigma[1]) if sigma.size > 1 else 0.0, entry, float(ev[0]), float(ev[-1]),
     )
 
 
