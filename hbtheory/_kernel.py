@@ -433,6 +433,195 @@ def _running_errors(method: Method, a: Arr, b: Arr, hh: Arr) -> tuple[Arr, Arr] 
     return (_SLACK * np.broadcast_to(f1.lo, shape), _SLACK * np.broadcast_to(f0.lo, shape))
 
 
+# ------------------------------------------------------------------------------------------------
+# Column bounds of the running error: the blocks' routing test for methods with an inexact c0
+# ------------------------------------------------------------------------------------------------
+#
+# The running error bound (:class:`_Rounding`) of a point depends on both axes of a grid; a bound
+# of it that depends on ``(alpha, h)`` alone, valid for every ``beta`` of the call, lets the
+# blocks test a window with per-column constants (few passes), as heavy ball's does. :class:`_Axis`
+# evaluates a method's coefficient functions for that bound: quantities of ``(alpha, h)`` alone
+# ("col") or of ``beta`` alone ("row") carry the exact running error of :class:`_Rounding`; a
+# quantity of both ("mixed") carries, per column, a bound ``M`` of its magnitude over the row
+# and a bound ``r |x| + a`` of its running error (``r`` relative, ``a`` absolute), from
+#
+# * ``x + y``: ``e <= r_x |x| + a_x + r_y |y| + a_y + (eps/2) |v|``: ``r = eps/2``,
+#   ``a = r_x M_x + a_x + r_y M_y + a_y``;
+# * ``x y``: ``e <= |x| e_y + |y| e_x + e_x e_y + (eps/2) |v| + 2**-1074`` with ``|x y| <= (1 + eps)|v|``:
+#   ``r = (r_x + r_y + r_x r_y)(1 + eps) + eps/2``, ``a = M_x a_y (1 + r_x) + M_y a_x (1 + r_y) + a_x a_y + 2**-1074``,
+#
+# a row quantity entering a mixed one with its maximum over the row (``M``, and its largest
+# relative error ``r``, or absolute ``a`` where it is 0) and a plain float64 array (Triple
+# Momentum's ``gamma(beta)``) as an exact row quantity. So at every point of the call
+# ``e1 <= r1 |c1| + a1`` and ``e0 <= r0 |c0| + a0`` with column arrays ``(r1, a1, r0, a0)``, to
+# first order in the roundings of these bounds' own evaluation (covered by ``_COLUMN_MARGIN``).
+#
+# The window (:func:`_column_window`): with ``e1' = SLACK (r1 |c1| + a1)`` and
+# ``e0' = SLACK (r0 |c0| + a0)`` (what :func:`_running_errors` returns) the relative error bound
+# of :func:`_bound_route` on real roots is, using ``|c1| <= t``, ``s <= t``,
+# ``c1^2 + disc <= t^2`` and ``4 |c0| <= c1^2`` (``c0 >= 0``) or ``<= disc`` (``c0 < 0``):
+#
+#     rel <= K + (A + B |c1|) / s + C / s^2,   K = S r1 + S^2 r0 + S eps/2 + eps,
+#     A = S (1 + 2 S) a1,   B = 2 S^2 r1 + S^2 r0 + S eps/2,   C = 4 S^2 a0   (S = SLACK),
+#
+# which is <= ROUTE_TOL once ``s >= (A + B |c1|) / (0.9 T)`` and ``s^2 >= C / (0.1 T)``,
+# ``T = ROUTE_TOL - K``; with ``(x + y)^2 <= 1.25 y^2 + 5 x^2`` that holds when
+#
+#     disc > theta1 c1^2 + theta0,   theta1 = 1.25 B^2 / (0.9 T)^2,   theta0 = 5 A^2 / (0.9 T)^2 + C / (0.1 T).
+#
+# There ``s >= 0.011 |c1|``, so ``disc`` exceeds its error bound and ``2 sqrt(c0) < t`` (fmax picks
+# the real root). On complex roots ``c1^2 < 4 c0``, ``c1^2 + |disc| = 4 c0`` and
+# ``2 a1 |c1| <= eps c1^2 + a1^2 / eps`` bound the error of ``disc`` by ``tau1 4 c0 + tau0`` with
+#
+#     tau1 = S (S (2 r1 + r0 + eps) + eps/2),   tau0 = S^2 (a1^2 / eps + 4 a0),
+#
+# and ``rho = sqrt(c0)`` is within ROUTE_TOL when ``4 c0 >= kappa = 2 S a0 / (ROUTE_TOL - eps/2 - S r0/2)``;
+# since ``4 c0 >= -disc`` there, ``disc + tau1 4 c0 < -max(tau0, kappa)`` certifies both. Every
+# constant carries the factor ``_COLUMN_MARGIN``; a point passing neither test, or with
+# ``|rho - 1| <= 2**-43`` (:func:`_near_one`), is a candidate for :func:`_route`. NaN (``r`` or
+# ``a`` infinite: no certificate for that column) fails every comparison, so routes.
+
+_COLUMN_MARGIN = 1.01
+_TINY = 2.0**-1074
+
+
+class _Axis(DD):
+    """A value in the evaluation of :func:`_column_bounds` (see the notes above): kind ``"row"``,
+    ``"col"`` (``hi`` the float64 value, ``lo`` its running error) or ``"mixed"`` (``hi`` the
+    magnitude bound ``M`` per column, ``lo`` the absolute part ``a``, ``rel`` the relative part)."""
+
+    __slots__ = ("kind", "rel")
+
+    def __init__(self, kind: str, value: Any, err: Any = 0.0, rel: Any = 0.0) -> None:
+        self.kind = kind
+        self.hi = np.asarray(value, dtype=np.float64)
+        self.lo = np.asarray(err, dtype=np.float64)
+        self.rel = np.asarray(rel, dtype=np.float64)
+        self.exact = False
+
+    @staticmethod
+    def _of(x: Any, like: _Axis) -> _Axis:
+        if isinstance(x, _Axis):
+            return x
+        if isinstance(x, DD):
+            raise TypeError("double-double operand")
+        value = np.asarray(x, dtype=np.float64)
+        # a Python number is exact in either kind; an array (gamma(beta)) is a row quantity
+        return _Axis(like.kind if value.ndim == 0 and like.kind != "mixed" else "row", value)
+
+    def mixed(self) -> tuple[Any, Any, Any]:
+        """``(M, r, a)`` of this value as a mixed quantity."""
+        if self.kind == "mixed":
+            return self.hi, self.rel, self.lo
+        mag = np.abs(self.hi)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(mag > 0.0, self.lo / np.where(mag > 0.0, mag, 1.0), 0.0)
+        absolute = np.where(mag > 0.0, 0.0, self.lo)
+        if self.kind == "row":
+            return np.max(mag, initial=0.0), np.max(rel, initial=0.0), np.max(absolute, initial=0.0)
+        return mag, rel, absolute
+
+    def _combine(self, other: Any, product: bool) -> _Axis:
+        o = _Axis._of(other, self)
+        me = self
+        if me.kind == o.kind and me.kind != "mixed":
+            x, y = me.hi, o.hi
+            if product:
+                v = x * y
+                err = np.abs(x) * o.lo + np.abs(y) * me.lo + me.lo * o.lo + _HALF_EPS * np.abs(v) + _TINY
+            else:
+                v = x + y
+                err = me.lo + o.lo + _HALF_EPS * np.abs(v)
+            return _Axis(me.kind, v, err)
+        (mx, rx, ax), (my, ry, ay) = me.mixed(), o.mixed()
+        if product:
+            m = mx * my * (1.0 + EPS)
+            r = (rx + ry + rx * ry) * (1.0 + EPS) + _HALF_EPS
+            a = mx * ay * (1.0 + rx) + my * ax * (1.0 + ry) + ax * ay + _TINY
+        else:
+            # the relative error of the operand with the larger magnitude bound stays relative
+            # (|x| <= (1 + eps)|v| + |y|), that of the other becomes absolute
+            m = (mx + my) * (1.0 + EPS)
+            x_rel = my <= mx
+            r = _HALF_EPS + np.where(x_rel, rx, ry) * (1.0 + EPS)
+            a = ax + ay + np.where(x_rel, rx * my + ry * my, ry * mx + rx * mx)
+        return _Axis("mixed", m, a, r)
+
+    def __add__(self, other: Any) -> _Axis:
+        return self._combine(other, False)
+
+    __radd__ = __add__
+
+    def __neg__(self) -> _Axis:
+        return _Axis(self.kind, self.hi if self.kind == "mixed" else -self.hi, self.lo, self.rel)
+
+    def __sub__(self, other: Any) -> _Axis:
+        return self + (-_Axis._of(other, self))
+
+    def __rsub__(self, other: Any) -> _Axis:
+        return _Axis._of(other, self) + (-self)
+
+    def __mul__(self, other: Any) -> _Axis:
+        return self._combine(other, True)
+
+    __rmul__ = __mul__
+
+
+class _Columns(NamedTuple):
+    """Per-column constants of the blocks' window (see the notes above)."""
+
+    theta1: Arr
+    theta0: Arr
+    tau1: Arr
+    neg_tau0: Arr
+
+
+def _column_bounds(method: Method, a: Arr, b: Arr, hh: Arr) -> tuple[Arr, Arr, Arr, Arr] | None:
+    """``(r1, a1, r0, a0)`` with ``e1 <= r1 |c1| + a1``, ``e0 <= r0 |c0| + a0`` at every point, as
+    arrays of the broadcast shape of ``alpha`` and ``h``; ``None`` if the coefficients use more
+    than ``+``, ``-`` and ``*``."""
+    shape = np.broadcast_shapes(a.shape, hh.shape)
+    ca, ch, rb = _Axis("col", a), _Axis("col", hh), _Axis("row", b)
+    try:
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            out = []
+            for f in (method.c1, method.c0):
+                value = f(ca, rb, ch)
+                value = value if isinstance(value, _Axis) else _Axis("col", value)
+                _, rel, absolute = value.mixed()
+                # (1 + 2**-40): the roundings of these bounds' own evaluation
+                grow = 1.0 + 2.0**-40
+                out += [np.broadcast_to(rel * grow, shape), np.broadcast_to(absolute * grow, shape)]
+    except (TypeError, AttributeError, ValueError):
+        return None
+    r1, a1, r0, a0 = out
+    return r1, a1, r0, a0
+
+
+def _column_window(method: Method, a: Arr, b: Arr, hh: Arr) -> _Columns | None:
+    """The constants of the blocks' window for ``method`` at these inputs (see the notes above)."""
+    bounds = _column_bounds(method, a, b, hh)
+    if bounds is None:
+        return None
+    r1, a1, r0, a0 = bounds
+    s, m = _SLACK, _COLUMN_MARGIN
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        k = s * r1 + s * s * r0 + s * _HALF_EPS + EPS
+        t = ROUTE_TOL - k
+        big_a, big_b, big_c = s * (1.0 + 2.0 * s) * a1, 2.0 * s * s * r1 + s * s * r0 + s * _HALF_EPS, 4.0 * s * s * a0
+        usable = t > 0.0
+        t = np.where(usable, t, 1.0)
+        theta1 = np.where(usable, m * 1.25 * big_b * big_b / (0.9 * t) ** 2, np.inf)
+        theta0 = np.where(usable, m * (5.0 * big_a * big_a / (0.9 * t) ** 2 + big_c / (0.1 * t)), np.inf)
+        tau1 = m * s * (s * (2.0 * r1 + r0 + EPS) + _HALF_EPS)
+        denominator = ROUTE_TOL - _HALF_EPS - 0.5 * s * r0
+        kappa = np.where(denominator > 0.0, m * 2.0 * s * a0 / np.where(denominator > 0.0, denominator, 1.0), np.inf)
+        tau0 = np.maximum(m * s * s * (a1 * a1 / EPS + 4.0 * a0), kappa)
+        # a non-finite constant must route: NaN fails every comparison of the test
+        tau1 = np.where(np.isfinite(tau1) & np.isfinite(tau0), tau1, np.nan)
+    return _Columns(theta1, theta0, tau1, -tau0)
+
+
 def _superset_route(rule: _Rule, a: Arr, b: Arr, hh: Arr, ch: Char, rho: Arr) -> NDArray[np.bool_]:
     """The test of :class:`_Superset` with ``sigma`` itself (``>= 2``) at every point: contains
     :func:`_tight_route` and is contained in the blocks' test (which uses ``sigma1 >= sigma``)."""
@@ -836,8 +1025,13 @@ class _BlockRun:
         self.inv_scale: Arr | None = None
         if rule.window and 8 * scale_size <= out.size and self.beta_small:
             self.inv_scale = _inverse_scale(self.rule, a4, b4, h4, True, True)
+        self.columns: _Columns | None = None
         if not rule.window:
             self.s_buf, self.g_buf, self.h_buf = np.empty(cap), np.empty(cap), np.empty(cap)
+            if 8 * scale_size <= out.size:
+                columns = _column_window(method, a4, b4, h4)
+                if columns is not None:
+                    self.columns = _Columns(*(x.reshape((1,) * (nd - x.ndim) + x.shape) for x in columns))
 
     def terms_of(self, c0: Any, rows: int) -> tuple[Any, Any]:
         """``4 c0`` and ``2 sqrt(c0)`` (NaN for ``c0 < 0``, dropped by fmax)."""
@@ -879,6 +1073,27 @@ class _BlockRun:
             np.fmax(t, two_sqrt_c0, out=t)
             np.multiply(t, 0.5, out=o)
             _near_one(t, disc, scratch, route)
+        elif self.columns is not None:
+            # inexact c0, a small (alpha, h) axis: the window of _column_window, per-column constants
+            cols = tuple(x[_operand_index(x, index)] for x in self.columns)
+            theta1, theta0, tau1, neg_tau0 = cols
+            c1sq, x = self.g_buf[:n].reshape(bs), self.h_buf[:n].reshape(bs)
+            np.multiply(c1, c1, out=c1sq)
+            np.subtract(c1sq, four_c0, out=disc)
+            np.multiply(c1sq, theta1, out=x)  # real roots: disc > theta1 c1^2 + theta0
+            np.add(x, theta0, out=x)
+            np.greater(disc, x, out=scratch)
+            np.multiply(four_c0, tau1, out=x)  # complex roots: disc + tau1 4 c0 < -tau0
+            np.add(x, disc, out=x)
+            np.less(x, neg_tau0, out=route)
+            np.logical_or(route, scratch, out=route)
+            np.logical_not(route, out=route)
+            np.sqrt(disc, out=disc)  # NaN for complex roots, dropped by fmax
+            np.abs(c1, out=t)
+            np.add(t, disc, out=t)
+            np.fmax(t, two_sqrt_c0, out=t)
+            np.multiply(t, 0.5, out=o)
+            _near_one(t, x, scratch, route)
         else:
             # inexact c0: the test of _Superset, in place, with sigma itself at each point (times
             # 1 + 2**-20, so that it contains _superset_route whatever the order of the roundings)
