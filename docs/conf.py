@@ -81,6 +81,7 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
 }
 html_sidebars = {"index": []}
+html_context = {"default_mode": "auto"}  # light or dark as the reader's system says
 html_show_sourcelink = False
 pygments_style = "default"
 

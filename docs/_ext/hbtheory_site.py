@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -34,13 +35,13 @@ SECTIONS = (
     ("characteristic_polynomial", "Characteristic polynomial", "hbtheory.symbolic.characteristic_polynomial"),
     ("eigenvalues", "Eigenvalues", "hbtheory.symbolic.eigenvalues"),
     ("discriminant", "Discriminant", "hbtheory.symbolic.discriminant"),
-    ("convergence_region", "Convergence region", "hbtheory.symbolic.convergence_region"),
-    ("design", "Design (parameters from the rate r)", "hbtheory.methods.Method"),
+    ("convergence_region", "Convergence region (Schur-Cohn)", "hbtheory.symbolic.convergence_region"),
+    ("design", "Parameters from the rate $r$", "hbtheory.methods.Method"),
     ("critical_curves", "Critical-damping curves", "hbtheory.symbolic.critical_curves"),
-    ("optimal_parameters", "Optimal parameters on [mu, L]", "hbtheory.symbolic.optimal_parameters"),
-    ("optimal_parameters_kappa", "Optimal parameters in kappa", "hbtheory.symbolic.optimal_parameters"),
+    ("optimal_parameters", "Optimal parameters on $[\\mu, L]$", "hbtheory.symbolic.optimal_parameters"),
+    ("optimal_parameters_kappa", "Optimal parameters in $\\kappa$", "hbtheory.symbolic.optimal_parameters"),
     ("amplification", "Amplification of a constant gradient", "hbtheory.symbolic.amplification_series"),
-    ("amplification_transient", "Amplification after t steps", "hbtheory.symbolic.amplification_series"),
+    ("amplification_transient", "Amplification after $t$ steps", "hbtheory.symbolic.amplification_series"),
     ("stationary_variance", "Stationary variance under gradient noise", "hbtheory.symbolic.stationary_variance"),
 )
 #: The member of the general family shown after the named methods (gradient at x_t + gamma (x_t - x_{t-1})).
@@ -98,19 +99,21 @@ def derivations_markdown() -> str:
         for key, heading, source in SECTIONS:
             if key not in d:
                 continue
-            lines += [f"### {heading}", "", f"From {{py:obj}}`{source}`.", "", "```{math}"]
+            lines += [f"**{heading}** ({{py:obj}}`~{source}`)", "", "```{math}"]
             for i, eq in enumerate(_equations(d[key])):
                 lines += ([""] if i else []) + [eq]
             lines += ["```", ""]
     return "\n".join(lines)
 
 
-def _imported_from(module: Any) -> dict[str, str]:
+@functools.cache
+def _imported_from(modname: str) -> dict[str, str]:
     """Names a module imports with ``from hbtheory.X import name`` at top level, to ``hbtheory.X``."""
     import ast
+    import importlib
     import inspect
 
-    tree = ast.parse(inspect.getsource(module))
+    tree = ast.parse(inspect.getsource(importlib.import_module(modname)))
     out: dict[str, str] = {}
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -149,7 +152,7 @@ def api_members() -> dict[str, dict[str, list[str]]]:
     mods = {name: importlib.import_module(name) for name in MODULES}
     for pass_ in ("defined", "private", "exported"):
         for modname, mod in mods.items():
-            imported = _imported_from(mod)
+            imported = _imported_from(modname)
             for name in getattr(mod, "__all__", []):
                 obj = getattr(mod, name)
                 if isinstance(obj, types.ModuleType):
@@ -163,7 +166,7 @@ def api_members() -> dict[str, dict[str, list[str]]]:
                 if here:
                     owners[key] = f"{modname}.{name}"
     for modname, mod in mods.items():
-        imported = _imported_from(mod)
+        imported = _imported_from(modname)
         page: dict[str, list[str]] = {"functions": [], "classes": [], "data": [], "elsewhere": []}
         for name in getattr(mod, "__all__", []):
             obj = getattr(mod, name)
@@ -211,7 +214,7 @@ def top_level_rst() -> str:
                 break
         else:
             raise ExtensionError(f"hbtheory_site: hbtheory.{name} is documented on no API page")
-    out = [".. autosummary::", ""]
+    out = [".. autosummary::", "   :nosignatures:", ""]
     out += [f"   ~{path}" for path in objects]
     return "\n".join(out) + "\n"
 
@@ -265,8 +268,14 @@ def _finish(app: Sphinx, exc: Exception | None) -> None:
                 raise ExtensionError(f"hbtheory_site: {out / path} was not written")
 
 
+def _always_outdated(app: Sphinx, env: Any, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
+    # generated from the package, not from their files: read again on every build
+    return [doc for doc in ("derivations", "api/index") if doc in env.found_docs]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _start)
+    app.connect("env-get-outdated", _always_outdated)
     app.connect("source-read", _source_read)
     app.connect("build-finished", _finish)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
@@ -277,6 +286,10 @@ def xref_aliases(pages: dict[str, dict[str, list[str]]]) -> dict[str, str]:
     that point into the Python/NumPy inventories (``:term:``/``:ref:``, which warn without
     intersphinx, and the site fetches nothing) turned into plain object references."""
     aliases = {
+        "None": ":data:`None`", "True": ":data:`True`", "False": ":data:`False`", "list": ":class:`list`",
+        "tuple": ":class:`tuple`", "str": ":class:`str`", "string": ":class:`str`", "dict": ":class:`dict`",
+        "float": ":class:`float`", "int": ":class:`int`", "callable": ":func:`callable`",
+        "contextmanager": ":func:`~contextlib.contextmanager`", "namedtuple": ":func:`~collections.namedtuple`",
         "bool": ":class:`bool`", "boolean": ":class:`bool`", "iterable": ":class:`~collections.abc.Iterable`",
         "sequence": ":class:`~collections.abc.Sequence`", "generator": ":class:`~collections.abc.Generator`",
         "array-like": ":obj:`array_like <numpy.typing.ArrayLike>`",
