@@ -85,17 +85,16 @@ def derivations_markdown() -> str:
     from hbtheory.methods import METHODS
     from hbtheory.symbolic import derivation
 
-    methods = [*METHODS.values(), general(GENERAL_GAMMA)]
+    methods = [(m, f"derivation({m.name!r})") for m in METHODS.values()]
+    methods.append((general(GENERAL_GAMMA), f"derivation(general({GENERAL_GAMMA}))"))
     known = {key for key, _, _ in SECTIONS}
     lines: list[str] = []
-    for m in methods:
+    for m, call in methods:
         d = derivation(m)
         unknown = set(d) - known
         if unknown:  # a new result of hbtheory.symbolic: give it a heading here
             raise ExtensionError(f"hbtheory_site: no heading for derivation keys {sorted(unknown)}")
-        title = m.title if m.name != "general" else f"{m.title} (gamma = {GENERAL_GAMMA})"
-        lines += [f"## {title}", "", f"`derivation({m.name!r})`" if m.name != "general"
-                  else f"`derivation(general({GENERAL_GAMMA}))`", ""]
+        lines += [f"## {m.title}", "", f"`{call}`", ""]
         for key, heading, source in SECTIONS:
             if key not in d:
                 continue
