@@ -568,12 +568,15 @@ class _Axis(DD):
 
 
 class _Columns(NamedTuple):
-    """Per-column constants of the blocks' window (see the notes above)."""
+    """Per-column constants of the blocks' test (see the notes above)."""
 
     theta1: Arr
     theta0: Arr
     tau1: Arr
     neg_tau0: Arr
+    a_t: Arr
+    b_t: Arr
+    c_t: Arr
 
 
 def _column_bounds(method: Method, a: Arr, b: Arr, hh: Arr) -> tuple[Arr, Arr, Arr, Arr] | None:
@@ -619,7 +622,15 @@ def _column_window(method: Method, a: Arr, b: Arr, hh: Arr) -> _Columns | None:
         tau0 = np.maximum(m * s * s * (a1 * a1 / EPS + 4.0 * a0), kappa)
         # a non-finite constant must route: NaN fails every comparison of the test
         tau1 = np.where(np.isfinite(tau1) & np.isfinite(tau0), tau1, np.nan)
-    return _Columns(theta1, theta0, tau1, -tau0)
+        a_t, b_t, c_t = (np.where(usable, m * x / t, np.nan) for x in (big_a, big_b, big_c))
+    return _Columns(theta1, theta0, tau1, -tau0, a_t, b_t, c_t)
+
+
+def _relative(columns: _Columns) -> bool:
+    """The absolute parts of the bounds are negligible (products of a row and a column quantity,
+    such as Nesterov's): the real-root test is then the window ``disc > theta1 c1^2``."""
+    theta0 = columns.theta0
+    return bool(np.all(np.where(np.isfinite(theta0), theta0, 0.0) <= 2.0**-600))
 
 
 def _superset_route(rule: _Rule, a: Arr, b: Arr, hh: Arr, ch: Char, rho: Arr) -> NDArray[np.bool_]:
@@ -1013,11 +1024,15 @@ class _BlockRun:
         cap = step * self.inner if axis >= 0 else out.size
         self.disc_buf, self.t_buf = np.empty(cap), np.empty(cap)
         self.route_buf, self.scratch_buf = np.empty(cap, dtype=bool), np.empty(cap, dtype=bool)
+        self.root_buf = np.empty(cap)
         self.found: list[NDArray[np.intp]] = []
         self.fixed = tuple(
             None if any(x.shape[d] > 1 for d in range(axis + 1)) else x[(0,) * max(axis, 0)] for x in self.ops
         )
         self.c0_key: object = None
+        # beta fixed along the blocks (a grid's row): the method's beta-only work once, not per block
+        at = method.coefficients_at
+        self.at = None if at is None or self.fixed[1] is None else at(self.fixed[1])
         self.c0_terms: tuple[Any, Any] = (None, None)
         a4, b4, h4 = self.ops
         scale_size = int(np.prod(np.broadcast_shapes(a4.shape, h4.shape), dtype=np.int64))
@@ -1032,17 +1047,32 @@ class _BlockRun:
                 columns = _column_window(method, a4, b4, h4)
                 if columns is not None:
                     self.columns = _Columns(*(x.reshape((1,) * (nd - x.ndim) + x.shape) for x in columns))
+                    self.relative = _relative(columns)
 
-    def terms_of(self, c0: Any, rows: int) -> tuple[Any, Any]:
+    def terms_of(self, c0: Any, shape: tuple[int, ...]) -> tuple[Any, Any]:
         """``4 c0`` and ``2 sqrt(c0)`` (NaN for ``c0 < 0``, dropped by fmax)."""
         if c0 is not self.c0_key:
-            four_c0, two_sqrt_c0 = np.multiply(c0, 4.0), 2.0 * np.sqrt(c0)
+            # 2 sqrt(c0) == sqrt(4 c0) bit for bit (scaling by powers of two commutes with the
+            # correctly rounded sqrt; no overflow at these magnitudes). A c0 that the coefficient
+            # function returned as a fresh block-sized array is overwritten in place.
+            fresh = (
+                isinstance(c0, np.ndarray) and c0.flags.owndata and c0.flags.writeable
+                and c0.shape == shape and 0 < c0.size <= self.root_buf.size
+                and not any(c0 is x for x in (*self.ops, *self.fixed))
+            )
+            if fresh:
+                four_c0 = np.multiply(c0, 4.0, out=c0)
+                two_sqrt_c0 = np.sqrt(four_c0, out=self.root_buf[: c0.size].reshape(c0.shape))
+            else:
+                four_c0 = np.multiply(c0, 4.0)
+                two_sqrt_c0 = np.sqrt(four_c0)
             if self.axis >= 0 and any(c0 is f for f in self.fixed) and np.shape(c0) != self.full_block:
                 four_c0, two_sqrt_c0 = (
                     np.ascontiguousarray(np.broadcast_to(x, self.full_block)) for x in (four_c0, two_sqrt_c0)
                 )
             self.c0_key, self.c0_terms = c0, (four_c0, two_sqrt_c0)
         four_c0, two_sqrt_c0 = self.c0_terms
+        rows = shape[0] if shape else 1
         if np.shape(four_c0) == self.full_block and rows != self.full_block[0]:  # the last, shorter block
             return four_c0[:rows], two_sqrt_c0[:rows]
         return four_c0, two_sqrt_c0
@@ -1056,9 +1086,12 @@ class _BlockRun:
         n, bs = o.size, o.shape
         disc, t = self.disc_buf[:n].reshape(bs), self.t_buf[:n].reshape(bs)
         route, scratch = self.route_buf[:n].reshape(bs), self.scratch_buf[:n].reshape(bs)
-        c1 = self.method.c1(ac, bc, hc)
-        c0 = self.method.c0(ac, bc, hc)
-        four_c0, two_sqrt_c0 = self.terms_of(c0, bs[0] if bs else 1)
+        if self.at is not None:
+            c1, c0 = self.at(ac, hc)
+        else:
+            c1 = self.method.c1(ac, bc, hc)
+            c0 = self.method.c0(ac, bc, hc)
+        four_c0, two_sqrt_c0 = self.terms_of(c0, bs)
         np.multiply(c1, c1, out=disc)
         np.subtract(disc, four_c0, out=disc)
         if rule.window:
@@ -1075,22 +1108,30 @@ class _BlockRun:
             _near_one(t, disc, scratch, route)
         elif self.columns is not None:
             # inexact c0, a small (alpha, h) axis: the window of _column_window, per-column constants
-            cols = tuple(x[_operand_index(x, index)] for x in self.columns)
-            theta1, theta0, tau1, neg_tau0 = cols
-            c1sq, x = self.g_buf[:n].reshape(bs), self.h_buf[:n].reshape(bs)
+            theta1, theta0, tau1, neg_tau0, a_t, b_t, c_t = (x[_operand_index(x, index)] for x in self.columns)
+            c1sq, x, sq = self.g_buf[:n].reshape(bs), self.h_buf[:n].reshape(bs), self.s_buf[:n].reshape(bs)
             np.multiply(c1, c1, out=c1sq)
             np.subtract(c1sq, four_c0, out=disc)
-            np.multiply(c1sq, theta1, out=x)  # real roots: disc > theta1 c1^2 + theta0
-            np.add(x, theta0, out=x)
-            np.greater(disc, x, out=scratch)
             np.multiply(four_c0, tau1, out=x)  # complex roots: disc + tau1 4 c0 < -tau0
             np.add(x, disc, out=x)
             np.less(x, neg_tau0, out=route)
-            np.logical_or(route, scratch, out=route)
-            np.logical_not(route, out=route)
-            np.sqrt(disc, out=disc)  # NaN for complex roots, dropped by fmax
+            if self.relative:  # real roots: disc > theta1 c1^2 + theta0
+                np.multiply(c1sq, theta1, out=x)
+                np.add(x, theta0, out=x)
+                np.greater(disc, x, out=scratch)
+                np.logical_or(route, scratch, out=route)
+            np.sqrt(disc, out=sq)  # NaN for complex roots, dropped by fmax
             np.abs(c1, out=t)
-            np.add(t, disc, out=t)
+            np.add(t, sq, out=t)
+            if not self.relative:  # real roots: t (A/T + t B/T - s) + C/T < 0
+                np.multiply(t, b_t, out=x)
+                np.add(x, a_t, out=x)
+                np.subtract(x, sq, out=x)
+                np.multiply(x, t, out=x)
+                np.add(x, c_t, out=x)
+                np.less(x, 0.0, out=scratch)
+                np.logical_or(route, scratch, out=route)
+            np.logical_not(route, out=route)
             np.fmax(t, two_sqrt_c0, out=t)
             np.multiply(t, 0.5, out=o)
             _near_one(t, x, scratch, route)

@@ -157,6 +157,11 @@ class Method:
         ``beta`` (Triple Momentum: ``beta = r^2/(2 - r)``). :mod:`hbtheory.symbolic` derives such a
         method's results in ``(alpha, r, h)`` so that they stay polynomial; see
         :meth:`design_coefficients`.
+    coefficients_at : callable or None
+        ``coefficients_at(beta)(alpha, h) == (c1(alpha, beta, h), c0(alpha, beta, h))`` bit for bit
+        on float64 arrays, with the work that depends on ``beta`` alone (Triple Momentum's
+        ``gamma(beta)``, ``1 + beta``) done once: :mod:`hbtheory._kernel` evaluates a grid's rows
+        this way. ``None`` (a user-defined method): the kernel calls ``c1`` and ``c0``.
 
     Examples
     --------
@@ -182,6 +187,7 @@ class Method:
     closed_form: Callable[[float, float], ClosedForm] | None = None
     reference: str = ""
     design: Callable[[Any], tuple[Any, Any, Any]] | None = None
+    coefficients_at: Callable[[Any], Callable[[Any, Any], tuple[Any, Any]]] | None = None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Method):
@@ -336,6 +342,49 @@ def _gd_c0(alpha: Any, beta: Any, h: Any) -> Any:
     return 0 * h
 
 
+def _hb_at(beta: Any) -> Callable[[Any, Any], tuple[Any, Any]]:
+    p = 1 + beta
+
+    def at(alpha: Any, h: Any) -> tuple[Any, Any]:
+        return p - alpha * h, beta
+
+    return at
+
+
+def _nag_at(beta: Any) -> Callable[[Any, Any], tuple[Any, Any]]:
+    p = 1 + beta
+
+    def at(alpha: Any, h: Any) -> tuple[Any, Any]:
+        w = 1 - alpha * h
+        return p * w, beta * w
+
+    return at
+
+
+def _gd_at(beta: Any) -> Callable[[Any, Any], tuple[Any, Any]]:
+    def at(alpha: Any, h: Any) -> tuple[Any, Any]:
+        return 1 - alpha * h, 0 * h
+
+    return at
+
+
+def _general_at(gamma: Shift) -> Callable[[Any], Callable[[Any, Any], tuple[Any, Any]]]:
+    """``coefficients_at`` of :func:`_general_coefficients`: the same operations in the same order."""
+
+    def prepared(beta: Any) -> Callable[[Any, Any], tuple[Any, Any]]:
+        g = gamma(beta)
+        p = 1 + beta
+
+        def at(alpha: Any, h: Any) -> tuple[Any, Any]:
+            ah = alpha * h
+            v = ah * g
+            return p - ah - v, beta - v
+
+        return at
+
+    return prepared
+
+
 def _general_coefficients(gamma: Shift) -> tuple[Coefficient, Coefficient]:
     def c1(alpha: Any, beta: Any, h: Any) -> Any:
         ah = alpha * h
@@ -482,6 +531,7 @@ HEAVY_BALL = Method(
     update=r"x_{t+1} = x_t - \alpha \nabla f(x_t) + \beta (x_t - x_{t-1})",
     error_bounds=(False, 1.0, 0.0),
     closed_form=_hb_closed_form,
+    coefficients_at=_hb_at,
     reference="B. T. Polyak, USSR Comput. Math. Math. Phys. 4(5), 1964",
 )
 NESTEROV = Method(
@@ -498,6 +548,7 @@ NESTEROV = Method(
     ),
     error_bounds=(True, 2.0, 1.0),
     closed_form=_nag_closed_form,
+    coefficients_at=_nag_at,
     reference="Y. Nesterov, Soviet Math. Dokl. 27, 1983; tuning on quadratics: Lessard, Recht & Packard 2016",
 )
 GRADIENT_DESCENT = Method(
@@ -511,6 +562,7 @@ GRADIENT_DESCENT = Method(
     update=r"x_{t+1} = x_t - \alpha \nabla f(x_t)",
     error_bounds=(False, 1.0, 0.0),
     closed_form=_gd_closed_form,
+    coefficients_at=_gd_at,
     reference="A. Cauchy, 1847",
 )
 _tm_c1, _tm_c0 = _general_coefficients(_tm_gamma)
@@ -532,6 +584,7 @@ TRIPLE_MOMENTUM = Method(
     closed_form=_tm_closed_form,
     reference="B. Van Scoy, R. A. Freeman, K. M. Lynch, IEEE Control Systems Letters 2(1), 2018",
     design=_tm_design,
+    coefficients_at=_general_at(_tm_gamma),
 )
 
 METHODS: dict[str, Method] = {m.name: m for m in (HEAVY_BALL, NESTEROV, GRADIENT_DESCENT, TRIPLE_MOMENTUM)}
@@ -555,6 +608,7 @@ def _general(gamma: float) -> Method:
         error_bounds=_general_bounds(abs(gamma)),
         closed_form=None,
         reference="the family of Lessard, Recht & Packard 2016, Sec. 2",
+        coefficients_at=_general_at(_const(gamma)),
     )
 
 
