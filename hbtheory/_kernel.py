@@ -491,6 +491,13 @@ class _Axis(DD):
     magnitude bound ``M`` per column, ``lo`` the absolute part ``a``, ``rel`` the relative part)."""
 
     __slots__ = ("kind", "rel")
+    __array_ufunc__ = None  # ``ndarray op _Axis`` defers to the reflected operation here
+
+    def __abs__(self) -> _Axis:
+        raise TypeError("abs() has no running error bound here")
+
+    def __getitem__(self, index: Any) -> _Axis:
+        raise TypeError("indexing has no running error bound here")
 
     def __init__(self, kind: str, value: Any, err: Any = 0.0, rel: Any = 0.0) -> None:
         self.kind = kind
@@ -590,7 +597,8 @@ def _column_bounds(method: Method, a: Arr, b: Arr, hh: Arr) -> tuple[Arr, Arr, A
             out = []
             for f in (method.c1, method.c0):
                 value = f(ca, rb, ch)
-                value = value if isinstance(value, _Axis) else _Axis("col", value)
+                if not isinstance(value, _Axis):  # a constant coefficient (exact)
+                    value = _Axis("col", np.asarray(value, dtype=np.float64))
                 _, rel, absolute = value.mixed()
                 # (1 + 2**-40): the roundings of these bounds' own evaluation
                 grow = 1.0 + 2.0**-40
