@@ -18,7 +18,7 @@ import pytest
 
 from hbtheory.methods import HEAVY_BALL, NESTEROV, TRIPLE_MOMENTUM, get_method
 from hbtheory.pep import certificate_check, pepit_available
-from hbtheory.robust import LyapunovFunction, RateCertificate, lyapunov_function, rate_certificate
+from hbtheory.robust import LyapunovFunction, RateCertificate, certified_rate, lyapunov_function, rate_certificate
 
 needs_pepit = pytest.mark.skipif(
     not pepit_available(), reason="PEPit and cvxpy are optional (pip install 'hbtheory[pepit]')"
@@ -184,6 +184,24 @@ def test_pepit_never_beats_the_certified_rate(key: str) -> None:
     # and the certificate gives little away after two steps: measured tightness >= 0.92 everywhere
     # (sector Nesterov 0.92, the others above 0.98)
     assert c.tightness > 0.9
+
+
+@needs_pepit
+def test_pepit_never_beats_the_certified_rate_at_random_points() -> None:
+    # Seeded random points of the family (a sample of 60 such points, n = 2 and 3, gave 84 solves, none
+    # beaten, median tightness 0.99999998; Clarabel flagged 2 as inaccurate, both still below the
+    # bound, so only value <= bound + slack is asserted here).
+    rng = np.random.default_rng(20261204)
+    names = ["heavy_ball", "nesterov", "gradient_descent", "triple_momentum", "general(gamma=0.6)"]
+    checked = 0
+    while checked < 5:
+        method, iqc = str(rng.choice(names)), str(rng.choice(["sector", "off_by_one"]))
+        a, b, mu = float(rng.uniform(0.1, 2.2)), float(rng.uniform(0.0, 0.9)), float(rng.choice([0.02, 0.1, 0.3]))
+        if not math.isfinite(float(certified_rate(a, b, mu, 1.0, method=method, iqc=iqc))):
+            continue
+        c = certificate_check(a, b, mu, 1.0, method=method, iqc=iqc, n=2)
+        assert c.value <= c.bound + c.slack, (method, iqc, a, b, mu, c.value, c.bound)
+        checked += 1
 
 
 @needs_pepit
