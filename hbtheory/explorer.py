@@ -12,7 +12,10 @@ library, no network):
 * optional layers on a coarse grid: the mean-square stability region of SGD with momentum for a few
   batch sizes (:func:`hbtheory.stochastic.mean_square_stable`, Gaussian features) and the rate
   certified on every :math:`\mu`-strongly convex :math:`L`-smooth function
-  (:func:`hbtheory.robust.certified_rate`, slow: off by default);
+  (:func:`hbtheory.robust.certified_rate`, slow: off by default) and the proven cycles (the
+  smallest period ``K`` of a regular K-gon orbit on some function of that class,
+  :func:`hbtheory.robust.cycle_margin`), both as :func:`hbtheory.robust.robust_map_data` computes
+  them, on the same grid (a cell both certified and cycling is refused);
 * for each method, its look-ahead :math:`\gamma(\beta)` printed as JavaScript from the
   :class:`~hbtheory.methods.Method` itself (sympy's ``jscode`` of ``Method.gamma`` on a symbol),
   after a symbolic check that the realisation's trace and determinant
@@ -33,7 +36,8 @@ Embedded data (the JSON block ``hbx-data`` of the page): a rate map is a base64 
 little-endian ``uint16``, ``q = floor(rate * 65535)`` for a rate below 1 (so the rate is known to
 ``1/65535``) and ``65535`` where the method diverges; a polyline is ``uint16`` pairs of
 coordinates normalised to the axes (``round(65534 t)``, ``t`` in ``[0, 1]``), pieces separated by
-the pair ``(65535, 65535)``; a mean-square region is ``numpy.packbits`` of its boolean grid.
+the pair ``(65535, 65535)``; a mean-square region is ``numpy.packbits`` of its boolean grid; the
+cycle layer is ``uint8`` per cell, the smallest proven period (0: none), rows of increasing ``beta``.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from hbtheory._validation import FloatArray, as_scalar
 from hbtheory.methods import (
@@ -214,19 +219,87 @@ def _mean_square(m: Method, mu: float, L: float, a_range: tuple[float, float],
     return out
 
 
-def _certified(m: Method, mu: float, L: float, a_range: tuple[float, float], b_range: tuple[float, float]) -> str:
-    from hbtheory.robust import certified_rate
+def _robust_args(m: Method, a_range: tuple[float, float], b_range: tuple[float, float]) -> dict[str, Any]:
+    """The arguments of :func:`hbtheory.robust.robust_map_data` whose cells are the page's robust grid:
+    ``_CERT_N`` cells per axis over the map's ranges. The map's momentum axis ends at 1, which
+    ``robust_map_data`` refuses (its range must lie in (-1, 1)); every cell centre is below 1, so the
+    range ends one ulp below it (the centres move by at most an ulp). A method without momentum has
+    one row, ``beta = 0``, whatever the range."""
+    b_hi = float(np.nextafter(b_range[1], -np.inf)) if b_range[1] >= 1.0 else float(b_range[1])
+    beta_range = (float(b_range[0]), b_hi) if m.uses_beta else (0.0, 0.5)
+    return {"method": m, "alpha_range": (float(a_range[0]), float(a_range[1])), "beta_range": beta_range,
+            "n": _CERT_N}
 
-    a = _centres(*a_range, _CERT_N)
-    b = _centres(*b_range, _CERT_N) if m.uses_beta else np.zeros(1)
-    rate = certified_rate(a[None, :], b[:, None], mu, L, method=m)
-    return _encode_rates(np.broadcast_to(rate, (b.size, a.size)))
+
+def _periods() -> tuple[int, ...]:
+    """The periods the robust map searches (the default of ``robust_map_data``, one definition)."""
+    import inspect
+
+    from hbtheory.robust import robust_map_data
+
+    return tuple(int(k) for k in inspect.signature(robust_map_data).parameters["periods"].default)
+
+
+def _smallest_period(mu: float, L: float, args: dict[str, Any]) -> NDArray[np.int64]:
+    """``robust_map_data(mu, L, **args).cycle`` without its certified rates (which cost ~2 ms a cell):
+    the smallest period ``K`` with ``cycle_margin >= 0`` at the same cell centres, 0 where none.
+    ``tests/test_explore_cycles.py`` checks that the two are equal."""
+    from hbtheory.robust import cycle_margin
+
+    m, n = args["method"], args["n"]
+    (a_lo, a_hi), (b_lo, b_hi) = args["alpha_range"], args["beta_range"]
+    alpha = a_lo + (np.arange(n) + 0.5) * (a_hi - a_lo) / n  # robust_map_data's centres, same operations
+    beta = b_lo + (np.arange(n) + 0.5) * (b_hi - b_lo) / n if m.uses_beta else np.zeros(1)
+    cycle = np.zeros((beta.size, alpha.size), dtype=np.int64)
+    if not mu < L:  # on mu == L every function is a quadratic: nothing cycles
+        return cycle
+    for K in sorted(_periods(), reverse=True):
+        cycle = np.where(np.asarray(cycle_margin(alpha[None, :], beta[:, None], mu, L, K, method=m)) >= 0.0, K, cycle)
+    return cycle
+
+
+def _robust(m: Method, mu: float, L: float, a_range: tuple[float, float], b_range: tuple[float, float], *,
+            certified: bool, cycles: bool) -> dict[str, str]:
+    """The robust layers on the ``_CERT_N`` grid: ``certified`` (rates, encoded as the rate maps) and
+    ``cycles`` (the smallest proven period per cell as ``uint8``, 0 where none), both from
+    :func:`hbtheory.robust.robust_map_data` when the certified rates are asked for (one call gives
+    both); the cycles alone come from :func:`_smallest_period`, the same cells without the rates.
+
+    Raises
+    ------
+    RuntimeError
+        If a cell were both certified and proven to cycle (a contradiction: the page refuses it).
+    """
+    from hbtheory.robust import certified_rate, robust_map_data
+
+    args = _robust_args(m, a_range, b_range)
+    out: dict[str, str] = {}
+    if certified and mu < L:
+        rm = robust_map_data(mu, L, **args)
+        rate, cycle = np.asarray(rm.rate), np.asarray(rm.cycle)
+    elif certified:  # mu == L: no robust map (nothing cycles); the rates on the same centres
+        a = _centres(*a_range, _CERT_N)
+        b = _centres(*b_range, _CERT_N) if m.uses_beta else np.zeros(1)
+        rate = np.broadcast_to(certified_rate(a[None, :], b[:, None], mu, L, method=m), (b.size, a.size))
+        cycle = np.zeros(rate.shape, dtype=np.int64)
+    else:
+        rate, cycle = None, _smallest_period(mu, L, args)
+    if rate is not None:
+        both = np.isfinite(rate) & (cycle > 0)
+        if np.any(both):
+            raise RuntimeError(f"{m.name}, mu={mu!r}, L={L!r}: {int(both.sum())} cells are both certified and"
+                               " proven to cycle")
+        out["certified"] = _encode_rates(rate)
+    if cycles:
+        out["cycles"] = _b64(cycle.astype(np.uint8))
+    return out
 
 
 # ------------------------------------------------------------------------------------------ the page
 
 
-def _map(m: Method, mu: float, L: float, n: int, *, mean_square: bool, certified: bool) -> dict[str, Any]:
+def _map(m: Method, mu: float, L: float, n: int, *, mean_square: bool, certified: bool,
+         cycles: bool) -> dict[str, Any]:
     from hbtheory.grids import rho_grid
 
     g = rho_grid(mu=mu, L=L, method=m, n=n)
@@ -243,8 +316,8 @@ def _map(m: Method, mu: float, L: float, n: int, *, mean_square: bool, certified
         entry["critical"] = [_encode_lines(_split_nan(g.curve(float(h))), a_range, b_range) for h in g.critical_h]
     if mean_square:
         entry["mean_square"] = _mean_square(m, mu, L, a_range, b_range)
-    if certified:
-        entry["certified"] = _certified(m, mu, L, a_range, b_range)
+    if certified or cycles:
+        entry.update(_robust(m, mu, L, a_range, b_range, certified=certified, cycles=cycles))
     return entry
 
 
@@ -256,9 +329,19 @@ def _colormap() -> list[str]:
     return ["#" + "".join(f"{int(v):02x}" for v in c) for c in rgb]
 
 
+def _cycle_colours(periods: tuple[int, ...]) -> list[str]:
+    """One colour per period, as the static robust map draws them (matplotlib's Reds, darker = shorter:
+    :func:`hbtheory._robust_figure.draw_robust_map`)."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    reds, k = colormaps["Reds"], len(periods)
+    return [to_hex(reds(0.85 - 0.5 * i / max(k - 1, 1))) for i in range(k)]
+
+
 def page_data(
     method: Method, kappa: float, L: float, *, kappas: tuple[float, ...], gammas: tuple[float, ...], n: int,
-    tol: float, mean_square: bool, certified: bool,
+    tol: float, mean_square: bool, certified: bool, cycles: bool = True,
 ) -> dict[str, Any]:
     """Everything the page shows, as JSON-ready data (see the module notes for the encodings)."""
     from hbtheory import __version__
@@ -267,19 +350,21 @@ def page_data(
     if method not in family:
         family.append(method)
     ks = sorted(set(kappas) | {kappa})
+    periods = _periods()
     methods = []
     for m in family:
         methods.append({
             "name": m.name, "title": m.title, "uses_beta": m.uses_beta, "js": _js(m), "torch": _torch(m),
             "gamma": None if m.closed_form is not None or m.gamma is None else float(m.gamma(0.0)),
-            "maps": [_map(m, L / k, L, n, mean_square=mean_square, certified=certified) for k in ks],
+            "maps": [_map(m, L / k, L, n, mean_square=mean_square, certified=certified, cycles=cycles) for k in ks],
         })
     return {
         "version": __version__, "L": L, "kappas": ks, "kappa_index": ks.index(kappa),
         "method_index": family.index(method), "methods": methods, "tolerances": list(TOLERANCES), "tol": tol,
         "batch_sizes": list(BATCH_SIZES), "colormap": _colormap(), "ms_curvatures": _MS_CURVATURES,
-        "layer_n": _LAYER_N, "cert_n": _CERT_N,
-        "layers": {"mean_square": mean_square, "certified": certified, "cycles": False},
+        "layer_n": _LAYER_N, "cert_n": _CERT_N, "cycle_periods": list(periods),
+        "cycle_colours": _cycle_colours(periods),
+        "layers": {"mean_square": mean_square, "certified": certified, "cycles": cycles},
     }
 
 
@@ -384,6 +469,7 @@ def explore(
     tol: float = 1e-6,
     mean_square: bool = True,
     certified: bool = False,
+    cycles: bool = True,
     display: bool = True,
 ) -> Explorer:
     r"""Write the interactive explorer of the :math:`(\alpha, \beta)` plane: one offline HTML file.
@@ -396,7 +482,9 @@ def explore(
     the error against :math:`t` beside :math:`\rho^t` and the Theorem-1 bound, and the numbers
     (rate, iterations to ``tol``, the ``torch.optim.SGD`` arguments). Controls switch the method
     (every member of the family, ``gamma`` of the general method), :math:`\kappa` (log scale),
-    the tolerance and the layers. In a Jupyter notebook the page is also displayed inline.
+    the tolerance and the layers (mean-square region; rate certified and cycles proven on every
+    :math:`\mu`-strongly convex :math:`L`-smooth function). In a Jupyter notebook the page is also
+    displayed inline.
 
     Parameters
     ----------
@@ -422,8 +510,14 @@ def explore(
         Add the mean-square stability layer (default ``True``, about 0.02 s a map).
     certified : bool, optional
         Add the layer of rates certified on every :math:`\mu`-strongly convex :math:`L`-smooth
-        function on a 14 x 14 grid (:func:`hbtheory.robust.certified_rate`, about 1.5 s a map:
-        default ``False``).
+        function on a 14 x 14 grid (:func:`hbtheory.robust.robust_map_data`, about 0.5 s a map:
+        default ``False``). With it, the point's verdict on :math:`F(\mu, L)` is complete:
+        certified rate, proven cycle or unknown.
+    cycles : bool, optional
+        Add the layer of proven cycles on the same 14 x 14 grid: the cells where a period-K orbit on
+        a regular K-gon exists for some :math:`f \in F(\mu, L)`, by the smallest ``K`` in 2..8
+        (:func:`hbtheory.robust.cycle_margin`, as :func:`~hbtheory.robust.robust_map_data` computes
+        it; milliseconds a map: default ``True``).
     display : bool, optional
         Display the page inline when called in a Jupyter notebook (default ``True``).
 
@@ -470,12 +564,13 @@ def explore(
     tol_v = as_scalar(tol, "tol")
     if tol_v not in TOLERANCES:
         raise ValueError(f"`tol` must be one of {list(TOLERANCES)}, got {tol_v!r}")
-    for flag, name in ((mean_square, "mean_square"), (certified, "certified"), (display, "display")):
+    for flag, name in ((mean_square, "mean_square"), (certified, "certified"), (cycles, "cycles"),
+                       (display, "display")):
         if not isinstance(flag, bool):
             raise TypeError(f"`{name}` must be a bool, got {type(flag).__name__}")
     path = None if out is None else check_out(Path(os.fspath(out)))
     data = page_data(m, float(k), float(scale), kappas=tuple(float(v) for v in ks), gammas=gs, n=int(n), tol=tol_v,
-                     mean_square=mean_square, certified=certified)
+                     mean_square=mean_square, certified=certified, cycles=cycles)
     text = render(data)
     if path is not None:
         _write(path, text)
