@@ -26,7 +26,12 @@ If there are :math:`P \succ 0` and multipliers :math:`\lambda_i \ge 0` with
 (:math:`\hat A, \hat B` the method with the filter appended), then every trajectory on every
 :math:`f \in F(\mu, L)` satisfies
 :math:`\|\xi_t - \xi^*\| \le \sqrt{\operatorname{cond} P}\, \rho^t \|\xi_0 - \xi^*\|`
-(LRP, Theorem 4). :func:`certified_rate` returns the smallest such :math:`\rho`.
+(LRP, Theorem 4) from every start when the certificate lives on the whole state
+(``lyapunov_function(c).entry == 0``); when it lives on a subspace (gradient descent, Nesterov at
+:math:`\alpha = 1/L`, Triple Momentum: ``entry`` is 1) the bound holds from the step at which the
+trajectory has entered it, with the off-by-one terms of the steps before kept
+(:func:`lyapunov_function`; checked against PEPit by :func:`hbtheory.pep.certificate_check`).
+:func:`certified_rate` returns the smallest such :math:`\rho`.
 
 **The reduction to a small LMI.** The functions are separable in the coordinates, so it suffices
 to take dimension one: the state is :math:`(x_t, x_{t-1})` plus the filter state, 2 or 3 numbers.
@@ -279,7 +284,9 @@ def certified_rate(
     at a returned :math:`\rho < 1` there are :math:`P \succ 0` and multipliers :math:`\lambda \ge 0`
     satisfying the IQC LMI (module docstring), checked in float64, so that for every
     :math:`f \in F(\mu, L)` and every start, the state :math:`\xi_t = (x_t, x_{t-1})` obeys
-    :math:`\|\xi_t - \xi^*\| \le \sqrt{\operatorname{cond} P}\, \rho^t \|\xi_0 - \xi^*\|`.
+    :math:`\|\xi_t - \xi^*\| \le \sqrt{\operatorname{cond} P}\, \rho^t \|\xi_0 - \xi^*\|`
+    when ``lyapunov_function(rate_certificate(...)).entry == 0``; otherwise (a certificate on a
+    subspace of the state) from step ``entry`` on, see :func:`lyapunov_function`.
     The answer is a proof of an upper bound, not the true worst rate: it is at least the worst
     rate on quadratics (:func:`hbtheory.worst_case_rate`) and usually larger.
 
