@@ -7,6 +7,14 @@ import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # pytest-xdist runs one worker per core (``-n 2`` in pyproject.toml): each worker must use one
+    # thread, or the two workers' BLAS/OpenMP/torch pools oversubscribe the two cores. These variables
+    # are read when numpy and torch load, so they are set before either is imported (this file is
+    # loaded before any test module; example and CLI subprocesses inherit them).
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
@@ -45,3 +53,16 @@ def report_build(tmp_path_factory: pytest.TempPathFactory) -> ReportBuild:
     start = time.perf_counter()
     summary = write_report(out, progress=False)
     return ReportBuild(out, summary, time.perf_counter() - start)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep every test that reads the shared report on one xdist worker.
+
+    ``--dist loadgroup`` (pyproject.toml) spreads tests one by one over the workers, except that a
+    group goes to a single worker: so the 12 s ``report_build`` above is built once, not once per
+    worker.
+    """
+    for item in items:
+        if "report_build" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("report"))
