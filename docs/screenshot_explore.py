@@ -5,7 +5,9 @@ Usage::
     python docs/screenshot_explore.py                      # builds the page, writes docs/figures/explore_*.png
     python docs/screenshot_explore.py --page hbtheory-explorer.html --out-dir /tmp
 
-writes ``explore_1920.png`` and ``explore_390.png`` (the whole page at desktop and phone width) and
+writes ``explore_1920.png`` and ``explore_390.png`` (the whole page at desktop and phone width),
+``explore_robust_1920.png`` (a heavy-ball page at kappa = 100 with the layers of rates certified
+and cycles proven on F(mu, L) switched on, the point at Polyak's tuning, where the 3-cycle is) and
 prints, for each width, the load time and the time of one interaction from ``performance.now()``,
 the console messages and any request the page tried to make (all are blocked but the page itself,
 which also proves the page works offline). Needs Debian's ``chromium`` (``apt-get install
@@ -114,6 +116,20 @@ def shoot(page: Path, out_dir: Path, widths: tuple[int, ...] = WIDTHS) -> dict[i
     return found
 
 
+def shoot_robust(page: Path, out_dir: Path, width: int = 1920) -> dict[str, Any]:
+    """``explore_robust_<width>.png``: the whole page with the certified and proven-cycles
+    layers on, at the optimum (Polyak's tuning for heavy ball); returns the verdict the numbers show."""
+    with browser() as b, open_page(b, page, width) as (tab, messages, blocked):
+        for box in ("#l-cert", "#l-cyc"):
+            if not tab.is_disabled(box):
+                tab.check(box)
+        shot = out_dir / f"explore_robust_{width}.png"
+        tab.screenshot(path=str(shot), full_page=True)
+        _palette(shot)
+        verdict = tab.text_content("#num-robust") if tab.locator("#num-robust").count() else None
+        return {"verdict": verdict, "messages": messages, "blocked": blocked}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     p.add_argument("--page", type=Path, help="an explorer page (default: build one with hbtheory.explore)")
@@ -129,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"built {page}: {built.size / 1e6:.2f} MB")
         for width, info in shoot(page, args.out_dir).items():
             print(f"wrote {args.out_dir / f'explore_{width}.png'}: {json.dumps(info)}")
+        from hbtheory.explorer import explore
+
+        robust = Path(tmp) / "robust.html"  # the certified layer costs ~0.5 s a map: one kappa, no general method
+        explore("heavy_ball", kappa=100, kappas=(), gammas=(), out=robust, certified=True, display=False)
+        info = shoot_robust(robust, args.out_dir)
+        print(f"wrote {args.out_dir / 'explore_robust_1920.png'}: {json.dumps(info)}")
     return 0
 
 
