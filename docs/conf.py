@@ -83,6 +83,7 @@ html_theme_options = {
 html_sidebars = {"index": []}
 html_context = {"default_mode": "auto"}  # light or dark as the reader's system says
 html_show_sourcelink = False
+html_show_search_summary = False  # the summaries are fetched page by page, which file:// forbids
 pygments_style = "default"
 
 # The members of each API page (defined there, or re-exported from a private module) and the
