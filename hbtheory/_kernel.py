@@ -482,7 +482,12 @@ def _running_errors(method: Method, a: Arr, b: Arr, hh: Arr) -> tuple[Arr, Arr] 
 # ``a`` infinite: no certificate for that column) fails every comparison, so routes.
 
 _COLUMN_MARGIN = 1.01
+_BLOCK_COLUMNS = 64
 _TINY = 2.0**-1074
+# Below the normal range the roundings (of the coefficients and of these bounds) are absolute, up
+# to 2**-1075 each: every mixed operation adds 2**-1060 to the absolute part, far more than the
+# few dozen such roundings and negligible anywhere else.
+_SUBNORMAL = 2.0**-1060
 
 
 class _Axis(DD):
@@ -544,12 +549,13 @@ class _Axis(DD):
         if product:
             m = mx * my * (1.0 + EPS)
             r = (rx + ry + rx * ry) * (1.0 + EPS) + _HALF_EPS
-            a = mx * ay * (1.0 + rx) + my * ax * (1.0 + ry) + ax * ay + _TINY
+            a = mx * ay * (1.0 + rx) + my * ax * (1.0 + ry) + ax * ay + _SUBNORMAL
         else:
             # the relative error of the operand with the larger magnitude bound stays relative
             # (|x| <= (1 + eps)|v| + |y|), that of the other becomes absolute
             m = (mx + my) * (1.0 + EPS)
             x_rel = my <= mx
+            ax = ax + _SUBNORMAL
             r = _HALF_EPS + np.where(x_rel, rx, ry) * (1.0 + EPS)
             a = ax + ay + np.where(x_rel, rx * my + ry * my, ry * mx + rx * mx)
         return _Axis("mixed", m, a, r)
@@ -586,10 +592,10 @@ class _Columns(NamedTuple):
     c_t: Arr
 
 
-def _column_bounds(method: Method, a: Arr, b: Arr, hh: Arr) -> tuple[Arr, Arr, Arr, Arr] | None:
-    """``(r1, a1, r0, a0)`` with ``e1 <= r1 |c1| + a1``, ``e0 <= r0 |c0| + a0`` at every point, as
-    arrays of the broadcast shape of ``alpha`` and ``h``; ``None`` if the coefficients use more
-    than ``+``, ``-`` and ``*``."""
+def _column_bounds(method: Method, a: Arr, b: Arr, hh: Arr) -> tuple[Arr, Arr, Arr, Arr, Arr] | None:
+    """``(r1, a1, r0, a0, m0)`` with ``e1 <= r1 |c1| + a1``, ``e0 <= r0 |c0| + a0`` and
+    ``|c0| <= m0`` at every point, as arrays of the broadcast shape of ``alpha`` and ``h``;
+    ``None`` if the coefficients use more than ``+``, ``-`` and ``*``."""
     shape = np.broadcast_shapes(a.shape, hh.shape)
     ca, ch, rb = _Axis("col", a), _Axis("col", hh), _Axis("row", b)
     try:
@@ -599,14 +605,14 @@ def _column_bounds(method: Method, a: Arr, b: Arr, hh: Arr) -> tuple[Arr, Arr, A
                 value = f(ca, rb, ch)
                 if not isinstance(value, _Axis):  # a constant coefficient (exact)
                     value = _Axis("col", np.asarray(value, dtype=np.float64))
-                _, rel, absolute = value.mixed()
+                magnitude, rel, absolute = value.mixed()
                 # (1 + 2**-40): the roundings of these bounds' own evaluation
                 grow = 1.0 + 2.0**-40
                 out += [np.broadcast_to(rel * grow, shape), np.broadcast_to(absolute * grow, shape)]
     except (TypeError, AttributeError, ValueError):
         return None
     r1, a1, r0, a0 = out
-    return r1, a1, r0, a0
+    return r1, a1, r0, a0, np.broadcast_to(magnitude * (1.0 + 2.0**-40), shape)
 
 
 def _column_window(method: Method, a: Arr, b: Arr, hh: Arr) -> _Columns | None:
@@ -614,7 +620,7 @@ def _column_window(method: Method, a: Arr, b: Arr, hh: Arr) -> _Columns | None:
     bounds = _column_bounds(method, a, b, hh)
     if bounds is None:
         return None
-    r1, a1, r0, a0 = bounds
+    r1, a1, r0, a0, m0 = bounds
     s, m = _SLACK, _COLUMN_MARGIN
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         k = s * r1 + s * s * r0 + s * _HALF_EPS + EPS
@@ -627,11 +633,33 @@ def _column_window(method: Method, a: Arr, b: Arr, hh: Arr) -> _Columns | None:
         tau1 = m * s * (s * (2.0 * r1 + r0 + EPS) + _HALF_EPS)
         denominator = ROUTE_TOL - _HALF_EPS - 0.5 * s * r0
         kappa = np.where(denominator > 0.0, m * 2.0 * s * a0 / np.where(denominator > 0.0, denominator, 1.0), np.inf)
-        tau0 = np.maximum(m * s * s * (a1 * a1 / EPS + 4.0 * a0), kappa)
+        # |4 c0| <= 4 m0: the test disc + tau1 4 c0 < -tau0 holds where disc < -(tau0 + tau1 4 m0)
+        tau0 = np.maximum(m * s * s * (a1 * a1 / EPS + 4.0 * a0), kappa) + tau1 * 4.0 * m0
         # a non-finite constant must route: NaN fails every comparison of the test
         tau1 = np.where(np.isfinite(tau1) & np.isfinite(tau0), tau1, np.nan)
+        tau0 = np.where(np.isfinite(tau0), tau0, np.nan)
         a_t, b_t, c_t = (np.where(usable, m * x / t, np.nan) for x in (big_a, big_b, big_c))
     return _Columns(theta1, theta0, tau1, -tau0, a_t, b_t, c_t)
+
+
+def _block_constants(columns: tuple[Arr, ...]) -> tuple[Any, ...]:
+    """The constants of one block as scalars where they allow it: the largest ``theta``, ``tau``,
+    ``A/T``, ``B/T`` and ``C/T`` over the block's columns (each test then
+    certifies a subset of what the per-column constants certify; adjacent columns differ little,
+    and a scalar operand is about twice as fast as a broadcast column). A block with a NaN
+    constant (a column without a certificate) keeps its columns."""
+    theta1, theta0, tau1, neg_tau0, a_t, b_t, c_t = columns
+    if theta1.size > _BLOCK_COLUMNS or any(np.isnan(x).any() for x in columns):
+        return columns
+    scalars = []
+    for x in (theta1, theta0, tau1, a_t, b_t, c_t):
+        top = float(np.max(x))
+        if top > 1.25 * float(np.min(x)) and top > 2.0**-600:  # varies across the block: keep the columns
+            return columns
+        scalars.append(top)
+    theta1_s, theta0_s, tau1_s, a_s, b_s, c_s = scalars
+    # -tau0 stays a column: it grows steeply next to a column without a certificate
+    return theta1_s, theta0_s, tau1_s, neg_tau0, a_s, b_s, c_s
 
 
 def _relative(columns: _Columns) -> bool:
@@ -1116,13 +1144,13 @@ class _BlockRun:
             _near_one(t, disc, scratch, route)
         elif self.columns is not None:
             # inexact c0, a small (alpha, h) axis: the window of _column_window, per-column constants
-            theta1, theta0, tau1, neg_tau0, a_t, b_t, c_t = (x[_operand_index(x, index)] for x in self.columns)
+            theta1, theta0, _, neg_tau0, a_t, b_t, c_t = _block_constants(
+                tuple(x[_operand_index(x, index)] for x in self.columns)
+            )
             c1sq, x, sq = self.g_buf[:n].reshape(bs), self.h_buf[:n].reshape(bs), self.s_buf[:n].reshape(bs)
             np.multiply(c1, c1, out=c1sq)
             np.subtract(c1sq, four_c0, out=disc)
-            np.multiply(four_c0, tau1, out=x)  # complex roots: disc + tau1 4 c0 < -tau0
-            np.add(x, disc, out=x)
-            np.less(x, neg_tau0, out=route)
+            np.less(disc, neg_tau0, out=route)  # complex roots: disc < -(tau0 + tau1 4 m0)
             if self.relative:  # real roots: disc > theta1 c1^2 + theta0
                 np.multiply(c1sq, theta1, out=x)
                 np.add(x, theta0, out=x)

@@ -77,14 +77,15 @@ def test_coefficients_at_gives_the_bits_of_c1_c0(name: str, a: list[float], b: l
 )
 @settings(max_examples=30, deadline=None)
 def test_column_bounds_dominate_the_running_error_bound(name: str, a: list[float], b: list[float], h: float) -> None:
-    """``e1 <= r1 |c1| + a1`` and ``e0 <= r0 |c0| + a0`` at every point, ``e`` the running bound."""
+    """``e1 <= r1 |c1| + a1``, ``e0 <= r0 |c0| + a0`` and ``|c0| <= m0`` at every point, ``e`` the
+    running bound."""
     m = get_method(name)
     alpha, beta = np.array(a)[:, None], np.array(b)[None, :]
     if not m.uses_beta:
         beta = np.zeros_like(beta)
     bounds = _kernel._column_bounds(m, alpha, beta, np.asarray(h))
     assert bounds is not None
-    r1, a1, r0, a0 = bounds
+    r1, a1, r0, a0, m0 = bounds
     pa, pb, ph = _kernel._broadcast(alpha, beta, h)
     c1, c0, _ = _kernel._float_coefficients(m, pa, pb, ph)
     running = _kernel._running_errors(m, pa, pb, ph)
@@ -92,6 +93,7 @@ def test_column_bounds_dominate_the_running_error_bound(name: str, a: list[float
     e1, e0 = (e / _kernel._SLACK for e in running)
     assert np.all(e1 <= r1 * np.abs(c1) + a1)
     assert np.all(e0 <= r0 * np.abs(c0) + a0)
+    assert np.all(np.abs(c0) <= m0)
 
 
 def _assert_candidates_contain_routed(m: Method, alpha: np.ndarray, beta: np.ndarray, h: float) -> np.ndarray:
