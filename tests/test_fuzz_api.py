@@ -833,6 +833,33 @@ def p_of_x(m: Method, b: float, n: int, x: Any) -> Any:
         return cur - c0 * prev
 
 
+def _trim(p: list[Fraction]) -> list[Fraction]:
+    while len(p) > 1 and p[-1] == 0:
+        p = p[:-1]
+    return p
+
+
+def _divmod_poly(p: list[Fraction], d: list[Fraction]) -> tuple[list[Fraction], list[Fraction]]:
+    """Exact polynomial division (coefficients lowest degree first, ``d`` trimmed and non-zero)."""
+    r, quo = list(p), [Fraction(0)] * max(len(p) - len(d) + 1, 1)
+    while len(r) >= len(d) and any(r):
+        k, c = len(r) - len(d), r[-1] / d[-1]
+        quo[k] = c
+        r = _trim([x - c * d[i - k] if i >= k else x for i, x in enumerate(r)][:-1] or [Fraction(0)])
+    return quo, r
+
+
+def _square_free(p: list[Fraction]) -> list[Fraction]:
+    """p / gcd(p, p'): the same roots, each simple (exact rational arithmetic)."""
+    p = _trim([Fraction(c) for c in p])
+    if len(p) <= 2:
+        return p
+    g, h = p, _trim([j * p[j] for j in range(1, len(p))])
+    while any(h):
+        g, h = h, _divmod_poly(g, h)[1]
+    return _trim(_divmod_poly(p, g)[0]) if len(g) > 1 else p
+
+
 def mp_max_abs_p(m: Method, n: int, a: float, b: float, mu: float, L: float) -> Any:
     """max |P_n| on [mu, L] in 60 digits: the ends and every real critical point inside."""
     if n == 0:
@@ -845,9 +872,11 @@ def mp_max_abs_p(m: Method, n: int, a: float, b: float, mu: float, L: float) -> 
             return abs(p_of_x(m, b, n, x))
 
         best = max(value(lo), value(hi))
-        deriv = [mpf(j * q[j]) for j in range(len(q) - 1, 0, -1)]  # highest first
-        while len(deriv) > 1 and deriv[0] == 0:
-            deriv.pop(0)
+        # The critical points are the roots of the square-free part of P_n' (exact, in rationals):
+        # at beta = 0 P_n = (1 - x)^(n+1) and P_n' has one root of multiplicity n, on which
+        # polyroots' Durand-Kerner iteration does not converge (it raised NoConvergence for
+        # alpha = 5e-324, beta = 0, [0.5, 1], n = 4 under another example budget).
+        deriv = [mpf(c) for c in reversed(_square_free([j * q[j] for j in range(1, len(q))]))]  # highest first
         if len(deriv) >= 2 and hi > lo:
             for z in mp.polyroots(deriv, maxsteps=200, extraprec=100):
                 if abs(mp.im(z)) <= mp.mpf(10) ** (-DPS // 3) * (1 + abs(z)) and lo <= mp.re(z) <= hi:
