@@ -236,7 +236,12 @@ def test_clicked_cells_say_cycle_certified_or_unknown_as_the_map(tab: Any, heavy
     ref = float(rm.rate[ci, cj])
     assert ref <= float(shown.removeprefix("certified rate ")) <= ref + 2 / 65535 + 1e-5
 
+    # unknown: neither certified nor cycling. Every such cell converges on quadratics (where heavy ball
+    # diverges on one, a cycle is proven too), so "unknown" is never hiding a known divergence
+    quad = np.asarray(rm.quadratic_rate)
+    assert np.all(quad[rm.unknown] < 1.0)
     ui, uj = (int(v) for v in np.argwhere(rm.unknown)[0])
     _click(tab, float(rm.alpha[uj]), float(rm.beta[ui]))
     assert tab.text_content("#num-robust") == "unknown"
     assert tab.get_attribute("#num-robust", "data-value") == "unknown"
+    assert float(tab.get_attribute("#num-rate", "data-value")) < 1.0
