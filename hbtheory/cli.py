@@ -783,7 +783,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mu", type=_real, help="smallest Hessian eigenvalue (with --L)")
     p.add_argument("--L", type=_real, help="largest Hessian eigenvalue (with --mu)")
     p.add_argument("--out", type=_text, default="hbtheory-explorer.html", metavar="FILE", help="the HTML file")
-    p.add_argument("--certified", action="store_true", help="add the certified-rate layer (about 0.5 s a map; proven cycles are always shown)")
+    p.add_argument("--certified", action="store_true",
+                   help="add the certified-rate layer (about 0.5 s a map; proven cycles are always shown)")
     _add_method(p)
     _add_json(p)
     return parser
