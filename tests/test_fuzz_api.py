@@ -917,6 +917,14 @@ def worst_arguments(draw: Any) -> dict[str, Arg]:
 
 
 def check_worst_case(result: Any, v: dict[str, Any], log: bool) -> None:
+    keys = ("n", "alpha", "beta", "mu", "L")
+    arrays = np.broadcast_arrays(*(np.asarray(v[k], dtype=np.float64) for k in keys))
+    if arrays[0].ndim:  # array_like arguments (documented): the broadcast shape, each entry checked
+        assert np.shape(result) == arrays[0].shape, (np.shape(result), arrays[0].shape)
+        for idx in np.ndindex(arrays[0].shape):
+            entry = {k: float(x[idx]) for k, x in zip(keys, arrays, strict=True)}
+            check_worst_case(np.asarray(result)[idx], {**v, **entry}, log)
+        return
     m = get_method(v["method"])
     n, a, b, mu, L = (v[k] for k in ("n", "alpha", "beta", "mu", "L"))
     n = int(float(n))
