@@ -628,16 +628,19 @@ def _column_window(method: Method, a: Arr, b: Arr, hh: Arr) -> _Columns | None:
         big_a, big_b, big_c = s * (1.0 + 2.0 * s) * a1, 2.0 * s * s * r1 + s * s * r0 + s * _HALF_EPS, 4.0 * s * s * a0
         usable = t > 0.0
         t = np.where(usable, t, 1.0)
-        theta1 = np.where(usable, m * 1.25 * big_b * big_b / (0.9 * t) ** 2, np.inf)
+        # a column without a certificate: theta1 c1^2 + theta0 = inf, -tau0 = -inf, A/T = NaN (the
+        # blocks' comparisons then all route)
+        theta1 = np.where(usable, m * 1.25 * big_b * big_b / (0.9 * t) ** 2, 0.0)
         theta0 = np.where(usable, m * (5.0 * big_a * big_a / (0.9 * t) ** 2 + big_c / (0.1 * t)), np.inf)
+        theta0 = np.where(np.isfinite(theta1) & ~np.isnan(theta0), theta0, np.inf)
+        theta1 = np.where(np.isfinite(theta1), theta1, 0.0)
         tau1 = m * s * (s * (2.0 * r1 + r0 + EPS) + _HALF_EPS)
         denominator = ROUTE_TOL - _HALF_EPS - 0.5 * s * r0
         kappa = np.where(denominator > 0.0, m * 2.0 * s * a0 / np.where(denominator > 0.0, denominator, 1.0), np.inf)
         # |4 c0| <= 4 m0: the test disc + tau1 4 c0 < -tau0 holds where disc < -(tau0 + tau1 4 m0)
         tau0 = np.maximum(m * s * s * (a1 * a1 / EPS + 4.0 * a0), kappa) + tau1 * 4.0 * m0
-        # a non-finite constant must route: NaN fails every comparison of the test
         tau1 = np.where(np.isfinite(tau1) & np.isfinite(tau0), tau1, np.nan)
-        tau0 = np.where(np.isfinite(tau0), tau0, np.nan)
+        tau0 = np.where(np.isfinite(tau0), tau0, np.inf)
         a_t, b_t, c_t = (np.where(usable, m * x / t, np.nan) for x in (big_a, big_b, big_c))
     return _Columns(theta1, theta0, tau1, -tau0, a_t, b_t, c_t)
 
@@ -1068,7 +1071,17 @@ class _BlockRun:
         self.c0_key: object = None
         # beta fixed along the blocks (a grid's row): the method's beta-only work once, not per block
         at = method.coefficients_at
-        self.at = None if at is None or self.fixed[1] is None else at(self.fixed[1])
+        # (as a contiguous block-sized copy of the row: the row operands of every block are then
+        # contiguous, about 1.5x faster than broadcasting them)
+        self.at: Any = None
+        self.at_last: Any = None
+        self.at_row: Any = None
+        if at is not None and self.fixed[1] is not None:
+            row = self.fixed[1]
+            if axis >= 0 and np.shape(row) != self.full_block:
+                row = np.ascontiguousarray(np.broadcast_to(row, self.full_block))
+            self.at = at(row)
+            self.at_row = row
         self.c0_terms: tuple[Any, Any] = (None, None)
         a4, b4, h4 = self.ops
         scale_size = int(np.prod(np.broadcast_shapes(a4.shape, h4.shape), dtype=np.int64))
@@ -1094,7 +1107,7 @@ class _BlockRun:
             fresh = (
                 isinstance(c0, np.ndarray) and c0.flags.owndata and c0.flags.writeable
                 and c0.shape == shape and 0 < c0.size <= self.root_buf.size
-                and not any(c0 is x for x in (*self.ops, *self.fixed))
+                and not any(c0 is x for x in (*self.ops, *self.fixed, self.at_row))
             )
             if fresh:
                 four_c0 = np.multiply(c0, 4.0, out=c0)
@@ -1123,7 +1136,13 @@ class _BlockRun:
         disc, t = self.disc_buf[:n].reshape(bs), self.t_buf[:n].reshape(bs)
         route, scratch = self.route_buf[:n].reshape(bs), self.scratch_buf[:n].reshape(bs)
         if self.at is not None:
-            c1, c0 = self.at(ac, hc)
+            rows = bs[0] if bs else 1
+            if np.shape(self.at_row) == self.full_block and rows != self.full_block[0]:  # the last, shorter block
+                if self.at_last is None:
+                    self.at_last = self.method.coefficients_at(self.at_row[:rows])  # type: ignore[misc]
+                c1, c0 = self.at_last(ac, hc)
+            else:
+                c1, c0 = self.at(ac, hc)
         else:
             c1 = self.method.c1(ac, bc, hc)
             c0 = self.method.c0(ac, bc, hc)
@@ -1150,24 +1169,25 @@ class _BlockRun:
             c1sq, x, sq = self.g_buf[:n].reshape(bs), self.h_buf[:n].reshape(bs), self.s_buf[:n].reshape(bs)
             np.multiply(c1, c1, out=c1sq)
             np.subtract(c1sq, four_c0, out=disc)
-            np.less(disc, neg_tau0, out=route)  # complex roots: disc < -(tau0 + tau1 4 m0)
-            if self.relative:  # real roots: disc > theta1 c1^2 + theta0
+            # candidates: neither complex roots with disc < -(tau0 + tau1 4 m0) ...
+            np.greater_equal(disc, neg_tau0, out=route)
+            if self.relative:  # ... nor real roots with disc > theta1 c1^2 + theta0
                 np.multiply(c1sq, theta1, out=x)
                 np.add(x, theta0, out=x)
-                np.greater(disc, x, out=scratch)
-                np.logical_or(route, scratch, out=route)
+                np.less_equal(disc, x, out=scratch)
+                np.logical_and(route, scratch, out=route)
             np.sqrt(disc, out=sq)  # NaN for complex roots, dropped by fmax
             np.abs(c1, out=t)
             np.add(t, sq, out=t)
-            if not self.relative:  # real roots: t (A/T + t B/T - s) + C/T < 0
+            if not self.relative:  # ... nor real roots with t (A/T + t B/T - s) + C/T < 0
                 np.multiply(t, b_t, out=x)
                 np.add(x, a_t, out=x)
                 np.subtract(x, sq, out=x)
                 np.multiply(x, t, out=x)
                 np.add(x, c_t, out=x)
                 np.less(x, 0.0, out=scratch)
-                np.logical_or(route, scratch, out=route)
-            np.logical_not(route, out=route)
+                np.logical_not(scratch, out=scratch)  # (NaN: not certified)
+                np.logical_and(route, scratch, out=route)
             np.fmax(t, two_sqrt_c0, out=t)
             np.multiply(t, 0.5, out=o)
             _near_one(t, x, scratch, route)

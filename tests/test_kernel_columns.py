@@ -189,3 +189,18 @@ def test_user_methods_keep_their_paths() -> None:
     got = _kernel.spectral_radius(with_abs, alpha, beta, h)
     assert np.array_equal(got, _kernel.radius(_kernel.characteristic(with_abs, alpha, beta, h)))
     assert np.allclose(got, _kernel.spectral_radius(g, alpha, beta, h), rtol=_kernel.ROUTE_TOL * 2, atol=0.0)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_grid_of_several_blocks_equals_characteristic(name: str) -> None:
+    """300 x 301 points: several blocks and a shorter last one, the row of beta reused by every
+    block (as a contiguous copy; the caller's arrays are left as they were)."""
+    m = get_method(name)
+    alpha, beta = np.linspace(0.001, 4.0, 300)[:, None] / 0.7, np.linspace(0.0, 0.999, 301)[None, :]
+    if not m.uses_beta:
+        beta = np.zeros_like(beta)
+    kept = alpha.copy(), beta.copy()
+    assert _kernel._blocks((300, 301))[0] == 0  # blocked along alpha
+    got = _kernel.spectral_radius(m, alpha, beta, 0.7)
+    assert np.array_equal(got, _kernel.radius(_kernel.characteristic(m, alpha, beta, 0.7)))
+    assert np.array_equal(alpha, kept[0]) and np.array_equal(beta, kept[1])
