@@ -9,7 +9,7 @@ Every request that is not a local ``file://`` (or ``data:``/``blob:``) URL is bl
 in the pages and in the embedded explorer. For each page and width (1920 and 390 CSS pixels) the
 check fails (exit status 1, one line per problem) when a request to another host was attempted, a
 console error or an uncaught exception occurred, MathJax left a formula unrendered or with an error,
-the page scrolls sideways on a phone, an embedded frame is empty or cuts its page, or a local link,
+the page scrolls sideways on a phone, an embedded frame is empty or too small to scroll through, or a local link,
 image or frame points at a missing file.
 Prints one JSON line per page and width (render time, number of formulas, ...); with ``--shots``,
 writes full-page screenshots ``<page>-<width>.png``. Without Chromium it fails, or with
@@ -59,7 +59,8 @@ _INSPECT = """async () => {
     raw_math: [...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container')).length,
     scroll_width: document.documentElement.scrollWidth,
     width: window.innerWidth,
-    frames: frames.map(f => ({src: f.getAttribute('src'), height: Math.round(f.getBoundingClientRect().height)})),
+    frames: frames.map(f => ({src: f.getAttribute('src'), height: Math.round(f.getBoundingClientRect().height),
+                              scrolling: f.getAttribute('scrolling')})),
     images_broken: [...document.images].filter(i => i.complete && i.naturalWidth === 0).map(i => i.src),
     local_links: [...new Set(local.map(u => u.split('#')[0]))],
   };
@@ -163,8 +164,9 @@ def _problems(found: dict[str, Any], least: int) -> list[str]:
     for frame in found["frames"]:
         if frame["elements"] < 20:
             out.append(f"frame {frame['src']} is empty ({frame['elements']} elements)")
-        elif frame["content_height"] > frame["height"] + 2:
-            out.append(f"frame {frame['src']} cuts its page: {frame['content_height']} px in {frame['height']} px")
+        elif frame["height"] < 400 or frame["scrolling"] == "no":
+            out.append(f"frame {frame['src']} is {frame['height']} px high and scrolling={frame['scrolling']}: "
+                       f"its {frame['content_height']} px page cannot be read")
     missing = [u for u in found["local_links"] if not Path(unquote(urlparse(u).path)).exists()]
     if missing:
         out.append(f"links to missing files: {missing[:5]}")
