@@ -645,24 +645,23 @@ def _column_window(method: Method, a: Arr, b: Arr, hh: Arr) -> _Columns | None:
     return _Columns(theta1, theta0, tau1, -tau0, a_t, b_t, c_t)
 
 
-def _block_constants(columns: tuple[Arr, ...]) -> tuple[Any, ...]:
-    """The constants of one block as scalars where they allow it: the largest ``theta``, ``tau``,
-    ``A/T``, ``B/T`` and ``C/T`` over the block's columns (each test then
-    certifies a subset of what the per-column constants certify; adjacent columns differ little,
-    and a scalar operand is about twice as fast as a broadcast column). A block with a NaN
-    constant (a column without a certificate) keeps its columns."""
-    theta1, theta0, tau1, neg_tau0, a_t, b_t, c_t = columns
-    if theta1.size > _BLOCK_COLUMNS or any(np.isnan(x).any() for x in columns):
-        return columns
-    scalars = []
-    for x in (theta1, theta0, tau1, a_t, b_t, c_t):
-        top = float(np.max(x))
-        if top > 1.25 * float(np.min(x)) and top > 2.0**-600:  # varies across the block: keep the columns
-            return columns
-        scalars.append(top)
-    theta1_s, theta0_s, tau1_s, a_s, b_s, c_s = scalars
-    # -tau0 stays a column: it grows steeply next to a column without a certificate
-    return theta1_s, theta0_s, tau1_s, neg_tau0, a_s, b_s, c_s
+def _block_constants(columns: _Columns, n: int, step: int) -> list[tuple[float, ...] | None]:
+    """Per block of ``step`` indices along the first axis (columns of shape ``(n, 1, ...)``): the
+    constants ``theta1, theta0, A/T, B/T, C/T`` of the block as scalars, their largest values over
+    its columns (each test then certifies a subset of what the per-column constants certify; a
+    scalar operand is about twice as fast as a broadcast column), or ``None`` where a constant
+    varies by more than a factor 1.25 over the block (next to a column without a certificate, e.g.
+    Nesterov's ``alpha h = 1``) or is NaN there: that block uses its columns."""
+    starts = np.arange(0, n, step)
+    ok = np.full(starts.size, step <= _BLOCK_COLUMNS)
+    tops = []
+    for x in (columns.theta1, columns.theta0, columns.a_t, columns.b_t, columns.c_t):
+        flat = np.ascontiguousarray(x).reshape(-1)
+        top, low = np.maximum.reduceat(flat, starts), np.minimum.reduceat(flat, starts)
+        with np.errstate(invalid="ignore", over="ignore"):
+            ok &= ~np.isnan(top) & ~((top > 1.25 * low) & (top > 2.0**-600))
+        tops.append(top)
+    return [tuple(float(t[i]) for t in tops) if ok[i] else None for i in range(starts.size)]
 
 
 def _relative(columns: _Columns) -> bool:
@@ -1090,6 +1089,8 @@ class _BlockRun:
         if rule.window and 8 * scale_size <= out.size and self.beta_small:
             self.inv_scale = _inverse_scale(self.rule, a4, b4, h4, True, True)
         self.columns: _Columns | None = None
+        self.block_scalars: list[tuple[float, ...] | None] | None = None
+        self.step = step
         if not rule.window:
             self.s_buf, self.g_buf, self.h_buf = np.empty(cap), np.empty(cap), np.empty(cap)
             if 8 * scale_size <= out.size:
@@ -1097,6 +1098,8 @@ class _BlockRun:
                 if columns is not None:
                     self.columns = _Columns(*(x.reshape((1,) * (nd - x.ndim) + x.shape) for x in columns))
                     self.relative = _relative(columns)
+                    if axis == 0 and all(x.shape[0] == shape[0] and x.size == shape[0] for x in columns):
+                        self.block_scalars = _block_constants(columns, shape[0], step)
 
     def terms_of(self, c0: Any, shape: tuple[int, ...]) -> tuple[Any, Any]:
         """``4 c0`` and ``2 sqrt(c0)`` (NaN for ``c0 < 0``, dropped by fmax)."""
@@ -1163,9 +1166,15 @@ class _BlockRun:
             _near_one(t, disc, scratch, route)
         elif self.columns is not None:
             # inexact c0, a small (alpha, h) axis: the window of _column_window, per-column constants
-            theta1, theta0, _, neg_tau0, a_t, b_t, c_t = _block_constants(
-                tuple(x[_operand_index(x, index)] for x in self.columns)
-            )
+            cols = self.columns
+            neg_tau0 = cols.neg_tau0[_operand_index(cols.neg_tau0, index)]
+            scalars = None if self.block_scalars is None else self.block_scalars[index[0].start // self.step]
+            if scalars is None:
+                theta1, theta0, a_t, b_t, c_t = (
+                    x[_operand_index(x, index)] for x in (cols.theta1, cols.theta0, cols.a_t, cols.b_t, cols.c_t)
+                )
+            else:
+                theta1, theta0, a_t, b_t, c_t = scalars
             c1sq, x, sq = self.g_buf[:n].reshape(bs), self.h_buf[:n].reshape(bs), self.s_buf[:n].reshape(bs)
             np.multiply(c1, c1, out=c1sq)
             np.subtract(c1sq, four_c0, out=disc)
