@@ -46,8 +46,13 @@ Big grids
 broadcast shape. :func:`spectral_radius` returns the same values as
 ``radius(characteristic(...))`` without them: the float64 formula and a cheap superset of the
 routing test run block by block in numpy with a few 256 KiB buffers (pure Python: the package has
-no compiled code); only the flagged points (about 1% of a typical heavy-ball grid) go on to the
-exact test and double-double. Peak memory is the result plus a few blocks
+no compiled code); only the flagged points (1-4% of the benchmark grid for every member of the
+family) go on to the exact test and double-double. For heavy ball the test is a window on ``disc``
+(exact ``c0``); for a method with an inexact ``c0`` it uses per-column bounds of the running error
+bound, derived by evaluating the method's own coefficient functions on :class:`_Axis` numbers (see
+the notes before :class:`_Axis`; no method is looked up by name). A grid's row of ``beta`` goes
+through :attr:`~hbtheory.methods.Method.coefficients_at` once (Triple Momentum's ``gamma(beta)``
+once per call, not per block). Peak memory is the result plus a few blocks
 (``benchmarks/spectral_speed.py`` measures time and memory for every method of the family).
 
 The Lucas sequence
@@ -439,47 +444,57 @@ def _running_errors(method: Method, a: Arr, b: Arr, hh: Arr) -> tuple[Arr, Arr] 
 #
 # The running error bound (:class:`_Rounding`) of a point depends on both axes of a grid; a bound
 # of it that depends on ``(alpha, h)`` alone, valid for every ``beta`` of the call, lets the
-# blocks test a window with per-column constants (few passes), as heavy ball's does. :class:`_Axis`
-# evaluates a method's coefficient functions for that bound: quantities of ``(alpha, h)`` alone
-# ("col") or of ``beta`` alone ("row") carry the exact running error of :class:`_Rounding`; a
-# quantity of both ("mixed") carries, per column, a bound ``M`` of its magnitude over the row
-# and a bound ``r |x| + a`` of its running error (``r`` relative, ``a`` absolute), from
+# blocks test each point with per-column constants (a few passes), as heavy ball's window does.
+# The blocks only pick candidates: :func:`_route` still decides on each of them, so these tests
+# must contain every point that the running bound leaves uncertified, nothing more.
+# :class:`_Axis` evaluates a method's coefficient functions for that bound: quantities of
+# ``(alpha, h)`` alone ("col") or of ``beta`` alone ("row") carry the exact running error of
+# :class:`_Rounding`; a quantity of both ("mixed") carries, per column, a bound ``M`` of its
+# magnitude over the row and a bound ``r |x| + a`` of its running error (``r`` relative, ``a``
+# absolute), from
 #
-# * ``x + y``: ``e <= r_x |x| + a_x + r_y |y| + a_y + (eps/2) |v|``: ``r = eps/2``,
-#   ``a = r_x M_x + a_x + r_y M_y + a_y``;
+# * ``x + y``: ``e <= r_x |x| + a_x + r_y |y| + a_y + (eps/2) |v|``; the operand with the larger
+#   ``M`` keeps its error relative through ``|x| <= (1 + eps)|v| + |y|``, the other's becomes
+#   absolute: ``r = eps/2 + r_x (1 + eps)``, ``a = a_x + a_y + (r_x + r_y) M_y`` (``M_y <= M_x``);
 # * ``x y``: ``e <= |x| e_y + |y| e_x + e_x e_y + (eps/2) |v| + 2**-1074`` with ``|x y| <= (1 + eps)|v|``:
-#   ``r = (r_x + r_y + r_x r_y)(1 + eps) + eps/2``, ``a = M_x a_y (1 + r_x) + M_y a_x (1 + r_y) + a_x a_y + 2**-1074``,
+#   ``r = (r_x + r_y + r_x r_y)(1 + eps) + eps/2``, ``a = M_x a_y (1 + r_x) + M_y a_x (1 + r_y) + a_x a_y``,
 #
-# a row quantity entering a mixed one with its maximum over the row (``M``, and its largest
-# relative error ``r``, or absolute ``a`` where it is 0) and a plain float64 array (Triple
-# Momentum's ``gamma(beta)``) as an exact row quantity. So at every point of the call
-# ``e1 <= r1 |c1| + a1`` and ``e0 <= r0 |c0| + a0`` with column arrays ``(r1, a1, r0, a0)``, to
-# first order in the roundings of these bounds' own evaluation (covered by ``_COLUMN_MARGIN``).
+# each mixed operation adding ``_SUBNORMAL`` to ``a``; a row quantity enters a mixed one with its
+# maximum over the row (``M``, and its largest relative error ``r``, or absolute ``a`` where it
+# is 0), a plain float64 array (Triple Momentum's ``gamma(beta)``) as an exact row quantity. So
+# at every point of the call ``e1 <= r1 |c1| + a1``, ``e0 <= r0 |c0| + a0`` and ``|c0| <= m0``
+# with column arrays (:func:`_column_bounds`; tested against :class:`_Rounding`). A product of a
+# row and a column quantity (Nesterov's ``(1 + beta)(1 - alpha h)``) has ``a ~ 0``: its bound is
+# relative, as tight as the running bound itself.
 #
-# The window (:func:`_column_window`): with ``e1' = SLACK (r1 |c1| + a1)`` and
+# The tests (:func:`_column_window`): with ``e1' = SLACK (r1 |c1| + a1)`` and
 # ``e0' = SLACK (r0 |c0| + a0)`` (what :func:`_running_errors` returns) the relative error bound
 # of :func:`_bound_route` on real roots is, using ``|c1| <= t``, ``s <= t``,
 # ``c1^2 + disc <= t^2`` and ``4 |c0| <= c1^2`` (``c0 >= 0``) or ``<= disc`` (``c0 < 0``):
 #
-#     rel <= K + (A + B |c1|) / s + C / s^2,   K = S r1 + S^2 r0 + S eps/2 + eps,
+#     rel <= K + (A + B |c1|) / s + C / (s t),   K = S r1 + S^2 r0 + S eps/2 + eps,
 #     A = S (1 + 2 S) a1,   B = 2 S^2 r1 + S^2 r0 + S eps/2,   C = 4 S^2 a0   (S = SLACK),
 #
-# which is <= ROUTE_TOL once ``s >= (A + B |c1|) / (0.9 T)`` and ``s^2 >= C / (0.1 T)``,
-# ``T = ROUTE_TOL - K``; with ``(x + y)^2 <= 1.25 y^2 + 5 x^2`` that holds when
+# which is <= ROUTE_TOL when, with ``T = ROUTE_TOL - K > 0``,
 #
-#     disc > theta1 c1^2 + theta0,   theta1 = 1.25 B^2 / (0.9 T)^2,   theta0 = 5 A^2 / (0.9 T)^2 + C / (0.1 T).
+# * ``t (A/T + t B/T - s) + C/T < 0`` (at each point, from ``s``, ``t`` of the formula itself), or
+# * for a relative bound (``theta0`` negligible, :func:`_relative`) ``disc > theta1 c1^2 + theta0``
+#   with ``theta1 = 1.25 B^2 / (0.9 T)^2``, ``theta0 = 5 A^2 / (0.9 T)^2 + C / (0.1 T)``
+#   (``s >= (A + B |c1|) / (0.9 T)`` and ``s^2 >= C / (0.1 T)``, ``(x + y)^2 <= 1.25 y^2 + 5 x^2``).
 #
-# There ``s >= 0.011 |c1|``, so ``disc`` exceeds its error bound and ``2 sqrt(c0) < t`` (fmax picks
-# the real root). On complex roots ``c1^2 < 4 c0``, ``c1^2 + |disc| = 4 c0`` and
+# Either way ``s >= 0.011 |c1|``, so ``disc`` exceeds its error bound and ``2 sqrt(c0) < t`` (fmax
+# picks the real root). On complex roots ``c1^2 < 4 c0``, ``c1^2 + |disc| = 4 c0`` and
 # ``2 a1 |c1| <= eps c1^2 + a1^2 / eps`` bound the error of ``disc`` by ``tau1 4 c0 + tau0`` with
 #
 #     tau1 = S (S (2 r1 + r0 + eps) + eps/2),   tau0 = S^2 (a1^2 / eps + 4 a0),
 #
 # and ``rho = sqrt(c0)`` is within ROUTE_TOL when ``4 c0 >= kappa = 2 S a0 / (ROUTE_TOL - eps/2 - S r0/2)``;
-# since ``4 c0 >= -disc`` there, ``disc + tau1 4 c0 < -max(tau0, kappa)`` certifies both. Every
-# constant carries the factor ``_COLUMN_MARGIN``; a point passing neither test, or with
-# ``|rho - 1| <= 2**-43`` (:func:`_near_one`), is a candidate for :func:`_route`. NaN (``r`` or
-# ``a`` infinite: no certificate for that column) fails every comparison, so routes.
+# since ``4 c0 >= -disc`` there, ``disc < -(max(tau0, kappa) + tau1 4 m0)`` certifies both. Every
+# constant carries the factor ``_COLUMN_MARGIN``; a point passing no test, or with
+# ``|rho - 1| <= 2**-43`` (:func:`_near_one`), is a candidate. A column without a certificate
+# (``T <= 0`` or a bound not finite, e.g. Nesterov at ``alpha h = 1``) has ``theta0 = inf``,
+# ``-tau0 = -inf`` and NaN ``A/T``: every point of it is a candidate. On a grid the constants of a
+# block are scalars where they vary little over it (:func:`_block_constants`).
 
 _COLUMN_MARGIN = 1.01
 _BLOCK_COLUMNS = 64
