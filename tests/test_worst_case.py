@@ -694,9 +694,10 @@ def test_public_names() -> None:
 def test_band_search_has_a_work_budget() -> None:
     # found by the API fuzz: 131 s (2-core machine) of band splitting before refusing `n`; now the same
     # named ValueError after at most _MAX_BNB_POPS pieces (about 1 s)
+    # (CPU time of this process: the wall clock on a shared or loaded machine measured 6 s.)
     import time
 
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     with pytest.raises(ValueError, match="`n` = 1000000000000"):
         worst_case(10**12, 3.676306044881907, 0.842450901083359, 0.842450901083359, 1.0)
-    assert time.perf_counter() - t0 < 2.0
+    assert time.process_time() - t0 < 2.0
