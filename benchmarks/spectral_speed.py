@@ -22,8 +22,9 @@ the ratios come from the same process and the same stretch of machine load, with
 set to reuse freed memory (``_common.steady_allocator``): otherwise whether an 8 MB result gets
 fresh, page-faulting pages depends on what ran before, and the floor's time varied 2x between runs.
 The package is pure Python: this is the numpy path every installation runs. Informational
-columns: the fraction of points recomputed in double-double, and the bare float64 formula of
-heavy ball with no accuracy handling at all (what the accuracy costs on top).
+columns: the fraction of points the blocks' cheap test hands on for a second look
+("candidates"), the fraction recomputed in double-double ("routed"), and the bare float64
+formula of heavy ball with no accuracy handling at all (what the accuracy costs on top).
 """
 
 from __future__ import annotations
@@ -110,16 +111,23 @@ def main(argv: list[str] | None = None) -> int:
     times = interleaved(contenders, args.rounds)
     floor_t, bare_t = times["floor"], times["bare"]
 
-    header = f"{'method':<22}{'time':>11}{'eigvals':>11}{'vs eigvals':>12}{'vs floor':>10}{'routed':>9}{'peak mem':>10}"
+    header = (
+        f"{'method':<22}{'time':>11}{'eigvals':>11}{'vs eigvals':>12}{'vs floor':>10}{'candidates':>11}{'routed':>9}"
+        f"{'peak mem':>10}"
+    )
     print(header)
     print("-" * len(header))
     rows = {}
     for name in FAMILY:
         t, te = times[name], times["eig " + name]
         routed = _kernel.routed_fraction(get_method(name), alpha, betas[name], h)
+        candidates = _kernel.candidate_fraction(get_method(name), alpha, betas[name], h)
         peak = peak_memory(lambda name=name: call(name)) / grid_bytes
         rows[name] = (t, te, peak)
-        print(f"{name:<22}{ms(t):>11}{ms(te):>11}{te / t:>11.0f}x{t / floor_t:>9.2f}x{routed:>9.2%}{peak:>10.2f}")
+        print(
+            f"{name:<22}{ms(t):>11}{ms(te):>11}{te / t:>11.0f}x{t / floor_t:>9.2f}x{candidates:>11.2%}{routed:>9.2%}"
+            f"{peak:>10.2f}"
+        )
     print(f"floor np.sqrt(alpha*h + beta): {ms(floor_t)}; bare float64 heavy-ball formula (no accuracy): "
           f"{ms(bare_t)} = {bare_t / floor_t:.2f}x the floor")
     for name in disagree:

@@ -909,6 +909,18 @@ def routed_fraction(method: Method, alpha: Any, beta: Any, h: Any) -> float:
     return float(route.mean()) if route.size else 0.0
 
 
+def candidate_fraction(method: Method, alpha: Any, beta: Any, h: Any) -> float:
+    """Fraction of points that the blocks of :func:`spectral_radius` hand to :func:`_route` (benchmarks)."""
+    a, b, hh = (_compact(np.asarray(x, dtype=np.float64)) for x in (alpha, beta, h))
+    if not method.uses_beta and b.ndim and b.size > 1 and not np.any(b):  # as spectral_radius does
+        b = np.zeros(())
+    out = np.empty(np.broadcast_shapes(a.shape, b.shape, hh.shape))
+    if _rule(method) is None or out.size == 0:
+        return 1.0 if out.size else 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(_float_blocks(method, a, b, hh, out).size / out.size)
+
+
 def radius(ch: Char) -> Arr:
     """Spectral radius ``max |z|`` over the roots of ``z^2 - c1 z + c0``."""
     rho = getattr(ch, "rho", None)

@@ -204,3 +204,14 @@ def test_grid_of_several_blocks_equals_characteristic(name: str) -> None:
     got = _kernel.spectral_radius(m, alpha, beta, 0.7)
     assert np.array_equal(got, _kernel.radius(_kernel.characteristic(m, alpha, beta, 0.7)))
     assert np.array_equal(alpha, kept[0]) and np.array_equal(beta, kept[1])
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_candidate_fraction_bounds_the_routed_fraction(name: str) -> None:
+    """The benchmark's "candidates" column: at least the fraction routed, at most a few percent."""
+    m = get_method(name)
+    alpha, beta, h = _grid(200, 1.0)
+    if not m.uses_beta:
+        beta = np.zeros_like(beta)
+    candidates = _kernel.candidate_fraction(m, alpha, beta, h)
+    assert _kernel.routed_fraction(m, alpha, beta, h) <= candidates <= (0.1 if name == "gradient_descent" else 0.05)
