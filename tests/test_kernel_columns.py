@@ -214,4 +214,4 @@ def test_candidate_fraction_bounds_the_routed_fraction(name: str) -> None:
     if not m.uses_beta:
         beta = np.zeros_like(beta)
     candidates = _kernel.candidate_fraction(m, alpha, beta, h)
-    assert _kernel.routed_fraction(m, alpha, beta, h) <= candidates <= (0.1 if name == "gradient_descent" else 0.05)
+    assert _kernel.routed_fraction(m, alpha, beta, h) <= candidates <= (0.05 if m.uses_beta else 0.1)
