@@ -211,11 +211,23 @@ def _broadcast(alpha: Any, beta: Any, h: Any) -> tuple[Arr, Arr, Arr]:
     return a, b, hh
 
 
+def _coefficients(method: Method, a: Any, b: Any, hh: Any) -> tuple[Any, Any]:
+    """``(c1, c0)`` of ``method`` on float64 arrays or :class:`_Rounding` numbers: by
+    :attr:`~hbtheory.methods.Method.coefficients_at` where the method has it (the same bits, the
+    work of ``beta`` alone once), else ``c1`` and ``c0``."""
+    at = method.coefficients_at
+    if at is not None:
+        c1, c0 = at(b)(a, hh)
+        return c1, c0
+    return method.c1(a, b, hh), method.c0(a, b, hh)
+
+
 def _float_coefficients(method: Method, a: Arr, b: Arr, hh: Arr) -> Char:
     shape = a.shape
     with np.errstate(over="ignore", invalid="ignore"):
-        c1 = np.array(np.broadcast_to(method.c1(a, b, hh), shape), dtype=np.float64)
-        c0 = np.array(np.broadcast_to(method.c0(a, b, hh), shape), dtype=np.float64)
+        f1, f0 = _coefficients(method, a, b, hh)
+        c1 = np.array(np.broadcast_to(f1, shape), dtype=np.float64)
+        c0 = np.array(np.broadcast_to(f0, shape), dtype=np.float64)
         disc = np.array(c1 * c1 - 4.0 * c0, dtype=np.float64)
     finite = np.isfinite(c1) & np.isfinite(c0)
     if not finite.all():
@@ -431,7 +443,7 @@ def _running_errors(method: Method, a: Arr, b: Arr, hh: Arr) -> tuple[Arr, Arr] 
     ra, rb, rh = _Rounding(a), _Rounding(b), _Rounding(hh)
     try:
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            f1, f0 = _Rounding._of(method.c1(ra, rb, rh)), _Rounding._of(method.c0(ra, rb, rh))
+            f1, f0 = (_Rounding._of(x) for x in _coefficients(method, ra, rb, rh))
     except (TypeError, AttributeError, ValueError):
         return None
     shape = a.shape
