@@ -1233,9 +1233,8 @@ class _BlockRun:
                 np.subtract(x, sq, out=x)
                 np.multiply(x, t, out=x)
                 np.add(x, c_t, out=x)
-                np.less(x, 0.0, out=scratch)
-                np.logical_not(scratch, out=scratch)  # (NaN: not certified)
-                np.logical_and(route, scratch, out=route)
+                np.less(x, 0.0, out=scratch)  # (NaN, complex roots: False)
+                np.greater(route, scratch, out=route)  # route and not scratch, on booleans
             np.fmax(t, two_sqrt_c0, out=t)
             np.multiply(t, 0.5, out=o)
             _near_one(t, x, scratch, route)
