@@ -268,7 +268,26 @@ def mean_square_rate(
     numpy.float64 or numpy.ndarray
         :math:`\rho(T)`, broadcast over the inputs; :math:`\mathbb E x_t^2 = O((\rho(T) + \epsilon)^t)`.
         At ``curvature_variance = 0`` it is the square of the deterministic rate
-        (:func:`hbtheory.spectral_radius`). ``inf`` where an entry overflows.
+        (:func:`hbtheory.spectral_radius`). ``inf`` where :math:`\rho(T)` exceeds the float64 range.
+
+    Notes
+    -----
+    Not an eigen-solve of :math:`T` (near a triple eigenvalue, e.g. critical damping or
+    :math:`\beta \to 1`, that loses up to :math:`\epsilon^{1/3} \approx 6 \cdot 10^{-6}`): with
+    :math:`\lambda_{1,2}` the exact-gradient eigenvalues (:func:`hbtheory.eigenvalues`, accurate to a
+    few ulps), :math:`\rho(T_0) = \rho(M)^2` and the Perron root :math:`\lambda = s^2 > \rho(T_0)`
+    solves :math:`w\, c^\top (\lambda I - T_0)^{-1} e_0 = 1` (:math:`w = \alpha^2 v / B`), i.e.
+
+    .. math::
+
+        \frac{w\, \lambda\, \bigl((\lambda + c_0) (1 + \gamma - \gamma / s)^2 + 2 \gamma (1 + \gamma) \chi(s) / s\bigr)}
+        {(\lambda - c_0)\, \chi(s)\, \chi(-s)} = 1,
+        \qquad \chi(s) = (s - \lambda_1)(s - \lambda_2),
+
+    whose left side decreases in :math:`\lambda`; it is solved in :math:`t = \log(s / \rho(M))` by
+    bisection, with every factor formed from the distances to the poles (no cancellation) and in
+    logarithms (no overflow). Measured against the 90-digit root of the exact characteristic cubic
+    (tests/test_fuzz_stochastic.py): within a few ulps over ``1e-300 .. 1e300``.
 
     Examples
     --------
@@ -277,8 +296,20 @@ def mean_square_rate(
     >>> float(mean_square_rate(0.5, 0.25, 1.0, curvature_variance=0.0))   # (deterministic 0.5)^2
     0.25
     """
-    return finish(_radius(moment_map(alpha, beta, h, curvature_variance=curvature_variance,
-                                     batch_size=batch_size, method=method)))
+    m, a, b, hh, _ = _check(method, alpha, beta, h, curvature_variance, batch_size)
+    v = np.broadcast_to(as_real(curvature_variance, "curvature_variance", low=0.0), a.shape)
+    bs = np.broadcast_to(as_int(batch_size, "batch_size", low=1).astype(np.float64), a.shape)
+    return finish(_perron(m, a, b, hh, _weight_log(a, v, bs)))
+
+
+def _weight_log(a: FloatArray, v: FloatArray, bs: FloatArray) -> FloatArray:
+    """``log(alpha^2 v / B)``: from the product when it is a normal float64 (accurate to an ulp), else as a
+    sum of logarithms (never over- or underflows on the way); ``-inf`` at ``v = 0``."""
+    with np.errstate(divide="ignore"):
+        w = _times(a, a, v, over=(bs,))
+        normal = (w >= np.finfo(np.float64).tiny) & np.isfinite(w)
+        return np.asarray(np.where(normal, np.log(np.where(normal, w, 1.0)),
+                                   2.0 * np.log(a) + np.log(v) - np.log(bs)), dtype=np.float64)
 
 
 def mean_square_stable(
@@ -306,10 +337,7 @@ def mean_square_stable(
     array([ True, False])
     """
     m, a, b, hh, v = _check(method, alpha, beta, h, curvature_variance, batch_size)
-    margin = _unit_noise(m, a, b, hh)[1]
-    with np.errstate(over="ignore", invalid="ignore"):
-        out = np.isfinite(margin) & (v * margin < 1.0)
-    return finish(out)
+    return finish(_single(m, a, b, hh, v)[0])
 
 
 def _factors(A: Any, Bm: Any, C: Any, h: FloatArray) -> tuple[Any, Any, Any, Any]:
@@ -363,6 +391,179 @@ def _unit_noise(m: Method, a: FloatArray, b: FloatArray, hh: FloatArray) -> tupl
     return np.asarray(s, dtype=np.float64), np.asarray(sy, dtype=np.float64)
 
 
+_LN2 = float(np.log(2.0))
+_EPS = float(np.finfo(np.float64).eps)
+
+
+def _lookahead(m: Method, b: FloatArray) -> FloatArray:
+    r"""The look-ahead :math:`\gamma(\beta)` of the realisation (``C = (1 + gamma, -gamma)``) as an array."""
+    _, _, C, _ = m.realisation(np.ones_like(b), b if m.uses_beta else np.zeros_like(b))
+    return np.asarray(-np.asarray(C[0][1], dtype=np.float64) * np.ones_like(b), dtype=np.float64)
+
+
+def _times(*factors: FloatArray, over: tuple[FloatArray, ...] = ()) -> FloatArray:
+    """``prod(factors) / prod(over)`` of positive numbers without a spurious over- or underflow on the way:
+    mantissas and exponents apart (``np.frexp``), one ``np.ldexp`` at the end (``inf``/``0`` only when
+    the result is beyond float64)."""
+    mant = np.ones(np.broadcast_shapes(*(np.shape(f) for f in (*factors, *over))))
+    expo = np.zeros(mant.shape, dtype=np.int64)
+    for f in factors:
+        mf, ef = np.frexp(f)
+        mant, expo = mant * mf, expo + ef
+    for f in over:
+        mf, ef = np.frexp(f)
+        mant, expo = mant / mf, expo - ef
+    with np.errstate(over="ignore", under="ignore"):
+        return np.asarray(np.ldexp(mant, np.clip(expo, -4000, 4000)), dtype=np.float64)
+
+
+def _single(
+    m: Method, a: FloatArray, b: FloatArray, hh: FloatArray, v: FloatArray, s2: Any = 0.0, bs: Any = 1.0
+) -> tuple[FloatArray, FloatArray]:
+    r"""``(stable, moment)``: mean-square stability and the stationary :math:`\mathbb E x^2` at label-noise
+    variance ``s2`` and batch size ``bs`` (``inf`` where unstable), for one direction, in scale-free form.
+
+    With :math:`u = \alpha h`, :math:`d = 1 - \beta` (exact), :math:`\chi(1) = u` for every member,
+    :math:`1 - c_0 = d + u\gamma`, :math:`1 + c_0 = 1 + \beta - u\gamma`,
+    :math:`\chi(-1) = 2 (1 + \beta) - u (1 + 2\gamma)` and :math:`1 - r = u / (1 + c_0)`:
+    :math:`S_x = (\alpha / h)\, R / (1 - c_0)`, :math:`R = (1 + c_0) / \chi(-1)`,
+    :math:`S_y = S_x G`, :math:`G = 1 + 2\gamma(1 + \gamma)(1 - r)`. So
+    :math:`v S_y = (\alpha v / h)\, R G / (1 - c_0)` and
+    :math:`\mathbb E x^2 = (s^2/B)\, \alpha R / ((1 - c_0)(1 - v S_y))`:
+    formed without :math:`\alpha h` (which underflows at ``alpha = h = 1e-200`` although the answer
+    depends on :math:`\alpha / h`) and without :math:`1 - c_0` rounded (``beta`` near 1). At
+    :math:`\beta = 1`, :math:`1 - c_0 = u \gamma` and :math:`\alpha / (h\, u \gamma) = 1/(h^2 \gamma)`.
+    """
+    g = _lookahead(m, b)
+    bb = b if m.uses_beta else np.zeros_like(b)
+    d = 1.0 - bb
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        u = a * hh
+        one_minus = d + u * g
+        one_plus = (1.0 + bb) - u * g
+        chim1 = 2.0 * (1.0 + bb) - u * (1.0 + 2.0 * g)
+        G = 1.0 + 2.0 * g * (1.0 + g) * (u / one_plus)
+        beta1 = d == 0.0
+        # 1 - c0 > 0: at beta = 1 it is u gamma, positive iff gamma > 0 (u > 0 even where it underflows)
+        minus_ok = np.where(beta1, g > 0.0, one_minus > 0.0)
+        det_ok = (hh > 0.0) & np.isfinite(u) & (chim1 > 0.0) & minus_ok & (one_plus > 0.0) & (G > 0.0)
+        R = np.where(det_ok, one_plus / chim1, 1.0)
+        pos_h = np.where(det_ok, hh, 1.0)
+        gg = np.where(det_ok & beta1, g, 1.0)
+        om = np.where(beta1, 1.0, one_minus)
+        vv = np.where(det_ok, v, 0.0)
+        # v S_y = (alpha v / h) R G / (1 - c0), at beta = 1 (v / (h^2 gamma)) R G
+        qy = np.where(beta1, _times(vv, over=(pos_h, pos_h, gg)), _times(a, vv, over=(pos_h, om))) * (R * G)
+        stable = det_ok & (qy < 1.0)
+        # E x^2 = (s^2 / B) alpha R / ((1 - c0)(1 - v S_y)); alpha / (1 - c0) = 1 / (h gamma) at beta = 1
+        s2b = np.where(stable, s2, 0.0)
+        first = np.where(beta1, _times(s2b, over=(bs, pos_h, gg)), _times(s2b, a, over=(bs, om)))
+        moment = np.where(stable, first * (R / (1.0 - qy)), np.inf)
+    return np.asarray(stable, dtype=bool), np.asarray(moment, dtype=np.float64)
+
+
+def _perron(m: Method, a: FloatArray, b: FloatArray, hh: FloatArray, w_log: FloatArray) -> FloatArray:
+    r"""The spectral radius of the moment map from the secular equation (:func:`mean_square_rate`, Notes).
+
+    ``w_log`` is :math:`\log(\alpha^2 v / B)` (``-inf`` without multiplicative noise).
+    """
+    from hbtheory.spectral import eigenvalues
+
+    shape = a.shape
+    g = _lookahead(m, b)
+    bb = b if m.uses_beta else np.zeros_like(b)
+    with np.errstate(over="ignore", invalid="ignore"):
+        over = ~(np.isfinite(m.c1(a, bb, hh)) & np.isfinite(m.c0(a, bb, hh)))
+    over = np.broadcast_to(over, shape)
+    lam = eigenvalues(np.where(over, 1.0, a), bb, np.where(over, 0.0, hh), method=m)
+    l1, l2 = lam[..., 0], lam[..., 1]
+    rho = np.abs(l1)
+    cplx = l1.imag != 0.0
+    p, q = l1.real, np.abs(l1.imag)
+    r1, r2 = l1.real, l2.real
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        c0 = np.where(cplx, rho * rho, r1 * r2)
+        # the distances of s = rho e^t to the poles at t = 0, each >= 0 and formed without cancellation
+        pts = {
+            "rho": rho, "cplx": cplx, "q": q, "c0": c0, "w": w_log, "g": g, "k": 2.0 * g * (1.0 + g),
+            "lrho": np.log(rho), "rho1": rho - 1.0,
+            "dp": np.where(cplx, np.where(p > 0.0, q * q / (rho + p), rho - p), 0.0),   # rho - Re l1
+            "dm": np.where(cplx, np.where(p < 0.0, q * q / (rho - p), rho + p), 0.0),   # rho + Re l1
+            "e1m": rho - r1, "e1p": rho + r1, "e2m": rho - r2, "e2p": rho + r2,
+            "e0": np.where(cplx, 0.0, rho * (rho - np.sign(r1) * r2)),               # s^2 - c0 at t = 0
+        }
+        flat = {key: (val if val.shape == shape else np.broadcast_to(val, shape)).reshape(-1)
+                for key, val in pts.items()}
+
+        def log_f(t: FloatArray, sel: Any) -> FloatArray:
+            """log of the secular function at s = rho e^t for the points ``sel`` (``t`` has one more axis
+            than the selection when it is a 2-D table of steps)."""
+            pt = {key: (val[sel][:, None] if t.ndim == 2 else val[sel]) for key, val in flat.items()}
+            x, x2 = np.expm1(t), np.expm1(2.0 * t)
+            ls = pt["lrho"] + t                                    # log s
+            rx = pt["rho"] * x
+            lchi_p = np.where(pt["cplx"], 2.0 * np.log(np.hypot(rx + pt["dp"], pt["q"])),
+                              np.log(rx + pt["e1m"]) + np.log(rx + pt["e2m"]))
+            lchi_m = np.where(pt["cplx"], 2.0 * np.log(np.hypot(rx + pt["dm"], pt["q"])),
+                              np.log(rx + pt["e1p"]) + np.log(rx + pt["e2p"]))
+            l_d3 = np.log(pt["rho"] * rx * (x2 / x) + pt["e0"])    # s^2 - c0 = rho^2 expm1(2t) + e0
+            # ((lambda + c0)(1 + g (s - 1)/s)^2 + k chi(s)/s) / lambda: y = (1 + g) x_t - (g/s) x_{t-1}
+            # in the system scaled by s; s - 1 = rho expm1(t) + (rho - 1)
+            shift = 1.0 + pt["g"] * (rx + pt["rho1"]) * np.exp(-ls)
+            ratio = (1.0 + pt["c0"] * np.exp(-2.0 * ls)) * shift * shift + pt["k"] * np.exp(lchi_p - 3.0 * ls)
+            l_num = np.log(np.where(ratio > 0.0, ratio, 0.0))
+            return np.asarray(pt["w"] + 4.0 * ls + l_num - lchi_p - lchi_m - l_d3, dtype=np.float64)
+
+        # bracket: t = 2^-60, 2^-56, ..., 2^8 and 2^11 (s up to rho e^2048: beyond float64 from any rho)
+        steps = np.append(np.ldexp(1.0, np.arange(-60, 12, 4)), 2048.0)
+        n = rho.size
+        vals = log_f(np.broadcast_to(steps, (n, steps.size)), slice(None))
+        below = vals < 0.0
+        found = below.any(axis=-1)
+        first = np.argmax(below, axis=-1)
+        prev = np.maximum(first - 1, 0)
+        # the root is in (steps[first - 1], steps[first]]; below 2^-60 it leaves rho^2 unchanged
+        t = np.where(first > 0, steps[first], 0.0)
+        f_hi, f_lo = vals[np.arange(n), first], vals[np.arange(n), prev]
+        work = np.flatnonzero(found & (first > 0) & np.isfinite(f_hi) & np.isfinite(f_lo))
+        lo, hi, flo, fhi = steps[prev][work], steps[first][work], f_lo[work], f_hi[work]
+        side = np.zeros(work.size, dtype=np.int8)
+        # Illinois (regula falsi halving the weight of an end kept twice): superlinear, and the
+        # bracket log_f(lo) > 0 > log_f(hi) holds throughout
+        for _ in range(100):
+            if work.size == 0:
+                break
+            x = (lo * fhi - hi * flo) / (fhi - flo)
+            x = np.where((x > lo) & (x < hi), x, 0.5 * (lo + hi))
+            fx = log_f(x, work)
+            neg = fx < 0.0
+            hi, lo = np.where(neg, x, hi), np.where(neg, lo, x)
+            flo = np.where(neg, np.where(side == -1, 0.5 * flo, flo), fx)
+            fhi = np.where(neg, fx, np.where(side == 1, 0.5 * fhi, fhi))
+            side = np.where(neg, -1, 1).astype(np.int8)
+            done = (hi - lo <= 2.0 * _EPS * hi) | (fx == 0.0) | ~np.isfinite(fx)
+            t[work[done]] = np.where(fx[done] == 0.0, x[done], hi[done])
+            keep = ~done
+            work, lo, hi, flo, fhi, side = (z[keep] for z in (work, lo, hi, flo, fhi, side))
+        t[work] = hi
+        t = t.reshape(shape)
+        found = found.reshape(shape)
+        # lambda = rho^2 e^{2t}, through mantissa and exponent (e^{2t} alone overflows for t > 355)
+        mant, expo = np.frexp(rho)
+        k2 = np.floor(2.0 * t / _LN2)
+        lam_star = np.ldexp(mant * mant * np.exp(2.0 * t - k2 * _LN2), (2 * expo + k2).astype(np.int64))
+        lam_star = np.where(found, lam_star, np.inf)
+        # no multiplicative noise: the exact-gradient rate squared
+        lam_star = np.where(np.isneginf(w_log), rho * rho, lam_star)
+        # M nilpotent (rho = 0): the secular equation is lambda^2 = w ((1 + g)^2 lambda + g^2)
+        w = np.exp(w_log)
+        big = w * (1.0 + g) ** 2
+        zero = 0.5 * (big + np.hypot(big, 2.0 * np.abs(g) * np.sqrt(w)))
+        lam_star = np.where(rho == 0.0, zero, lam_star)
+    out = np.where(over, np.inf, lam_star)
+    return np.asarray(out, dtype=np.float64)
+
+
 def stationary_second_moment(
     alpha: Any,
     beta: Any,
@@ -406,12 +607,9 @@ def stationary_second_moment(
     m, a, b, hh, v = _check(method, alpha, beta, h, curvature_variance, batch_size)
     s2 = as_real(noise_variance, "noise_variance", low=0.0)
     bs = as_int(batch_size, "batch_size", low=1).astype(np.float64)
-    s2, a, b, hh, v = np.broadcast_arrays(s2 / bs, a, b, hh, v)
-    s, sy = _unit_noise(m, a, b, hh)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        stable = np.isfinite(sy) & (v * sy < 1.0)
-        value = hh * s2 * s[..., 0] / (1.0 - v * sy)
-    out = np.where(s2 == 0.0, 0.0, np.where(stable & (hh > 0.0), value, np.inf))
+    s2, bs, a, b, hh, v = np.broadcast_arrays(s2, bs, a, b, hh, v)
+    stable, value = _single(m, a, b, hh, v, s2, bs)
+    out = np.where(s2 == 0.0, 0.0, np.where(stable, value, np.inf))
     return finish(np.asarray(out, dtype=np.float64))
 
 
@@ -684,8 +882,13 @@ def coupled_mean_square_rate(
     """
     m, a, b, hs, batch, feats = _coupled_check(method, alpha, beta, spectrum, batch_size, features)
     blocks, noise, w, coupling = _coupled_parts(m, a, b, hs, batch, feats)
+    d = hs.size
+    a_, b_ = (np.broadcast_to(x[..., None], (*a.shape, d)) for x in (a, b))
+    h_ = np.broadcast_to(hs, (*a.shape, d))
+    own = h_ * h_ if feats == "gaussian" else (d - 1) * h_ * h_
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        base = _radius(blocks).max(axis=-1)
+        # every direction alone (its own curvature variance): the accurate single-direction rate
+        base = _perron(m, a_, b_, h_, _weight_log(a_, own, np.full(h_.shape, batch))).max(axis=-1)
         out = base
         if float(coupling) != 0.0:
             out = _secular_root(blocks, noise, w, base)
@@ -822,6 +1025,17 @@ def _sigmoid(s: Any) -> Any:
     return 1.0 / (1.0 + np.exp(-np.asarray(s, dtype=np.float64)))
 
 
+_MAX_SPECTRUM = 1024
+_RATE_GAP = 2.0**-26
+
+
+def _batch_scalar(batch_size: Any) -> int:
+    """A single batch size ``>= 1`` (the tunings take one)."""
+    if np.ndim(batch_size) != 0 and not isinstance(batch_size, (str, bytes)):
+        raise TypeError(f"`batch_size` must be a single integer here, got an array of shape {np.shape(batch_size)}")
+    return int(as_int(batch_size, "batch_size", low=1))
+
+
 def mean_square_optimal(
     spectrum: Any, *, batch_size: int = 1, features: str = "gaussian", method: str | Method = "heavy_ball"
 ) -> MeanSquareTuning:
@@ -842,8 +1056,18 @@ def mean_square_optimal(
     -------
     MeanSquareTuning
 
+    Raises
+    ------
+    ValueError
+        For a ``spectrum`` of more than 1024 curvatures (each step of the search costs :math:`O(d)`;
+        1000 take about 40 s), or one so ill-conditioned that the rates lie within ``2**-26`` of 1:
+        float64 then no longer resolves their ratio (the speed-up); for Gaussian features with
+        :math:`B = 1` that is :math:`\max h / \min h` beyond about :math:`10^7`.
+
     Notes
     -----
+    The rates depend on :math:`\alpha h_i` only: the search runs on the spectrum divided by its
+    largest curvature (so ``1e300`` and ``1e-300`` scale exactly like ``1``).
     A grid in :math:`(\log \alpha \max h, \operatorname{logit} \beta)` then Nelder-Mead from its best
     point (the rate is not smooth at the optimum: a max of eigenvalues), the same for plain SGD in
     :math:`\alpha`. With :math:`B = 1` momentum buys almost nothing (Kidambi et al. 2018); the
@@ -858,10 +1082,18 @@ def mean_square_optimal(
     m = get_method(method)
     if not m.uses_beta:
         raise ValueError("`method` must have momentum (use the sgd_* fields for plain SGD)")
-    hs = _check_spectrum(spectrum)
+    raw = _check_spectrum(spectrum)
+    if raw.size > _MAX_SPECTRUM:
+        raise ValueError(f"`spectrum` may hold at most {_MAX_SPECTRUM} curvatures here, got {raw.size}")
     feats = _check_features(features)
-    batch = int(as_int(batch_size, "batch_size", low=1))
-    top = float(hs.max())
+    batch = _batch_scalar(batch_size)
+    # scale-free: the search sees the spectrum divided by its top (alpha scales back at the end)
+    scale = float(raw.max())
+    with np.errstate(under="ignore"):
+        hs = raw / scale
+    if not float(hs.min()) > 0.0:
+        raise ValueError(f"`spectrum` spans more than float64 can hold: max/min = {scale!r}/{float(raw.min())!r}")
+    top = 1.0
 
     def rate(alpha: Any, beta: Any, meth: Method) -> FloatArray:
         r = coupled_mean_square_rate(alpha, beta, hs, batch_size=batch, features=feats, method=meth)
@@ -884,13 +1116,24 @@ def mean_square_optimal(
     from hbtheory.tuning import optimal_parameters
 
     lo = float(hs.min())
-    det = optimal_parameters(mu=lo, L=top, method=m).rate
-    det_gd = optimal_parameters(mu=lo, L=top, method=gd).rate
+    if not (1.0 - r >= _RATE_GAP and 1.0 - sgd_rate >= _RATE_GAP):
+        raise ValueError(
+            f"`spectrum` is too ill-conditioned (max/min = {scale / float(raw.min())!r}): the mean-square rates "
+            f"{r!r} and {sgd_rate!r} lie within 2**-26 of 1, where float64 does not resolve their speed-up"
+        )
+    if not (np.isfinite(alpha / scale) and np.isfinite(sgd_alpha / scale)):
+        raise ValueError(f"`spectrum`: the optimal step {alpha!r} / max h = {alpha!r} / {scale!r} overflows float64")
+    try:
+        det = optimal_parameters(mu=lo, L=top, method=m).rate
+        det_gd = optimal_parameters(mu=lo, L=top, method=gd).rate
+    except ValueError as err:  # pragma: no cover - the rate gap above is far stricter
+        raise ValueError(f"`spectrum`: {err}") from None
     with np.errstate(divide="ignore"):
         det_speedup = float(np.log(det) / np.log(det_gd)) if lo < top else 1.0
     return MeanSquareTuning(
-        method=m.name, features=feats, spectrum=frozen_array(hs), batch_size=batch, alpha=alpha, beta=beta,
-        rate=r, sgd_alpha=sgd_alpha, sgd_rate=sgd_rate, speedup=float(np.log(r) / np.log(sgd_rate)),
+        method=m.name, features=feats, spectrum=frozen_array(raw), batch_size=batch, alpha=alpha / scale,
+        beta=beta,
+        rate=r, sgd_alpha=sgd_alpha / scale, sgd_rate=sgd_rate, speedup=float(np.log(r) / np.log(sgd_rate)),
         deterministic_speedup=det_speedup,
     )
 
@@ -995,7 +1238,7 @@ def best_risk(
     hs = _check_spectrum(spectrum)
     steps = int(as_int(n, "n", low=1))
     s2 = as_scalar(noise_variance, "noise_variance", low=0.0)
-    batch = int(as_int(batch_size, "batch_size", low=1))
+    batch = _batch_scalar(batch_size)
     feats = _check_features(features)
     start = np.broadcast_to(as_real(x0, "x0"), hs.shape).astype(np.float64)
     top = float(hs.max())
