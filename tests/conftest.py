@@ -46,7 +46,12 @@ class ReportBuild(NamedTuple):
 
 @pytest.fixture(scope="session")
 def report_build(tmp_path_factory: pytest.TempPathFactory) -> ReportBuild:
-    """The full report, built once per test session (about 15 s on two cores)."""
+    """The full report, built once per test session (about 12 s).
+
+    Under pytest-xdist a session fixture is built once per worker that uses it: ``--dist
+    loadscope`` (pyproject.toml) keeps a module on one worker, so use it from tests/test_report.py
+    only (or it is built twice).
+    """
     from hbtheory.report import write_report
 
     out = tmp_path_factory.mktemp("report") / "hbtheory-report"
@@ -54,15 +59,3 @@ def report_build(tmp_path_factory: pytest.TempPathFactory) -> ReportBuild:
     summary = write_report(out, progress=False)
     return ReportBuild(out, summary, time.perf_counter() - start)
 
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep every test that reads the shared report on one xdist worker.
-
-    ``--dist loadgroup`` (pyproject.toml) spreads tests one by one over the workers, except that a
-    group goes to a single worker: so the 12 s ``report_build`` above is built once, not once per
-    worker.
-    """
-    for item in items:
-        if "report_build" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("report"))
