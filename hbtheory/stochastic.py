@@ -1011,8 +1011,9 @@ def _minimise(fun: Any, starts: FloatArray, values: FloatArray, bounds: list[tup
     x0 = starts[int(np.argmin(values))]
     lo = np.array([b[0] for b in bounds])
     hi = np.array([b[1] for b in bounds])
-    res = minimize(lambda x: fun(np.minimum(np.maximum(x, lo), hi)), x0, method="Nelder-Mead",
-                   options={"xatol": 1e-8, "fatol": 1e-14, "maxfev": 600})
+    with np.errstate(invalid="ignore"):  # a simplex of inf values (no stable point near x0): inf - inf
+        res = minimize(lambda x: fun(np.minimum(np.maximum(x, lo), hi)), x0, method="Nelder-Mead",
+                       options={"xatol": 1e-8, "fatol": 1e-14, "maxfev": 600})
     best = np.minimum(np.maximum(res.x, lo), hi)
     return np.asarray(best if fun(best) <= float(np.min(values)) else x0, dtype=np.float64)
 
@@ -1118,8 +1119,9 @@ def mean_square_optimal(
     lo = float(hs.min())
     if not (1.0 - r >= _RATE_GAP and 1.0 - sgd_rate >= _RATE_GAP):
         raise ValueError(
-            f"`spectrum` is too ill-conditioned (max/min = {scale / float(raw.min())!r}): the mean-square rates "
-            f"{r!r} and {sgd_rate!r} lie within 2**-26 of 1, where float64 does not resolve their speed-up"
+            f"`spectrum` is too ill-conditioned (max/min = {scale / float(raw.min())!r}): the best mean-square rates "
+            f"found, {r!r} and {sgd_rate!r} (inf: none below 1 in float64), are not below 1 - 2**-26, where float64 "
+            "does not resolve their speed-up"
         )
     if not (np.isfinite(alpha / scale) and np.isfinite(sgd_alpha / scale)):
         raise ValueError(f"`spectrum`: the optimal step {alpha!r} / max h = {alpha!r} / {scale!r} overflows float64")

@@ -83,3 +83,17 @@ def test_tuning_bad_input() -> None:
         stochastic.best_risk([1.0], 0, noise_variance=1.0)
     with pytest.raises(ValueError, match="beta"):
         stochastic.effective_learning_rate(0.1, 1.0, 1.0, curvature_variance=1.0)
+
+
+def test_tuning_is_scale_free(kidambi: stochastic.MeanSquareTuning) -> None:
+    # the rates depend on alpha h_i only: a spectrum scaled by 2^600 (h near 4e180, alpha h^2 overflowed in the
+    # search before) gives the same rates and alpha scaled by 2^-600, bit for bit
+    t = stochastic.mean_square_optimal([2.0**600, 2.0**600 * 0.01], features="axis")
+    assert (t.rate, t.sgd_rate, t.beta, t.speedup) == (kidambi.rate, kidambi.sgd_rate, kidambi.beta, kidambi.speedup)
+    assert (t.alpha, t.sgd_alpha) == (kidambi.alpha * 2.0**-600, kidambi.sgd_alpha * 2.0**-600)
+
+
+def test_unresolved_speedup_is_refused() -> None:
+    # kappa = 1e16: both rates round to 1 - 2.2e-16; the speed-up 384872 they gave before was noise
+    with pytest.raises(ValueError, match="`spectrum` is too ill-conditioned"):
+        stochastic.mean_square_optimal([1.0, 1e-16])

@@ -189,6 +189,18 @@ def _common(spectrum: Any, batch_size: Any, noise_variance: Any, features: Any, 
     return hs, batch, s2, str(features), start
 
 
+#: Largest number of float64 entries one sampled step (or the recorded curve) may hold: 2**26, 512 MB.
+_MAX_ENTRIES = 2**26
+#: Largest number of steps a stationary measurement may run.
+_MAX_STEPS = 10**6
+
+
+def _check_size(entries: int, what: str, names: str) -> None:
+    """Refuse, before any work, a run whose arrays would not fit (instead of a MemoryError or a swap-bound hang)."""
+    if entries > _MAX_ENTRIES:
+        raise ValueError(f"{names} too large: {what} would hold {entries} float64 entries (at most {_MAX_ENTRIES})")
+
+
 def minibatch_curve(
     *,
     alpha: Any = (0.1, 0.1),
@@ -255,6 +267,10 @@ def minibatch_curve(
     n_rep = as_steps(replicas, "replicas", low=2 * n_groups)
     if n_rep % n_groups:
         raise ValueError(f"`replicas` ({n_rep}) must be a multiple of `groups` ({n_groups})")
+    k, d = a.size, hs.size
+    _check_size(k * n_rep * batch * d, "one step's features (configurations x replicas x batch x d)",
+                "`replicas` x `batch_size` is")
+    _check_size(k * (n_steps + 1) * max(d, n_groups), "the recorded curves (configurations x steps x d)", "`steps` is")
     nest = as_bool(nesterov, "nesterov")
     if nest and (b == 0).any():
         raise ValueError("`nesterov=True` needs every `beta` > 0 (torch.optim.SGD requires it)")
@@ -262,7 +278,6 @@ def minibatch_curve(
     zt = as_scalar(z, "z", low=0.0, low_open=True)
     dev = resolve_device(device)
     tdtype = resolve_dtype(dtype)
-    k, d = a.size, hs.size
     sq = np.empty((k, n_steps + 1, d))
     sq_sd = np.empty((k, n_steps + 1, d))
     risk_groups = np.empty((k, n_steps + 1, n_groups))
@@ -416,11 +431,16 @@ def minibatch_stationary(
                       for ai, bi in zip(a, b, strict=True)])
     if (rates >= 1.0).any():
         bad = int(np.argmax(rates >= 1.0))
-        raise ValueError(f"configuration alpha = {a[bad]!r}, beta = {b[bad]!r} is not mean-square stable: "
-                         "no stationary second moment")
+        raise ValueError(f"`alpha`, `beta` configuration {bad} (alpha = {float(a[bad])!r}, beta = {float(b[bad])!r}) "
+                         "is not mean-square stable: no stationary second moment")
     worst = float(rates.max())
     n_burn = (math.ceil(math.log(1e-6) / math.log(worst)) if worst > 0 else 1) if burn_in is None \
         else as_steps(burn_in, "burn_in", low=0)
+    if n_burn + n_win > _MAX_STEPS:
+        raise ValueError(f"`burn_in` + `window` = {n_burn} + {n_win} steps exceed {_MAX_STEPS} (the default burn-in "
+                         f"follows the slowest mean-square rate, {worst!r})")
+    _check_size(a.size * n_rep * batch * hs.size, "one step's features (configurations x replicas x batch x d)",
+                "`replicas` x `batch_size` is")
     dev = resolve_device(device)
     tdtype = resolve_dtype(dtype)
     k, d = a.size, hs.size
@@ -524,7 +544,10 @@ def kidambi_gap(
     """
     kap = as_scalar(kappa, "kappa", low=1.0, low_open=True)
     hs = np.array([1.0, 1.0 / kap])
-    tuning = _kidambi_tuning(kap)
+    try:
+        tuning = _kidambi_tuning(kap)
+    except ValueError as err:   # the spectrum [1, 1/kappa] is the caller's kappa
+        raise ValueError(f"`kappa` = {kap!r} is too large: {err}") from None
     run = minibatch_curve(alpha=[tuning.alpha, tuning.sgd_alpha], beta=[tuning.beta, 0.0], spectrum=hs,
                           steps=steps, replicas=replicas, features="axis", rotate=False, seed=seed, device=device)
     from hbtheory.methods import HEAVY_BALL
