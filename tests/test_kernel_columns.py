@@ -215,3 +215,18 @@ def test_candidate_fraction_bounds_the_routed_fraction(name: str) -> None:
         beta = np.zeros_like(beta)
     candidates = _kernel.candidate_fraction(m, alpha, beta, h)
     assert _kernel.routed_fraction(m, alpha, beta, h) <= candidates <= (0.05 if m.uses_beta else 0.1)
+
+
+@pytest.mark.parametrize("name", MEMBERS)
+@pytest.mark.parametrize(
+    "shapes",
+    [((1, 70, 1), (60, 1, 1), (1, 1, 9)), ((9, 1, 1), (1, 1, 70), (1, 60, 1)), ((1, 150), (300, 1), (1, 150))],
+)
+def test_other_layouts_equal_characteristic(name: str, shapes: tuple, rng: np.random.Generator) -> None:
+    """beta along the blocked axis, h as a third axis, alpha and h sharing an axis: the column
+    constants then vary along the blocks or are indexed per block, and the values stay the same."""
+    m = get_method(name)
+    alpha, beta = rng.uniform(0.001, 4.0, shapes[0]), rng.uniform(0.0, 0.999, shapes[1])
+    h = rng.uniform(0.1, 3.0, shapes[2])
+    got = _kernel.spectral_radius(m, alpha, beta, h)
+    assert np.array_equal(got, _kernel.radius(_kernel.characteristic(m, alpha, beta, h)))
