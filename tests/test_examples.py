@@ -70,9 +70,12 @@ def test_pep_comparison_script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 def test_every_example_is_run_by_a_test() -> None:
     here = {s[0] for s in SCRIPTS} | {"pep_comparison.py"}
+    # the robust and stochastic layers' scripts are run by tests/test_examples_layers.py
     torch_scripts = (ROOT / "tests" / "test_empirical_examples.py").read_text()
+    layer_scripts = (ROOT / "tests" / "test_examples_layers.py").read_text()
     for path in sorted((ROOT / "examples").glob("*.py")):
-        assert path.name in here or f"examples/{path.name}" in torch_scripts, f"{path.name} is not tested"
+        assert (path.name in here or f"examples/{path.name}" in torch_scripts
+                or f'"{path.name}"' in layer_scripts), f"{path.name} is not tested"
 
 
 def test_family_prints_every_member_at_its_optimum(monkeypatch: pytest.MonkeyPatch,
