@@ -158,6 +158,29 @@ def _pep() -> Figure:
     return plots.pep_plot(pep_comparison(range(1, 9), 25.0))
 
 
+def _robust_map() -> Figure:
+    from hbtheory import plots
+
+    return plots.robust_map(mu=1.0 / 25.0, L=1.0, n=40)
+
+
+def _mean_square_region() -> Figure:
+    import numpy as np
+
+    from hbtheory import plots
+    from hbtheory.stochastic import mean_square_map
+
+    return plots.mean_square_region_plot(mean_square_map(np.linspace(0.01, 2.2, 300), np.linspace(0.0, 0.99, 300)))
+
+
+def _batch_size() -> Figure:
+    from hbtheory import plots
+    from hbtheory.stochastic import mean_square_optimal
+
+    return plots.batch_size_plot([mean_square_optimal([1.0, 1.0 / KAPPA], batch_size=b)
+                                  for b in (1, 2, 4, 8, 16, 32, 64, 128)])
+
+
 ENTRIES = [
     Entry("rho_heatmap_heavy_ball", "Heavy ball: worst-case rate over step size and momentum",
           f"The worst rate of heavy ball over every quadratic with spectrum in [1/κ, 1], κ = {KAPPA:g}, with the "
@@ -214,6 +237,22 @@ ENTRIES = [
           "At Polyak's tuning for κ = 25, the exact worst case of n steps over quadratics (`hbtheory.worst_case`), "
           "PEPit's over quadratics (on it) and PEPit's over every smooth strongly convex function, which grows "
           "(`hbtheory.pep.pep_comparison`, drawn by `plots.pep_plot`).", "PEPit", _pep),
+    Entry("robust_map", "Certified, cycling or unknown: heavy ball on every smooth strongly convex function",
+          "κ = 25: where a rate is certified on every 0.04-strongly convex 1-smooth function (the "
+          "Lessard-Recht-Packard IQC LMIs, shaded by the rate), where a cycle on a regular polygon is proven "
+          "(Goujaud, Taylor and Dieuleveut; darker: shorter period), and the unknown rest, with the boundary of "
+          "convergence on quadratics and Polyak's tuning, which cycles (`hbtheory.robust.robust_map_data`, drawn "
+          "by `plots.robust_map`; `python examples/beyond_quadratics.py --out DIR`).", None, _robust_map),
+    Entry("mean_square_region", "Minibatch noise shrinks the stable region",
+          "Heavy ball on one curvature h with sampled gradients whose curvature has variance 2h² (a Gaussian "
+          "feature, batch size 1): the rate of E x² with exact gradients and with sampling; the sampled region is "
+          "αh < 2(1 − β²)/(3 + β) (`hbtheory.stochastic.mean_square_map`, drawn by "
+          "`plots.mean_square_region_plot`).", None, _mean_square_region),
+    Entry("batch_size_speedup", "What momentum buys with minibatches",
+          f"Least squares with Gaussian features and curvatures 1 and 1/{KAPPA:g}: how many plain-SGD steps one "
+          "heavy-ball step is worth at the mean-square optimum of each, by batch size, against the exact-gradient "
+          "speed-up ≈ √κ (`hbtheory.stochastic.mean_square_optimal`, drawn by `plots.batch_size_plot`; "
+          "`python examples/minibatch_momentum.py --out DIR`).", None, _batch_size),
 ]
 
 
