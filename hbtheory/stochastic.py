@@ -419,8 +419,8 @@ def _times(*factors: FloatArray, over: tuple[FloatArray, ...] = ()) -> FloatArra
 
 def _single(
     m: Method, a: FloatArray, b: FloatArray, hh: FloatArray, v: FloatArray, s2: Any = 0.0, bs: Any = 1.0
-) -> tuple[FloatArray, FloatArray]:
-    r"""``(stable, moment)``: mean-square stability and the stationary :math:`\mathbb E x^2` at label-noise
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    r"""``(stable, moment, G)``: mean-square stability and the stationary :math:`\mathbb E x^2` at label-noise
     variance ``s2`` and batch size ``bs`` (``inf`` where unstable), for one direction, in scale-free form.
 
     With :math:`u = \alpha h`, :math:`d = 1 - \beta` (exact), :math:`\chi(1) = u` for every member,
@@ -459,7 +459,7 @@ def _single(
         s2b = np.where(stable, s2, 0.0)
         first = np.where(beta1, _times(s2b, over=(bs, pos_h, gg)), _times(s2b, a, over=(bs, om)))
         moment = np.where(stable, first * (R / (1.0 - qy)), np.inf)
-    return np.asarray(stable, dtype=bool), np.asarray(moment, dtype=np.float64)
+    return np.asarray(stable, dtype=bool), np.asarray(moment, dtype=np.float64), np.asarray(G, dtype=np.float64)
 
 
 def _perron(m: Method, a: FloatArray, b: FloatArray, hh: FloatArray, w_log: FloatArray) -> FloatArray:
@@ -608,9 +608,24 @@ def stationary_second_moment(
     s2 = as_real(noise_variance, "noise_variance", low=0.0)
     bs = as_int(batch_size, "batch_size", low=1).astype(np.float64)
     s2, bs, a, b, hh, v = np.broadcast_arrays(s2, bs, a, b, hh, v)
-    stable, value = _single(m, a, b, hh, v, s2, bs)
+    stable, value, _ = _single(m, a, b, hh, v, s2, bs)
     out = np.where(s2 == 0.0, 0.0, np.where(stable, value, np.inf))
     return finish(np.asarray(out, dtype=np.float64))
+
+
+#: Largest ``n * (points per step)`` the curves iterate (each step is a Python-level loop over numpy work).
+_MAX_WORK = 10**8
+_MAX_CURVE = 10**6
+
+
+def _check_steps(n: Any, low: int, per_step: int) -> int:
+    """``n >= low`` steps, refused by name when the curve would not fit or not finish (``n = 10**9`` ran for
+    hours or asked for gigabytes)."""
+    steps = int(as_int(n, "n", low=low))
+    if steps > _MAX_CURVE or steps * max(per_step, 1) > _MAX_WORK:
+        top = min(_MAX_CURVE, _MAX_WORK // max(per_step, 1))
+        raise ValueError(f"`n` = {steps} steps is too many here: at most {top} for {per_step} point(s) per step")
+    return steps
 
 
 def second_moment_curve(
@@ -650,7 +665,7 @@ def second_moment_curve(
     """
     m, a, b, hh, v = _check(method, as_scalar(alpha, "alpha"), as_scalar(beta, "beta"), as_scalar(h, "h"),
                             as_scalar(curvature_variance, "curvature_variance"), batch_size)
-    steps = int(as_int(n, "n", low=0))
+    steps = _check_steps(n, 0, 1)
     s2 = as_scalar(noise_variance, "noise_variance", low=0.0) / float(as_int(batch_size, "batch_size", low=1))
     start = as_scalar(x0, "x0")
     t, noise = _arrays(m, a, b, hh, v)
@@ -689,14 +704,15 @@ def _coupled_parts(
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Blocks ``D_i`` (``(..., d, 3, 3)``), noise columns ``b_i``, the rows ``w_j = h_j c`` / B and the
     coupling weight: the 3d map is ``blockdiag(D) + (coupling) b w^T``."""
-    d = hs.size
+    d = hs.shape[-1]   # hs: the spectrum, or the scaled u = alpha h of shape (..., d)
     a_, b_ = (np.broadcast_to(x[..., None], (*a.shape, d)) for x in (a, b))
     h_ = np.broadcast_to(hs, (*a.shape, d))
-    own = (h_ * h_ if features == "gaussian" else (d - 1) * h_ * h_) / batch
-    blocks, noise = _arrays(m, a_, b_, h_, own)
-    _, _, C, _ = m.realisation(a_, b_ if m.uses_beta else 0.0 * b_)
-    c = np.stack(np.broadcast_arrays(C[0][0] * C[0][0], 2 * C[0][0] * C[0][1], C[0][1] * C[0][1]), axis=-1)
-    w = h_[..., None] * c / batch
+    with np.errstate(over="ignore", invalid="ignore"):   # beyond float64: inf entries, skipped by the callers
+        own = (h_ * h_ if features == "gaussian" else (d - 1) * h_ * h_) / batch
+        blocks, noise = _arrays(m, a_, b_, h_, own)
+        _, _, C, _ = m.realisation(a_, b_ if m.uses_beta else 0.0 * b_)
+        c = np.stack(np.broadcast_arrays(C[0][0] * C[0][0], 2 * C[0][0] * C[0][1], C[0][1] * C[0][1]), axis=-1)
+        w = h_[..., None] * c / batch
     coupling = 1.0 if features == "gaussian" else 0.0
     return blocks, noise, w, np.asarray(coupling)
 
@@ -763,19 +779,23 @@ def coupled_stationary_second_moment(
     s2 = as_scalar(noise_variance, "noise_variance", low=0.0) / batch
     d = hs.size
     a_, b_ = (np.broadcast_to(x[..., None], (*a.shape, d)) for x in (a, b))
-    h_ = np.broadcast_to(hs, (*a.shape, d))
-    own = (h_ * h_ if feats == "gaussian" else (d - 1) * h_ * h_) / batch
-    s, sy = _unit_noise(m, a_, b_, h_)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with np.errstate(over="ignore", under="ignore"):
+        # scale-free: everything depends on u_i = alpha h_i (alpha' = 1, h' = u); E x^2 carries one alpha.
+        # A u below the float64 range is still > 0: the smallest subnormal stands for it (it enters only
+        # through its sign there)
+        u = a_ * hs
+        u = np.where(u == 0.0, 5e-324, u)
+    one = np.ones_like(u)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        own = (u * u if feats == "gaussian" else (d - 1) * u * u) / batch
         # one direction with its own curvature variance (Sherman-Morrison on the own rank-one term):
-        # z = (I - D_i)^{-1} b_i has E x^2 = h S_x / (1 - v S_y) and E y^2 = h S_y / (1 - v S_y)
-        alone = own * sy < 1.0
-        zx = h_ * s[..., 0] / (1.0 - own * sy)
-        zy = h_ * sy / (1.0 - own * sy)
+        # z = (I - D_i)^{-1} b_i has E x^2 = h S_x / (1 - v S_y) and E y^2 = G E x^2 (_single)
+        alone, zx, G = _single(m, one, b_, u, own, one, one)
         coupling = 1.0 if feats == "gaussian" else 0.0
-        q = coupling * (h_ * zy).sum(axis=-1) / batch
+        q = coupling * np.where(alone, u * zx * G, np.inf).sum(axis=-1) / batch
         stable = alone.all(axis=-1) & (q < 1.0)
-        p = s2 * zx / (1.0 - q)[..., None]
+        p = _times(np.broadcast_to(s2, zx.shape), a_, np.where(stable[..., None], zx, 1.0),
+                   over=(np.broadcast_to(np.where(stable, 1.0 - q, 1.0)[..., None], zx.shape),))
     out = np.where(s2 == 0.0, 0.0, np.where(stable[..., None], p, np.inf))
     return np.asarray(out, dtype=np.float64)
 
@@ -881,14 +901,20 @@ def coupled_mean_square_rate(
     0.84
     """
     m, a, b, hs, batch, feats = _coupled_check(method, alpha, beta, spectrum, batch_size, features)
-    blocks, noise, w, coupling = _coupled_parts(m, a, b, hs, batch, feats)
     d = hs.size
     a_, b_ = (np.broadcast_to(x[..., None], (*a.shape, d)) for x in (a, b))
-    h_ = np.broadcast_to(hs, (*a.shape, d))
-    own = h_ * h_ if feats == "gaussian" else (d - 1) * h_ * h_
+    with np.errstate(over="ignore", under="ignore"):
+        # scale-free: the map depends on u_i = alpha h_i only (alpha' = 1, h' = u)
+        u = a_ * hs
+    finite = np.asarray(np.isfinite(u).all(axis=-1), dtype=bool)
+    u = np.where(finite[..., None], u, 1.0)
+    one = np.ones_like(u)
+    blocks, noise, w, coupling = _coupled_parts(m, one[..., 0], b, u, batch, feats)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        own = u * u if feats == "gaussian" else (d - 1) * u * u
         # every direction alone (its own curvature variance): the accurate single-direction rate
-        base = _perron(m, a_, b_, h_, _weight_log(a_, own, np.full(h_.shape, batch))).max(axis=-1)
+        base = _perron(m, one, b_, u, _weight_log(one, own, np.full(u.shape, batch))).max(axis=-1)
+        base = np.where(finite, base, np.inf)
         out = base
         if float(coupling) != 0.0:
             out = _secular_root(blocks, noise, w, base)
@@ -936,7 +962,7 @@ def coupled_second_moment_curve(
     array([0.84, 0.84])
     """
     m, a, b, hs, batch, feats = _coupled_check(method, alpha, beta, spectrum, batch_size, features)
-    steps = int(as_int(n, "n", low=0))
+    steps = _check_steps(n, 0, a.size * hs.size)
     s2 = as_scalar(noise_variance, "noise_variance", low=0.0) / batch
     start = np.broadcast_to(as_real(x0, "x0"), hs.shape)
     if output not in ("x", "y"):
@@ -1238,7 +1264,7 @@ def best_risk(
     if not m.uses_beta:
         raise ValueError("`method` must have momentum (use the sgd_* fields for plain SGD)")
     hs = _check_spectrum(spectrum)
-    steps = int(as_int(n, "n", low=1))
+    steps = _check_steps(n, 1, 600 * hs.size)
     s2 = as_scalar(noise_variance, "noise_variance", low=0.0)
     batch = _batch_scalar(batch_size)
     feats = _check_features(features)
