@@ -628,6 +628,25 @@ def _check_steps(n: Any, low: int, per_step: int) -> int:
     return steps
 
 
+def _diverged(out: FloatArray, axis: int) -> FloatArray:
+    """A second moment beyond float64 is ``inf`` from then on (the recursion turned it into NaN: inf - inf)."""
+    bad = ~np.isfinite(out)
+    if bad.any():
+        out = np.where(np.logical_or.accumulate(bad, axis=axis), np.inf, out)
+    return np.asarray(out, dtype=np.float64)
+
+
+def _start(x0: Any, hs: FloatArray) -> FloatArray:
+    """``x0`` broadcast to the spectrum's directions, refused by name when it does not broadcast."""
+    start = as_real(x0, "x0")
+    try:
+        return np.asarray(np.broadcast_to(start, hs.shape), dtype=np.float64)
+    except ValueError:
+        raise ValueError(
+            f"`x0` must be a scalar or one value per direction ({hs.size}), got shape {start.shape}"
+        ) from None
+
+
 def second_moment_curve(
     alpha: float,
     beta: float,
@@ -676,7 +695,7 @@ def second_moment_curve(
         for k in range(steps):
             p = t @ p + s2 * noise
             out[k + 1] = p[0]
-    return out
+    return _diverged(out, 0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -964,7 +983,7 @@ def coupled_second_moment_curve(
     m, a, b, hs, batch, feats = _coupled_check(method, alpha, beta, spectrum, batch_size, features)
     steps = _check_steps(n, 0, a.size * hs.size)
     s2 = as_scalar(noise_variance, "noise_variance", low=0.0) / batch
-    start = np.broadcast_to(as_real(x0, "x0"), hs.shape)
+    start = _start(x0, hs)
     if output not in ("x", "y"):
         raise ValueError(f"`output` must be 'x' or 'y', got {output!r}")
     blocks, noise, w, coupling = _coupled_parts(m, a, b, hs, batch, feats)
@@ -980,7 +999,7 @@ def coupled_second_moment_curve(
             shared = coupling * (w * p).sum(axis=(-2, -1))
             p = np.einsum("...ij,...j->...i", blocks, p) + noise * (shared[..., None, None] + s2)
             out[..., k + 1, :] = read(p)
-    return out
+    return _diverged(out, -2)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1268,7 +1287,7 @@ def best_risk(
     s2 = as_scalar(noise_variance, "noise_variance", low=0.0)
     batch = _batch_scalar(batch_size)
     feats = _check_features(features)
-    start = np.broadcast_to(as_real(x0, "x0"), hs.shape).astype(np.float64)
+    start = _start(x0, hs).astype(np.float64)
     top = float(hs.max())
 
     def risk(alpha: Any, beta: Any, meth: Method) -> FloatArray:

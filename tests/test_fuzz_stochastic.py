@@ -577,3 +577,52 @@ def test_curves_refuse_unbounded_work(func: str, args: tuple[Any, ...], kw: dict
     with pytest.raises(ValueError) as info:
         getattr(stochastic, func)(*args, **kw)
     assert _named(info.value, "n"), info.value
+
+
+def test_curves_are_inf_not_nan_beyond_float64() -> None:
+    # heavy ball at alpha h = 100 diverges: E x_t^2 passes 1e308 after 78 steps and the recursion then
+    # produced NaN (inf - inf) for the remaining steps: 322 of 401 values were NaN
+    c = stochastic.second_moment_curve(1.0, 0.9, 100.0, 400, curvature_variance=1.0)
+    assert not np.isnan(c).any() and c[-1] == math.inf and np.isfinite(c[:70]).all()
+    assert (np.diff(c[np.isfinite(c)]) > 0).all()
+    cc = stochastic.coupled_second_moment_curve([1.0, 0.1], 0.9, [100.0, 1.0], 400)
+    assert not np.isnan(cc).any() and (cc[:, -1] == math.inf).all()
+    # x0 = 1e200: E x_1^2 ~ 1e400 (was NaN from the first step)
+    assert stochastic.second_moment_curve(1e200, 0.9, 1.0, 2, curvature_variance=1.0).tolist() == [1.0, math.inf,
+                                                                                                  math.inf]
+    with pytest.raises(ValueError) as info:   # was numpy's unnamed broadcast error
+        stochastic.coupled_second_moment_curve(0.1, 0.5, [1.0, 0.1], 3, x0=[1.0, 2.0, 3.0])
+    assert _named(info.value, "x0")
+
+
+WILD_OTHERS = {
+    "coupled_mean_square_rate": {"alpha": 0.1, "beta": 0.5, "spectrum": [1.0, 0.1], "batch_size": 2},
+    "coupled_stationary_second_moment": {"alpha": 0.1, "beta": 0.5, "spectrum": [1.0, 0.1], "noise_variance": 1.0,
+                                         "batch_size": 2},
+    "second_moment_curve": {"alpha": 0.1, "beta": 0.5, "h": 1.0, "n": 5, "curvature_variance": 1.0,
+                            "noise_variance": 0.5, "batch_size": 2, "x0": 1.0},
+    "coupled_second_moment_curve": {"alpha": 0.1, "beta": 0.5, "spectrum": [1.0, 0.1], "n": 5, "x0": 1.0,
+                                    "noise_variance": 0.5, "batch_size": 2},
+    "effective_learning_rate": {"alpha": 0.1, "beta": 0.5, "h": 1.0, "curvature_variance": 1.0, "noise_variance": 1.0},
+    "mean_square_map": {"alpha_h": [0.1, 1.0], "beta": [0.0, 0.5], "curvature_ratio": 2.0},
+    "moment_map": {"alpha": 0.1, "beta": 0.5, "h": 1.0, "curvature_variance": 1.0, "batch_size": 2},
+}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(sorted(WILD_OTHERS)), st.data())
+def test_other_exports_name_a_wild_argument(func: str, data: Any) -> None:
+    kw = dict(WILD_OTHERS[func])
+    name = data.draw(st.sampled_from(sorted(kw)))
+    value, _ = data.draw(st.sampled_from(WILD))
+    kw[name] = value
+    try:
+        out = getattr(stochastic, func)(**kw)
+    except (ValueError, TypeError) as exc:
+        assert _named(exc, name), f"{type(exc).__name__} does not name `{name}`: {exc}"
+        return
+    fields = [out] if isinstance(out, (np.ndarray, np.generic)) else [
+        getattr(out, f) for f in ("rate", "deterministic", "moment", "sgd_moment", "moment_error", "exponent_error")
+        if hasattr(out, f)]
+    for arr in fields:
+        assert not np.isnan(np.asarray(arr, dtype=np.float64)).any(), (func, name, value)
