@@ -246,13 +246,6 @@ def moment_map(
     return _arrays(m, a, b, hh, v)[0]
 
 
-def _radius(t: FloatArray) -> FloatArray:
-    finite = np.asarray(np.isfinite(t).all(axis=(-2, -1)))
-    safe = np.where(finite[..., None, None], t, 0.0)
-    rho = np.abs(np.linalg.eigvals(safe)).max(axis=-1) if safe.size else np.zeros(safe.shape[:-2])
-    return np.asarray(np.where(finite, rho, np.inf), dtype=np.float64)
-
-
 def mean_square_rate(
     alpha: Any, beta: Any, h: Any, *, curvature_variance: Any, batch_size: Any = 1, method: str | Method = "heavy_ball"
 ) -> Any:
@@ -319,7 +312,10 @@ def mean_square_stable(
 
     Decided by the exact criterion :math:`\rho(M) < 1` (Jury's conditions on the exact-gradient
     polynomial, :math:`\chi(\pm 1)` formed without cancellation) and :math:`v S_y < 1` with :math:`S_y`
-    in closed form (module notes), not by comparing a computed eigenvalue with 1.
+    in closed form (module notes), not by comparing a computed eigenvalue with 1; formed from
+    :math:`\alpha h`, :math:`\alpha v / h` and :math:`1 - \beta` so that no intermediate over- or
+    underflows (``alpha = h = 1e-200`` is decided right). Checked against Jury's test on the exact
+    characteristic cubic of :math:`T` in rationals (tests/test_fuzz_stochastic.py).
 
     Parameters
     ----------
@@ -338,57 +334,6 @@ def mean_square_stable(
     """
     m, a, b, hh, v = _check(method, alpha, beta, h, curvature_variance, batch_size)
     return finish(_single(m, a, b, hh, v)[0])
-
-
-def _factors(A: Any, Bm: Any, C: Any, h: FloatArray) -> tuple[Any, Any, Any, Any]:
-    r"""``(chi(1), chi(-1), c1, c0)`` of :math:`M = A + h B C`, :math:`\chi(z) = \det(zI - M) = z^2 - c_1 z + c_0`.
-
-    :math:`\chi(\pm 1)` by the matrix determinant lemma, :math:`\det(X - h B C) = \det X - h\, C
-    \operatorname{adj}(X) B` with :math:`X = \pm I - A`: for every member :math:`\det(I - A) = 0`
-    exactly, so :math:`\chi(1)` comes out as a product (:math:`\alpha h`), without the cancellation of
-    :math:`1 - c_1 + c_0`, which loses :math:`\alpha h` below ``eps``.
-    """
-
-    def chi(sign: float) -> Any:
-        x = [[sign - A[0][0], -A[0][1]], [-A[1][0], sign - A[1][1]]]
-        det = x[0][0] * x[1][1] - x[0][1] * x[1][0]
-        adj = [[x[1][1], -x[0][1]], [-x[1][0], x[0][0]]]
-        adj_b = [adj[i][0] * Bm[0][0] + adj[i][1] * Bm[1][0] for i in range(2)]
-        return det - h * (C[0][0] * adj_b[0] + C[0][1] * adj_b[1])
-
-    m_ = [[A[i][j] + h * Bm[i][0] * C[0][j] for j in range(2)] for i in range(2)]
-    c0 = m_[0][0] * m_[1][1] - m_[0][1] * m_[1][0]
-    # chi(-1) = det(-I - M) = det(I + M) for a 2x2 matrix
-    return chi(1.0), chi(-1.0), m_[0][0] + m_[1][1], c0
-
-
-def _unit_noise(m: Method, a: FloatArray, b: FloatArray, hh: FloatArray) -> tuple[FloatArray, FloatArray]:
-    r"""``(S, S_y)``: the stationary moments :math:`(I - T_0)^{-1} b_0` and :math:`c^\top` of it at unit additive
-    gradient noise; ``inf`` where the exact-gradient method does not converge.
-
-    The fixed point of :math:`T_0` in closed form: the noise enters :math:`x` only (:math:`B = (-\alpha, 0)`
-    for every member), so :math:`x_t` is the AR(2) process :math:`x_{t+1} = c_1 x_t - c_0 x_{t-1} - \alpha \xi_t`
-    with :math:`S_x = \alpha^2 (1 + c_0) / ((1 - c_0)\chi(1)\chi(-1))` (Yule-Walker), lag-one correlation
-    :math:`r = c_1 / (1 + c_0)`, and :math:`y = C_0 x_t + C_1 x_{t-1}` has
-    :math:`S_y = S_x (C_0^2 + C_1^2 + 2 C_0 C_1 r)`. Stable iff :math:`\chi(\pm 1) > 0` and :math:`|c_0| < 1`
-    (Jury). The tests check it against the solve of :math:`(I - T_0) S = b_0` in exact rationals.
-    """
-    zero = np.zeros_like(a)
-    A, Bm, C, _ = m.realisation(a, b if m.uses_beta else zero)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        chi1, chim1, c1, c0 = _factors(A, Bm, C, hh)
-        stable = np.asarray((chi1 > 0) & (chim1 > 0) & (1.0 - c0 > 0) & (1.0 + c0 > 0), dtype=bool)
-        b0 = Bm[0][0] * np.ones_like(a)
-        # ordered so that alpha / (alpha h) is formed first: no spurious under/overflow of alpha^2
-        sx = (b0 / chi1) * b0 * ((1.0 + c0) / ((1.0 - c0) * chim1))
-        r = c1 / (1.0 + c0)
-        g0, g1 = C[0][0] * np.ones_like(a), C[0][1] * np.ones_like(a)
-        sy = sx * (g0 * g0 + g1 * g1 + 2.0 * g0 * g1 * r)
-        s = np.stack([sx, sx * r, sx], axis=-1)
-    ok = stable & np.isfinite(sx) & np.isfinite(sy) & (sy >= 0.0)
-    s = np.where(ok[..., None], s, np.inf)
-    sy = np.where(ok, sy, np.inf)
-    return np.asarray(s, dtype=np.float64), np.asarray(sy, dtype=np.float64)
 
 
 _LN2 = float(np.log(2.0))
