@@ -332,8 +332,16 @@ def mean_square_stable(
     >>> mean_square_stable([0.42, 0.43], 0.5, 1.0, curvature_variance=2.0)
     array([ True, False])
     """
-    m, a, b, hh, v = _check(method, alpha, beta, h, curvature_variance, batch_size)
-    return finish(_single(m, a, b, hh, v)[0])
+    m, a, b, hh, _ = _check(method, alpha, beta, h, curvature_variance, batch_size)
+    v, bs = _raw(curvature_variance, batch_size, a.shape)
+    return finish(_single(m, a, b, hh, v, v_batch=bs)[0])
+
+
+def _raw(curvature_variance: Any, batch_size: Any, shape: tuple[int, ...]) -> tuple[FloatArray, FloatArray]:
+    """``v`` and ``B`` apart (``v / B`` underflows where ``alpha v / (h B)`` does not), validated by ``_check``."""
+    v = np.broadcast_to(as_real(curvature_variance, "curvature_variance", low=0.0), shape)
+    bs = np.broadcast_to(as_int(batch_size, "batch_size", low=1).astype(np.float64), shape)
+    return np.asarray(v, dtype=np.float64), np.asarray(bs, dtype=np.float64)
 
 
 _LN2 = float(np.log(2.0))
@@ -363,7 +371,8 @@ def _times(*factors: FloatArray, over: tuple[FloatArray, ...] = ()) -> FloatArra
 
 
 def _single(
-    m: Method, a: FloatArray, b: FloatArray, hh: FloatArray, v: FloatArray, s2: Any = 0.0, bs: Any = 1.0
+    m: Method, a: FloatArray, b: FloatArray, hh: FloatArray, v: FloatArray, s2: Any = 0.0, bs: Any = 1.0,
+    v_batch: Any = 1.0,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     r"""``(stable, moment, G)``: mean-square stability and the stationary :math:`\mathbb E x^2` at label-noise
     variance ``s2`` and batch size ``bs`` (``inf`` where unstable), for one direction, in scale-free form.
@@ -398,7 +407,8 @@ def _single(
         om = np.where(beta1, 1.0, one_minus)
         vv = np.where(det_ok, v, 0.0)
         # v S_y = (alpha v / h) R G / (1 - c0), at beta = 1 (v / (h^2 gamma)) R G
-        qy = np.where(beta1, _times(vv, over=(pos_h, pos_h, gg)), _times(a, vv, over=(pos_h, om))) * (R * G)
+        vb = np.broadcast_to(np.asarray(v_batch, dtype=np.float64), np.shape(vv))   # v / B inside: no underflow
+        qy = np.where(beta1, _times(vv, over=(pos_h, pos_h, gg, vb)), _times(a, vv, over=(pos_h, om, vb))) * (R * G)
         stable = det_ok & (qy < 1.0)
         # E x^2 = (s^2 / B) alpha R / ((1 - c0)(1 - v S_y)); alpha / (1 - c0) = 1 / (h gamma) at beta = 1
         s2b = np.where(stable, s2, 0.0)
@@ -440,24 +450,35 @@ def _perron(m: Method, a: FloatArray, b: FloatArray, hh: FloatArray, w_log: Floa
         flat = {key: (val if val.shape == shape else np.broadcast_to(val, shape)).reshape(-1)
                 for key, val in pts.items()}
 
-        def log_f(t: FloatArray, sel: Any) -> FloatArray:
-            """log of the secular function at s = rho e^t for the points ``sel`` (``t`` has one more axis
-            than the selection when it is a 2-D table of steps)."""
-            pt = {key: (val[sel][:, None] if t.ndim == 2 else val[sel]) for key, val in flat.items()}
-            x, x2 = np.expm1(t), np.expm1(2.0 * t)
-            ls = pt["lrho"] + t                                    # log s
-            rx = pt["rho"] * x
+        def core(pt: dict[str, Any], rx: FloatArray, ls: FloatArray) -> FloatArray:
+            """log of the secular function at s with ``rx = s - rho`` and ``ls = log s`` (both accurate)."""
             lchi_p = np.where(pt["cplx"], 2.0 * np.log(np.hypot(rx + pt["dp"], pt["q"])),
                               np.log(rx + pt["e1m"]) + np.log(rx + pt["e2m"]))
             lchi_m = np.where(pt["cplx"], 2.0 * np.log(np.hypot(rx + pt["dm"], pt["q"])),
                               np.log(rx + pt["e1p"]) + np.log(rx + pt["e2p"]))
-            l_d3 = np.log(pt["rho"] * rx * (x2 / x) + pt["e0"])    # s^2 - c0 = rho^2 expm1(2t) + e0
+            # s^2 - c0 = (s - rho)(s + rho) + e0, in logarithms (no overflow)
+            l_d3 = np.log(rx) + np.log(rx + 2.0 * pt["rho"] + pt["e0"] / rx)
             # ((lambda + c0)(1 + g (s - 1)/s)^2 + k chi(s)/s) / lambda: y = (1 + g) x_t - (g/s) x_{t-1}
-            # in the system scaled by s; s - 1 = rho expm1(t) + (rho - 1)
+            # in the system scaled by s; s - 1 = (s - rho) + (rho - 1)
             shift = 1.0 + pt["g"] * (rx + pt["rho1"]) * np.exp(-ls)
             ratio = (1.0 + pt["c0"] * np.exp(-2.0 * ls)) * shift * shift + pt["k"] * np.exp(lchi_p - 3.0 * ls)
             l_num = np.log(np.where(ratio > 0.0, ratio, 0.0))
-            return np.asarray(pt["w"] + 4.0 * ls + l_num - lchi_p - lchi_m - l_d3, dtype=np.float64)
+            out = pt["w"] + 4.0 * ls + l_num - lchi_p - lchi_m - l_d3
+            # NaN only from inf - inf where s - rho overflows: there the function (decreasing) is ~0
+            return np.asarray(np.where(np.isnan(out), -np.inf, out), dtype=np.float64)
+
+        def points_of(sel: Any, table: bool) -> dict[str, Any]:
+            return {key: (val[sel][:, None] if table else val[sel]) for key, val in flat.items()}
+
+        def log_f(t: FloatArray, sel: Any) -> FloatArray:
+            """At s = rho e^t (``t`` with one more axis than the selection when it is a table of steps)."""
+            pt = points_of(sel, t.ndim == 2)
+            return core(pt, pt["rho"] * np.expm1(t), pt["lrho"] + t)
+
+        def log_fs(sv: FloatArray, sel: Any) -> FloatArray:
+            """At s itself (far from rho, where s - rho is accurate and t would carry eps t of rounding)."""
+            pt = points_of(sel, False)
+            return core(pt, sv - pt["rho"], np.log(sv))
 
         # bracket: t = 2^-60, 2^-56, ..., 2^8 and 2^11 (s up to rho e^2048: beyond float64 from any rho)
         steps = np.append(np.ldexp(1.0, np.arange(-60, 12, 4)), 2048.0)
@@ -470,7 +491,7 @@ def _perron(m: Method, a: FloatArray, b: FloatArray, hh: FloatArray, w_log: Floa
         # the root is in (steps[first - 1], steps[first]]; below 2^-60 it leaves rho^2 unchanged
         t = np.where(first > 0, steps[first], 0.0)
         f_hi, f_lo = vals[np.arange(n), first], vals[np.arange(n), prev]
-        work = np.flatnonzero(found & (first > 0) & np.isfinite(f_hi) & np.isfinite(f_lo))
+        work = np.flatnonzero(found & (first > 0) & np.isfinite(f_lo))   # f_hi may be -inf (overflow)
         lo, hi, flo, fhi = steps[prev][work], steps[first][work], f_lo[work], f_hi[work]
         side = np.zeros(work.size, dtype=np.int8)
         # Illinois (regula falsi halving the weight of an end kept twice): superlinear, and the
@@ -486,7 +507,7 @@ def _perron(m: Method, a: FloatArray, b: FloatArray, hh: FloatArray, w_log: Floa
             flo = np.where(neg, np.where(side == -1, 0.5 * flo, flo), fx)
             fhi = np.where(neg, fx, np.where(side == 1, 0.5 * fhi, fhi))
             side = np.where(neg, -1, 1).astype(np.int8)
-            done = (hi - lo <= 2.0 * _EPS * hi) | (fx == 0.0) | ~np.isfinite(fx)
+            done = (hi - lo <= 2.0 * _EPS * hi) | (fx == 0.0)   # -inf (overflow) bisects on
             t[work[done]] = np.where(fx[done] == 0.0, x[done], hi[done])
             keep = ~done
             work, lo, hi, flo, fhi, side = (z[keep] for z in (work, lo, hi, flo, fhi, side))
@@ -498,6 +519,31 @@ def _perron(m: Method, a: FloatArray, b: FloatArray, hh: FloatArray, w_log: Floa
         k2 = np.floor(2.0 * t / _LN2)
         lam_star = np.ldexp(mant * mant * np.exp(2.0 * t - k2 * _LN2), (2 * expo + k2).astype(np.int64))
         lam_star = np.where(found, lam_star, np.inf)
+        # t far from 0 carries eps t of rounding (2 eps t in lambda): finish such points in s itself
+        s_star = np.sqrt(lam_star).reshape(-1)
+        far = np.flatnonzero(found.reshape(-1) & (t.reshape(-1) >= 0.5) & np.isfinite(s_star) & (s_star > 0.0))
+        lo_s, hi_s = s_star[far] * (1.0 - 1e-12), s_star[far] * (1.0 + 1e-12)
+        flo, fhi = log_fs(lo_s, far), log_fs(hi_s, far)
+        ok = (flo > 0.0) & (fhi < 0.0)
+        far, lo_s, hi_s, flo, fhi = far[ok], lo_s[ok], hi_s[ok], flo[ok], fhi[ok]
+        side = np.zeros(far.size, dtype=np.int8)
+        for _ in range(100):
+            if far.size == 0:
+                break
+            x = (lo_s * fhi - hi_s * flo) / (fhi - flo)
+            x = np.where((x > lo_s) & (x < hi_s), x, 0.5 * (lo_s + hi_s))
+            fx = log_fs(x, far)
+            neg = fx < 0.0
+            hi_s, lo_s = np.where(neg, x, hi_s), np.where(neg, lo_s, x)
+            flo = np.where(neg, np.where(side == -1, 0.5 * flo, flo), fx)
+            fhi = np.where(neg, fx, np.where(side == 1, 0.5 * fhi, fhi))
+            side = np.where(neg, -1, 1).astype(np.int8)
+            done = (hi_s - lo_s <= 2.0 * _EPS * hi_s) | (fx == 0.0)
+            s_star[far[done]] = np.where(fx[done] == 0.0, x[done], hi_s[done])
+            keep = ~done
+            far, lo_s, hi_s, flo, fhi, side = (z[keep] for z in (far, lo_s, hi_s, flo, fhi, side))
+        s_star[far] = hi_s
+        lam_star = np.where(found & (t >= 0.5), s_star.reshape(shape) ** 2, lam_star)
         # no multiplicative noise: the exact-gradient rate squared
         lam_star = np.where(np.isneginf(w_log), rho * rho, lam_star)
         # M nilpotent (rho = 0): the secular equation is lambda^2 = w ((1 + g)^2 lambda + g^2)
@@ -549,11 +595,12 @@ def stationary_second_moment(
     >>> float(stationary_second_moment(0.5, 0.5, 1.0, curvature_variance=2.0, noise_variance=1.0))
     inf
     """
-    m, a, b, hh, v = _check(method, alpha, beta, h, curvature_variance, batch_size)
+    m, a, b, hh, _ = _check(method, alpha, beta, h, curvature_variance, batch_size)
     s2 = as_real(noise_variance, "noise_variance", low=0.0)
     bs = as_int(batch_size, "batch_size", low=1).astype(np.float64)
+    v = as_real(curvature_variance, "curvature_variance", low=0.0)
     s2, bs, a, b, hh, v = np.broadcast_arrays(s2, bs, a, b, hh, v)
-    stable, value, _ = _single(m, a, b, hh, v, s2, bs)
+    stable, value, _ = _single(m, a, b, hh, v, s2, bs, v_batch=bs)
     out = np.where(s2 == 0.0, 0.0, np.where(stable, value, np.inf))
     return finish(np.asarray(out, dtype=np.float64))
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import re
 from fractions import Fraction as F
 from typing import Any
@@ -44,7 +45,12 @@ TINY = float(np.finfo(np.float64).tiny)
 INT64_MAX = 2**63 - 1
 DPS = 90
 
-FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def _n(examples: int) -> int:
+    """Examples per property; ``HBTHEORY_FUZZ_SCALE=20`` runs twenty times as many (a long local search)."""
+    return examples * int(os.environ.get("HBTHEORY_FUZZ_SCALE", "1"))
+
+
+FUZZ = settings(max_examples=_n(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # ------------------------------------------------------------------------------------------------
 # The independent reference: T in exact rationals, its cubic, Jury, the exact solve
@@ -198,7 +204,7 @@ def rate_tol(ref: Any) -> float:
     return EPS * (32.0 + 4.0 * size)
 
 
-@settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=_n(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(points())
 def test_rate_is_the_radius_of_the_exact_operator(pt: tuple[Method, float, float, float, float, int]) -> None:
     m, a, b, h, v, batch = pt
@@ -215,7 +221,11 @@ def test_stable_is_jury_on_the_exact_cubic(pt: tuple[Method, float, float, float
     got = stochastic.mean_square_stable(a, b, h, curvature_variance=v, batch_size=batch, method=m)
     t = operator(m, a, b, h, F(v) / batch)
     assert isinstance(got, np.bool_)
-    assert bool(got) == stable_ref(t), f"{m.name} {(a, b, h, v, batch)}: rate {mp.nstr(rate_ref(t), 20)}"
+    if bool(got) != stable_ref(t):
+        # only on the edge itself: the criterion is formed from alpha h, alpha v / h rounded once each, so a
+        # rate within a few ulps of 1 may go either way (measured: 1 - 1.25e-16)
+        ref = rate_ref(t)
+        assert abs(ref - 1) <= 8 * EPS, f"{m.name} {(a, b, h, v, batch)}: rate {mp.nstr(ref, 20)}"
 
 
 @FUZZ
@@ -257,6 +267,9 @@ def test_stationary_moment_is_the_exact_solve(pt: tuple[Method, float, float, fl
         ((1e200, 0.5, 1e-200), {"curvature_variance": 1e-300}, math.inf),
         # alpha h = 1: rate 3.08e-33 (0.1 * 10 is not exactly 1), the eigen-solve gave 0.0
         ((0.1, 0.0, 10.0), {"curvature_variance": 0.0}, 0.0),
+        # the root beyond t = 256 in the bracket search (s = rho e^t): 1e300, not inf (found by the fuzz of
+        # the first secular version, whose bracket end overflowed)
+        ((1.0, 0.0, 1e-10), {"curvature_variance": 1e300, "method": "gradient_descent"}, math.inf),
     ],
 )
 def test_rate_defects(args: tuple[float, float, float], kw: dict[str, Any], old: float) -> None:
@@ -278,6 +291,8 @@ def test_stable_and_moment_defects() -> None:
     m = methods.NESTEROV
     ref = mpf(solve3(operator(m, 1e-12, 0.9, 1.0, F(1)), [F(1e-12) ** 2, F(0), F(0)])[0])
     assert_close(got, ref, 64 * EPS, "nesterov moment")
+    # v / B = 5e-324 / 2 rounds to 0 although alpha v / (h B) = 2.5: unstable (was True; found at 20x examples)
+    assert not stochastic.mean_square_stable(1e103, 0.0, 1e-221, curvature_variance=5e-324, batch_size=2)
     # alpha / (h (1 - c0)) = 4.5e-330 underflowed before the product: 3.1133327081265971e-224 (was 0.0)
     a, b, h, v = 4.169688295889424e-218, 0.9999993909566101, 1.5342631050702608e118, 1.2960399079789479e-223
     batch = 2**40
@@ -293,7 +308,7 @@ def test_stable_and_moment_defects() -> None:
 # ------------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=_n(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(points())
 def test_zero_noise_is_the_deterministic_rate_squared(pt: tuple[Method, float, float, float, float, int]) -> None:
     m, a, b, h, _, _ = pt
@@ -302,12 +317,13 @@ def test_zero_noise_is_the_deterministic_rate_squared(pt: tuple[Method, float, f
             return  # alpha h beyond float64: spectral_radius refuses, the rate is inf (checked above)
     rho = float(hbtheory.spectral_radius(a, b, h, method=m))
     got = float(stochastic.mean_square_rate(a, b, h, curvature_variance=0.0, method=m))
-    assert got == pytest.approx(rho * rho, rel=2 * EPS, abs=0) or (got == math.inf and rho * rho == math.inf)
+    # both from the spectral layer's few-ulp roots (spectral_radius and eigenvalues): 16 eps apart at most
+    assert got == pytest.approx(rho * rho, rel=16 * EPS, abs=0) or (got == math.inf and rho * rho == math.inf)
     if rho < 1.0 - 1e-12 or rho > 1.0 + 1e-12:
         assert bool(stochastic.mean_square_stable(a, b, h, curvature_variance=0.0, method=m)) == (rho < 1.0 and h > 0)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=_n(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(points(), st.lists(st.integers(1, INT64_MAX), min_size=2, max_size=5))
 def test_rate_does_not_increase_with_the_batch(pt: tuple[Method, float, float, float, float, int],
                                                batches: list[int]) -> None:
@@ -322,7 +338,7 @@ def test_rate_does_not_increase_with_the_batch(pt: tuple[Method, float, float, f
     assert (r >= rho2 * (1 - 8 * EPS)).all()   # never below the exact-gradient rate
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=_n(10), deadline=None)
 @given(st.sampled_from(MEMBERS), st.integers(1, 3), st.integers(0, 2**32 - 1))
 def test_arrays_are_the_scalars_broadcast(m: Method, n: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
@@ -349,7 +365,7 @@ def _edge(name: str) -> Any:
     return sp.lambdify((symbolic.beta, reg.k), reg.alpha_h_bound, "mpmath")
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=_n(20), deadline=None)
 @given(st.sampled_from(["heavy_ball", "nesterov", "gradient_descent", "general(gamma=0.3)"]),
        st.floats(1e-6, 0.999), _log_uniform(-4, 1.5), _log_uniform(-150, 150))
 def test_symbolic_region_is_the_numeric_edge(name: str, beta: float, k: float, h: float) -> None:
@@ -520,7 +536,7 @@ def test_empirical_entry_checks(func: str, kw: dict[str, Any], name: str) -> Non
 # ------------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=_n(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(points())
 def test_coupled_one_direction_is_the_scalar_layer(pt: tuple[Method, float, float, float, float, int]) -> None:
     # d = 1, Gaussian features: one direction with v = 2 h^2 / B. Everything depends on u = alpha h (exact
@@ -609,7 +625,7 @@ WILD_OTHERS = {
 }
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=_n(100), deadline=None)
 @given(st.sampled_from(sorted(WILD_OTHERS)), st.data())
 def test_other_exports_name_a_wild_argument(func: str, data: Any) -> None:
     kw = dict(WILD_OTHERS[func])
