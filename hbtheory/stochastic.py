@@ -372,7 +372,7 @@ def _times(*factors: FloatArray, over: tuple[FloatArray, ...] = ()) -> FloatArra
 
 def _single(
     m: Method, a: FloatArray, b: FloatArray, hh: FloatArray, v: FloatArray, s2: Any = 0.0, bs: Any = 1.0,
-    v_batch: Any = 1.0,
+    v_batch: Any = 1.0, per_h2: bool = False,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     r"""``(stable, moment, G)``: mean-square stability and the stationary :math:`\mathbb E x^2` at label-noise
     variance ``s2`` and batch size ``bs`` (``inf`` where unstable), for one direction, in scale-free form.
@@ -408,7 +408,10 @@ def _single(
         vv = np.where(det_ok, v, 0.0)
         # v S_y = (alpha v / h) R G / (1 - c0), at beta = 1 (v / (h^2 gamma)) R G
         vb = np.broadcast_to(np.asarray(v_batch, dtype=np.float64), np.shape(vv))   # v / B inside: no underflow
-        qy = np.where(beta1, _times(vv, over=(pos_h, pos_h, gg, vb)), _times(a, vv, over=(pos_h, om, vb))) * (R * G)
+        if per_h2:   # v given as v / h^2 (the coupled layer: no h^2 to underflow)
+            qy = np.where(beta1, _times(vv, over=(gg, vb)), _times(a, vv, pos_h, over=(om, vb))) * (R * G)
+        else:
+            qy = np.where(beta1, _times(vv, over=(pos_h, pos_h, gg, vb)), _times(a, vv, over=(pos_h, om, vb))) * (R * G)
         stable = det_ok & (qy < 1.0)
         # E x^2 = (s^2 / B) alpha R / ((1 - c0)(1 - v S_y)); alpha / (1 - c0) = 1 / (h gamma) at beta = 1
         s2b = np.where(stable, s2, 0.0)
@@ -798,10 +801,10 @@ def coupled_stationary_second_moment(
         u = np.where(u == 0.0, 5e-324, u)
     one = np.ones_like(u)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        own = (u * u if feats == "gaussian" else (d - 1) * u * u) / batch
+        ratio = np.full(u.shape, 1.0 if feats == "gaussian" else float(d - 1))   # own variance / u^2
         # one direction with its own curvature variance (Sherman-Morrison on the own rank-one term):
         # z = (I - D_i)^{-1} b_i has E x^2 = h S_x / (1 - v S_y) and E y^2 = G E x^2 (_single)
-        alone, zx, G = _single(m, one, b_, u, own, one, one)
+        alone, zx, G = _single(m, one, b_, u, ratio, one, one, v_batch=np.full(u.shape, batch), per_h2=True)
         coupling = 1.0 if feats == "gaussian" else 0.0
         q = coupling * np.where(alone, u * zx * G, np.inf).sum(axis=-1) / batch
         stable = alone.all(axis=-1) & (q < 1.0)

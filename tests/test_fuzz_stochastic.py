@@ -579,6 +579,13 @@ def test_coupled_defects() -> None:
     # alpha h = 1e-400 underflowed: inf (unstable) for a stable system with E x^2 = 1e-200
     got = stochastic.coupled_stationary_second_moment(1e-200, 0.5, [1e-200], noise_variance=1.0)
     assert float(got[0]) == pytest.approx(1e-200, rel=1e-12)
+    # Nesterov at beta = 1, u = alpha h = 1e-155: the own variance u^2 = 1e-310 was subnormal (24 bits at 1e-316):
+    # finite 3.2168568766932014e+169 for an unstable system, and 4.999999835632879e+157 for 5e157 at u = 1e-158
+    assert stochastic.coupled_stationary_second_moment(1.0, 1.0, [1e-155], noise_variance=1.0,
+                                                       method="nesterov")[0] == math.inf
+    got = stochastic.coupled_stationary_second_moment(1.0, 1.0, [1e-158], noise_variance=1.0, batch_size=2,
+                                                      method="nesterov")
+    assert float(got[0]) == pytest.approx(5e157, rel=1e-14)
 
 
 @pytest.mark.parametrize(
