@@ -85,6 +85,7 @@ one rounding of :math:`c_1, c_0`.
 from __future__ import annotations
 
 import functools
+import weakref
 from fractions import Fraction
 from typing import Any, NamedTuple
 
@@ -884,6 +885,25 @@ def _full(x: DD, shape: tuple[int, ...]) -> DD:
     return DD(np.broadcast_to(x.hi, shape), np.broadcast_to(x.lo, shape))
 
 
+#: Exact near-curve coefficients already computed, per method (a search such as the tuning's comes
+#: back to the same points on a critical curve: about half the calls at kappa = 1e16).
+_EXACT_CACHE: weakref.WeakKeyDictionary[Method, dict[tuple[float, float, float], tuple[float, ...]]] = (
+    weakref.WeakKeyDictionary())
+_EXACT_CACHE_SIZE = 100_000
+
+
+def _exact_parts(method: Method, a: float, b: float, h: float) -> tuple[float, ...]:
+    """``(c1, c0, disc)`` at one point, exactly, as the hi and lo parts of double-doubles."""
+    # dyadic inputs, so the coefficients are dyadic (no gcd; the same values as Fraction arithmetic)
+    fa, fb, fh = _Dyadic.from_float(a), _Dyadic.from_float(b), _Dyadic.from_float(h)
+    f1, f0 = (v if isinstance(v, Fraction) else Fraction(v) for v in (method.c1(fa, fb, fh), method.c0(fa, fb, fh)))
+    out: list[float] = []
+    for value in (f1, f0, f1 * f1 - 4 * f0):
+        exact = _exact_fraction(value)
+        out += [float(exact.hi), float(exact.lo)]
+    return tuple(out)
+
+
 def _dd_coefficients(method: Method, a: Arr, b: Arr, hh: Arr) -> tuple[DD, DD, DD]:
     """``(c1, c0, disc)`` in double-double at 1-d float64 inputs; exact near ``disc = 0``."""
     da, db, dh = DD(a), DD(b), DD(hh)
@@ -893,14 +913,15 @@ def _dd_coefficients(method: Method, a: Arr, b: Arr, hh: Arr) -> tuple[DD, DD, D
     tiny = np.flatnonzero(np.abs(disc.hi) <= _EXACT_DISC_TOL * (c1.hi * c1.hi + 4.0 * np.abs(c0.hi)))
     if tiny.size:
         c1, c0, disc = (DD(x.hi.copy(), np.broadcast_to(x.lo, a.shape).copy()) for x in (c1, c0, disc))
+        cache = _EXACT_CACHE.setdefault(method, {})
+        if len(cache) > _EXACT_CACHE_SIZE:
+            cache.clear()
         for i in tiny:
-            # exact: dyadic inputs, so the coefficients are dyadic (no gcd; same values as Fraction)
-            fa, fb, fh = (_Dyadic.from_float(float(x[i])) for x in (a, b, hh))
-            f1, f0 = (v if isinstance(v, Fraction) else Fraction(v) for v in (method.c1(fa, fb, fh),
-                                                                               method.c0(fa, fb, fh)))
-            for dd, value in ((c1, f1), (c0, f0), (disc, f1 * f1 - 4 * f0)):
-                exact = _exact_fraction(value)
-                dd.hi[i], dd.lo[i] = exact.hi, exact.lo
+            key = (float(a[i]), float(b[i]), float(hh[i]))
+            parts = cache.get(key)
+            if parts is None:
+                parts = cache[key] = _exact_parts(method, *key)
+            c1.hi[i], c1.lo[i], c0.hi[i], c0.lo[i], disc.hi[i], disc.lo[i] = parts
     return c1, c0, disc
 
 

@@ -75,3 +75,27 @@ def test_exact_branch_on_heavy_balls_double_root() -> None:
     # beta = 1/4, alpha h = 1/4: c1 = 1 = 2 sqrt(beta), an exact double root (disc = 0 exactly)
     c1, c0, disc = _dd_coefficients(methods.HEAVY_BALL, np.array([0.25]), np.array([0.25]), np.array([1.0]))
     assert disc.hi[0] == 0.0 and c1.hi[0] == 1.0 and c0.hi[0] == 0.25
+
+
+def test_the_exact_cache_is_per_method_and_gives_the_same_bits() -> None:
+    from hbtheory import _kernel
+
+    h = 1.0
+    for gamma in (0.3, 0.7):
+        m = methods.general(gamma)
+        for b in np.linspace(0.05, 0.95, 91):  # the first float64 curve point inside the exact window
+            a = np.array([_on_curve(gamma, float(b)) / h])
+            first = _dd_coefficients(m, a, np.array([b]), np.array([h]))
+            if _kernel._EXACT_CACHE.get(m):
+                break
+        else:
+            raise AssertionError(f"no point of general({gamma})'s curve took the exact branch")
+        again = _dd_coefficients(m, a, np.array([b]), np.array([h]))
+        for x, y in zip(first, again, strict=True):
+            assert np.array_equal(x.hi, y.hi)
+            assert np.array_equal(np.broadcast_to(x.lo, (1,)), np.broadcast_to(y.lo, (1,)))
+        # another method at this point is computed for itself, not read from this method's cache
+        other_gamma = 1.0 - gamma
+        other = _dd_coefficients(methods.general(other_gamma), a, np.array([b]), np.array([h]))
+        want = Fraction(float(b)) - Fraction(float(a[0])) * Fraction(h) * Fraction(other_gamma)
+        assert float(other[1].hi[0]) == float(want) != float(first[1].hi[0])
