@@ -99,6 +99,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from hbtheory._params import check_method_params
 from hbtheory._result import Result, frozen_array
@@ -819,12 +820,33 @@ def _secular(
 ) -> tuple[FloatArray, FloatArray]:
     """``f = sum_j w_j^T (lam I - D_j)^{-1} b_j`` and (if ``slope``) ``f' = -sum_j (L^-T w_j)^T (L^-1 b_j)``."""
     L = lam[..., None, None, None] * np.eye(3) - blocks
+    # lam exactly on a block's eigenvalue (a pole of f: the bisection can land there when the rate
+    # rounds next to 1) makes L singular: f is +inf there, which the root search reads as "left of
+    # the root", and the slope is undefined (the Newton step falls back to bisection)
     if not slope:
-        z = np.linalg.solve(L, noise[..., None])[..., 0]
-        return np.asarray((w * z).sum(axis=(-2, -1))), np.zeros_like(lam)
-    both = np.linalg.solve(np.stack([L, np.swapaxes(L, -1, -2)]), np.stack([noise, w])[..., None])[..., 0]
-    f = (w * both[0]).sum(axis=(-2, -1))
-    return np.asarray(f), np.asarray(-(both[1] * both[0]).sum(axis=(-2, -1)))
+        z, pole = _solve_poles(L, noise[..., None])
+        f = np.where(pole, np.inf, (w * z[..., 0]).sum(axis=(-2, -1)))
+        return np.asarray(f), np.zeros_like(lam)
+    both, pole = _solve_poles(np.stack([L, np.swapaxes(L, -1, -2)]), np.stack([noise, w])[..., None])
+    pole = pole[0] | pole[1]
+    both = both[..., 0]
+    with np.errstate(invalid="ignore"):
+        f = np.where(pole, np.inf, (w * both[0]).sum(axis=(-2, -1)))
+        df = np.where(pole, -np.inf, -(both[1] * both[0]).sum(axis=(-2, -1)))
+    return np.asarray(f), np.asarray(df)
+
+
+def _solve_poles(L: FloatArray, rhs: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """Batched ``solve(L, rhs)`` and, where a ``3 x 3`` block of ``L`` is exactly singular, a mask of those
+    (their solution is 0; one singular block no longer fails the whole batch)."""
+    try:
+        return np.asarray(np.linalg.solve(L, rhs), dtype=np.float64), np.zeros(L.shape[:-3], dtype=bool)
+    except np.linalg.LinAlgError:
+        singular = np.linalg.det(L) == 0.0
+        pole = singular.any(axis=-1)
+        safe = np.where(singular[..., None, None], np.eye(3), L)
+        z = np.asarray(np.where(pole[..., None, None, None], 0.0, np.linalg.solve(safe, rhs)), dtype=np.float64)
+        return z, np.asarray(pole, dtype=bool)
 
 
 def _secular_root(blocks: FloatArray, noise: FloatArray, w: FloatArray, base: FloatArray) -> FloatArray:

@@ -271,3 +271,31 @@ def test_coupled_broadcast_equals_loop() -> None:
             one = stochastic.coupled_stationary_second_moment(alpha[j], beta[i, 0], hs, noise_variance=1.0)
             np.testing.assert_array_equal(stat[i, j], one)
     assert np.all(rate[:, 2] > 1) and np.all(np.isinf(stat[:, 2]))
+
+
+def test_secular_equation_at_a_pole_is_infinite_not_a_linalg_error() -> None:
+    # the root search of coupled_mean_square_rate can land exactly on an eigenvalue of a block (seen with the rate
+    # rounding next to 1: mean_square_optimal([1, 1e-16], batch_size=10**12) raised "Singular matrix");
+    # f = sum_j w_j^T (lam I - D_j)^{-1} b_j has a pole there, +inf for the search, and the other points are unharmed
+    from hbtheory.stochastic import _secular
+
+    blocks = np.stack([np.diag([0.5, 0.25, 0.125]), np.diag([0.75, 0.5, 0.25])])[None].repeat(2, axis=0)
+    noise = np.ones((2, 2, 3))
+    w = np.ones((2, 2, 3))
+    lam = np.array([0.5, 2.0])
+    for slope in (False, True):
+        f, df = _secular(blocks, noise, w, lam, slope=slope)
+        assert f[0] == np.inf
+        # at lam = 2: sum over both blocks of 1/(2 - d) for the six diagonal entries
+        expected = sum(1.0 / (2.0 - d) for d in (0.5, 0.25, 0.125, 0.75, 0.5, 0.25))
+        assert abs(f[1] - expected) <= 8 * np.finfo(float).eps * expected
+        if slope:
+            assert df[0] == -np.inf
+            assert abs(df[1] + sum(1.0 / (2.0 - d) ** 2 for d in (0.5, 0.25, 0.125, 0.75, 0.5, 0.25))) < 1e-14
+
+
+def test_an_unresolvable_spectrum_is_refused_by_name_at_a_huge_batch() -> None:
+    from hbtheory.stochastic import mean_square_optimal
+
+    with pytest.raises(ValueError, match="`spectrum` is too ill-conditioned"):
+        mean_square_optimal([1.0, 1e-16], batch_size=10**12)
