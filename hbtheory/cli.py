@@ -498,10 +498,13 @@ def _cmd_mean_square(args: argparse.Namespace) -> int:
         payload: dict[str, Any] = {
             "method": m.name, "alpha": args.alpha, "beta": args.beta, "spectrum": spectrum,
             "batch_size": args.batch_size, "features": args.features, "mean_square_rate": rate,
-            "stable": rate < 1.0, "exact_gradient_rate_squared": exact * exact,
+            # a rate that rounds to 1 (alpha h below ~1e-16) does not say on which side of 1 it lies
+            "stable": None if rate == 1.0 else rate < 1.0, "exact_gradient_rate_squared": exact * exact,
         }
+        verdict = ("rounds to 1 in float64: stability not decided" if rate == 1.0
+                   else "stable" if rate < 1.0 else "NOT stable")
         text = (f"{m.title}, alpha = {_num(args.alpha)}, beta = {_num(args.beta)} on {where}\n"
-                f"  mean-square rate of E||x_t||^2: {_num(rate)} ({'stable' if rate < 1.0 else 'NOT stable'})\n"
+                f"  mean-square rate of E||x_t||^2: {_num(rate)} ({verdict})\n"
                 f"  with exact gradients (rate squared, worst over the spectrum): {_num(exact * exact)}")
         _emit(args, payload, text)
         return 0

@@ -93,3 +93,13 @@ def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], ar
     assert code == 2
     assert out == ""
     assert err.count("\n") == 1 and needle in err
+
+
+def test_a_rate_that_rounds_to_one_is_not_called_unstable(capsys: pytest.CaptureFixture[str]) -> None:
+    # alpha = 5e-324: the true rate is 1 - O(1e-324) < 1 (stable), but it rounds to 1.0 in float64
+    code, out, err = run(capsys, "mean-square", "--kappa", "10", "--alpha", "5e-324", "--beta", "0.5", "--json")
+    assert code == 0, err
+    got = json.loads(out)
+    assert got["mean_square_rate"] == 1.0 and got["stable"] is None
+    code, out, _ = run(capsys, "mean-square", "--kappa", "10", "--alpha", "5e-324", "--beta", "0.5")
+    assert "NOT stable" not in out and "not decided" in out
