@@ -173,6 +173,17 @@ def _choice(value: Any, name: str, options: Sequence[str]) -> str:
     return value
 
 
+def _steps_and_method(n: Any, method: str | Method) -> tuple[int, Method]:
+    """The step count (a single integer >= 1) and a method with a step rule PEPit can run."""
+    steps = int(as_int(n, "n", low=1))
+    if np.ndim(n) != 0:
+        raise TypeError("`n` must be a single integer")
+    m = get_method(method)
+    if m.gamma is None:
+        raise ValueError(f"`method` {m.name!r} is given by its polynomial only: it has no step rule for PEPit")
+    return steps, m
+
+
 def worst_case(
     n: int,
     alpha: float,
@@ -258,12 +269,7 @@ def worst_case(
     >>> worst_case(2, 0.7, 0.5, 0.1, 1.0, function_class="smooth_strongly_convex").value >= r.value - 1e-5
     True
     """
-    steps = int(as_int(n, "n", low=1))
-    if np.ndim(n) != 0:
-        raise TypeError("`n` must be a single integer")
-    m = get_method(method)
-    if m.gamma is None:
-        raise ValueError(f"`method` {m.name!r} is given by its polynomial only: it has no step rule for PEPit")
+    steps, m = _steps_and_method(n, method)
     a = as_scalar(alpha, "alpha", low=0.0, low_open=True)
     b = as_scalar(beta, "beta", low=0.0, high=1.0)
     if not m.uses_beta and b != 0.0:
@@ -818,12 +824,7 @@ def certificate_check(
     """
     from hbtheory.robust import IQCS, RateCertificate, lyapunov_function, rate_certificate
 
-    steps = int(as_int(n, "n", low=1))
-    if np.ndim(n) != 0:
-        raise TypeError("`n` must be a single integer")
-    m = get_method(method)
-    if m.gamma is None:
-        raise ValueError(f"`method` {m.name!r} is given by its polynomial only: it has no step rule for PEPit")
+    steps, m = _steps_and_method(n, method)
     q = _choice(iqc, "iqc", IQCS)
     met = _choice(metric, "metric", CERTIFICATE_METRICS)
     how = _choice(start, "start", CERTIFICATE_STARTS)
