@@ -907,8 +907,8 @@ def _exact_parts(method: Method, a: float, b: float, h: float) -> tuple[float, .
 def _dd_coefficients(method: Method, a: Arr, b: Arr, hh: Arr) -> tuple[DD, DD, DD]:
     """``(c1, c0, disc)`` in double-double at 1-d float64 inputs; exact near ``disc = 0``."""
     da, db, dh = DD(a), DD(b), DD(hh)
-    c1 = _full(DD._lift(method.c1(da, db, dh)), a.shape)
-    c0 = _full(DD._lift(method.c0(da, db, dh)), a.shape)
+    f1, f0 = _coefficients(method, da, db, dh)
+    c1, c0 = _full(DD._lift(f1), a.shape), _full(DD._lift(f0), a.shape)
     disc = c1 * c1 - 4.0 * c0
     tiny = np.flatnonzero(np.abs(disc.hi) <= _EXACT_DISC_TOL * (c1.hi * c1.hi + 4.0 * np.abs(c0.hi)))
     if tiny.size:
@@ -1100,7 +1100,11 @@ def spectral_radius(method: Method, alpha: Any, beta: Any, h: Any) -> Arr:
         candidates = found[lo : lo + _CHUNK]
         where = np.unravel_index(candidates, shape)
         pa, pb, ph = np.broadcast_arrays(*(_gather(x, where) for x in (a, b, hh)), candidates)[:3]
-        route = _route(method, pa, pb, ph, _float_coefficients(method, pa, pb, ph), flat[candidates], False, True)
+        ch = _float_coefficients(method, pa, pb, ph)
+        # the blocks' one-square-root formula equals _radius_from's off the candidates only
+        rho = _radius_from(*ch)
+        flat[candidates] = rho
+        route = _route(method, pa, pb, ph, ch, rho, False, True)
         if route.any():
             pa, pb, ph = pa[route], pb[route], ph[route]
             flat[candidates[route]] = _dd_radius(*_dd_coefficients(method, pa, pb, ph))
@@ -1208,6 +1212,7 @@ class _BlockRun:
         self.disc_buf, self.t_buf = np.empty(cap), np.empty(cap)
         self.route_buf, self.scratch_buf = np.empty(cap, dtype=bool), np.empty(cap, dtype=bool)
         self.root_buf = np.empty(cap)
+        self.neg_buf = np.empty(cap, dtype=bool)
         self.found: list[NDArray[np.intp]] = []
         self.fixed = tuple(
             None if any(x.shape[d] > 1 for d in range(axis + 1)) else x[(0,) * max(axis, 0)] for x in self.ops
@@ -1274,6 +1279,72 @@ class _BlockRun:
             return four_c0[:rows], two_sqrt_c0[:rows]
         return four_c0, two_sqrt_c0
 
+    def four_of(self, c0: Any, shape: tuple[int, ...]) -> Any:
+        """``4 c0`` (in place when the coefficient function returned a fresh block-sized array)."""
+        fresh = (
+            isinstance(c0, np.ndarray) and c0.flags.owndata and c0.flags.writeable
+            and c0.shape == shape and 0 < c0.size <= self.root_buf.size
+            and not any(c0 is x for x in (*self.ops, *self.fixed, self.at_row))
+        )
+        if fresh:
+            return np.multiply(c0, 4.0, out=c0)
+        return self.terms_of(c0, shape)[0]
+
+    def _column_block(
+        self, o: Arr, c1: Any, c0: Any, index: tuple[Any, ...], n: int, bs: tuple[int, ...],
+        disc: Arr, t: Arr, route: NDArray[np.bool_], scratch: NDArray[np.bool_],
+    ) -> None:
+        """An inexact ``c0``, a small ``(alpha, h)`` axis: rho and the window of :func:`_column_window`
+        with per-column constants.
+
+        One square root per point: ``sqrt(disc)`` on real roots, ``sqrt(4 c0)`` on complex ones
+        (``disc < 0``), i.e. ``2 rho = [disc >= 0] |c1| + sqrt(disc if disc >= 0 else 4 c0)``. On
+        every point that no test here makes a candidate this is :func:`_radius_from`'s
+        ``fmax(|c1| + sqrt(disc), 2 sqrt(c0))`` bit for bit: a real root passing the real test has
+        ``s >= 0.011 |c1|`` (the notes above), so ``fmax`` picks ``t``, and a complex one has the
+        same ``sqrt(4 c0)``. Candidates get :func:`_radius_from`'s value in
+        :func:`spectral_radius` before :func:`_route` decides on them.
+        """
+        cols = self.columns
+        assert cols is not None
+        four_c0 = self.four_of(c0, bs)
+        neg_tau0 = cols.neg_tau0[_operand_index(cols.neg_tau0, index)]
+        scalars = None if self.block_scalars is None else self.block_scalars[index[0].start // self.step]
+        if scalars is None:
+            theta1, theta0, a_t, b_t, c_t = (
+                x[_operand_index(x, index)] for x in (cols.theta1, cols.theta0, cols.a_t, cols.b_t, cols.c_t)
+            )
+        else:
+            theta1, theta0, a_t, b_t, c_t = scalars
+        x, sq = self.h_buf[:n].reshape(bs), self.s_buf[:n].reshape(bs)
+        neg = self.neg_buf[:n].reshape(bs)
+        np.multiply(c1, c1, out=x)
+        np.subtract(x, four_c0, out=disc)
+        # candidates: neither complex roots with disc < -(tau0 + tau1 4 m0) ...
+        np.greater_equal(disc, neg_tau0, out=route)
+        np.less(disc, 0.0, out=neg)
+        if self.relative:  # ... nor real roots with disc > theta1 c1^2 + theta0
+            np.multiply(x, theta1, out=x)
+            np.add(x, theta0, out=x)
+            np.less_equal(disc, x, out=scratch)
+            np.logical_and(route, scratch, out=route)
+        np.copyto(disc, four_c0, where=neg)
+        np.sqrt(disc, out=sq)  # sqrt(disc) on real roots, sqrt(4 c0) = 2 rho on complex ones
+        np.abs(c1, out=t)
+        np.copyto(t, 0.0, where=neg)
+        np.add(t, sq, out=t)  # 2 rho
+        if not self.relative:  # ... nor real roots with t (A/T + t B/T - s) + C/T < 0
+            np.multiply(t, b_t, out=x)
+            np.add(x, a_t, out=x)
+            np.subtract(x, sq, out=x)
+            np.multiply(x, t, out=x)
+            np.add(x, c_t, out=x)
+            np.less(x, 0.0, out=scratch)  # (NaN: False)
+            np.greater(scratch, neg, out=scratch)  # ... on real roots only
+            np.greater(route, scratch, out=route)  # route and not scratch, on booleans
+        np.multiply(t, 0.5, out=o)
+        _near_one(t, x, scratch, route)
+
     def block(self, index: tuple[Any, ...], offset: int) -> None:
         rule = self.rule
         o = self.out[index]
@@ -1294,6 +1365,11 @@ class _BlockRun:
         else:
             c1 = self.method.c1(ac, bc, hc)
             c0 = self.method.c0(ac, bc, hc)
+        if self.columns is not None and not rule.window:
+            self._column_block(o, c1, c0, index, n, bs, disc, t, route, scratch)
+            if route.any():
+                self.found.append(np.flatnonzero(route) + offset)
+            return
         four_c0, two_sqrt_c0 = self.terms_of(c0, bs)
         np.multiply(c1, c1, out=disc)
         np.subtract(disc, four_c0, out=disc)
@@ -1309,41 +1385,6 @@ class _BlockRun:
             np.fmax(t, two_sqrt_c0, out=t)
             np.multiply(t, 0.5, out=o)
             _near_one(t, disc, scratch, route)
-        elif self.columns is not None:
-            # inexact c0, a small (alpha, h) axis: the window of _column_window, per-column constants
-            cols = self.columns
-            neg_tau0 = cols.neg_tau0[_operand_index(cols.neg_tau0, index)]
-            scalars = None if self.block_scalars is None else self.block_scalars[index[0].start // self.step]
-            if scalars is None:
-                theta1, theta0, a_t, b_t, c_t = (
-                    x[_operand_index(x, index)] for x in (cols.theta1, cols.theta0, cols.a_t, cols.b_t, cols.c_t)
-                )
-            else:
-                theta1, theta0, a_t, b_t, c_t = scalars
-            c1sq, x, sq = self.g_buf[:n].reshape(bs), self.h_buf[:n].reshape(bs), self.s_buf[:n].reshape(bs)
-            np.multiply(c1, c1, out=c1sq)
-            np.subtract(c1sq, four_c0, out=disc)
-            # candidates: neither complex roots with disc < -(tau0 + tau1 4 m0) ...
-            np.greater_equal(disc, neg_tau0, out=route)
-            if self.relative:  # ... nor real roots with disc > theta1 c1^2 + theta0
-                np.multiply(c1sq, theta1, out=x)
-                np.add(x, theta0, out=x)
-                np.less_equal(disc, x, out=scratch)
-                np.logical_and(route, scratch, out=route)
-            np.sqrt(disc, out=sq)  # NaN for complex roots, dropped by fmax
-            np.abs(c1, out=t)
-            np.add(t, sq, out=t)
-            if not self.relative:  # ... nor real roots with t (A/T + t B/T - s) + C/T < 0
-                np.multiply(t, b_t, out=x)
-                np.add(x, a_t, out=x)
-                np.subtract(x, sq, out=x)
-                np.multiply(x, t, out=x)
-                np.add(x, c_t, out=x)
-                np.less(x, 0.0, out=scratch)  # (NaN, complex roots: False)
-                np.greater(route, scratch, out=route)  # route and not scratch, on booleans
-            np.fmax(t, two_sqrt_c0, out=t)
-            np.multiply(t, 0.5, out=o)
-            _near_one(t, x, scratch, route)
         else:
             # inexact c0: the test of _Superset, in place, with sigma itself at each point (times
             # 1 + 2**-20, so that it contains _superset_route whatever the order of the roundings)
