@@ -1093,7 +1093,10 @@ def spectral_radius(method: Method, alpha: Any, beta: Any, h: Any) -> Arr:
     if not moderate:  # overflow checks and the huge-|c1| formula live on the general path
         return radius(characteristic(method, a, b, hh))
     out = np.empty(shape, dtype=np.float64)
-    found = _float_blocks(method, a, b, hh, out)
+    windows = None if _rule(method).window else _grid_candidates(method, a, b, hh, shape)  # type: ignore[union-attr]
+    found = _float_blocks(method, a, b, hh, out, windows is not None)
+    if windows is not None:
+        found = np.concatenate([windows, found])  # (a point in both is routed twice, to the same value)
     flat = out.reshape(-1)
     # the candidates in chunks of _CHUNK points: the routing's temporaries stay small
     for lo in range(0, found.size, _CHUNK):
@@ -1109,6 +1112,228 @@ def spectral_radius(method: Method, alpha: Any, beta: Any, h: Any) -> Arr:
             pa, pb, ph = pa[route], pb[route], ph[route]
             flat[candidates[route]] = _dd_radius(*_dd_coefficients(method, pa, pb, ph))
     return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Grids: the candidates of a (alpha h) x beta grid found per beta, without a per-point test
+# ------------------------------------------------------------------------------------------------
+#
+# On a grid (``alpha`` and ``h`` along one axis, ``beta`` along the other) every member of the
+# family has, at a fixed ``beta`` (with ``g = gamma(beta)``, both float64 as the method uses them),
+#
+#     c1(u) = 1 + beta - u (1 + g),   c0(u) = beta - u g,   D(u) = c1^2 - 4 c0 = a2 (u - uv)^2 + vmin
+#
+# in ``u = alpha h``, with ``a2 = (1 + g)^2``, ``uv = bq / a2``, ``bq = (1 + beta)(1 + g) - 2 g`` and
+# ``vmin = (1 - beta)^2 - bq uv`` (checked exactly for the method once, :func:`_general_form`).
+# :func:`_route` keeps a point in float64 when its running error bound (:func:`_running_errors`,
+# ``e1``, ``e0``) certifies it; with bounds ``E1 >= e1``, ``E0 >= e0`` and ``c_lo <= |c1| <= c_hi``
+# over a range of ``u`` (``t = |c1| + s``, ``s = sqrt(disc)``), the relative error bound of
+# :func:`_bound_route` on real roots is at most
+#
+#     eps (1 + S/2) + E1 / (c_lo + s) + (2 S E1 + S (eps/2) c_hi) / s + 4 S E0 / (s (c_lo + s)),
+#
+# which is <= ROUTE_TOL for ``s >= s*`` (:func:`_real_threshold`); so ``disc >= s*^2`` (and
+# ``disc`` beyond its error bound, and ``fmax`` picking ``t`` as ``s >= 0.0113 c_hi`` makes it)
+# certifies the point, and ``D >= W+ = s*^2 + (the error of disc)`` certifies it whatever the
+# rounding. On complex roots ``D <= -W-`` (``disc < -d_disc``) and ``c0 >= c0* + E0`` with
+# ``c0* = E0 / (2 (ROUTE_TOL - eps/2))`` certify it. So the points left are within the annulus
+# ``-W- < D(u) < W+`` (two intervals of ``u`` around ``uv``) or in the complex interval where
+# ``c0 < c0* + E0``: intervals of ``u`` per beta, turned into index ranges of the sorted ``u``
+# axis by ``searchsorted``. The running error bound is a convex function of ``u`` (a sum of
+# absolute values of quantities affine in ``u``), so its values at an interval's two ends bound it
+# inside: first over the whole axis, then twice more over the intervals found (each a subset of
+# the last). Points with ``rho`` within ``2**-43`` of 1 are still found by the blocks.
+# Every bound is inflated (relative ``2**-20`` or more) against the roundings of its own
+# evaluation; a beta where any of it is not finite keeps its whole line of candidates.
+
+_GRID_REFINE = 2
+
+#: ``|rho - 1|`` up to which :func:`_bound_route` may route a point that its error bound
+#: certifies otherwise: ``4 ROUTE_TOL rho + 2 eps`` for the float64 ``rho``, plus ``ROUTE_TOL``
+#: from the float64 to the exact one (5.06e-14), rounded up.
+_NEAR_ONE = 6e-14
+
+
+def _general_form(method: Method) -> bool:
+    """Whether ``c1 = 1 + beta - alpha h (1 + gamma(beta))`` and ``c0 = beta - alpha h gamma(beta)``
+    exactly (rational arithmetic, at 4 values of ``alpha h`` for each of 3 betas): the grid
+    windows above assume it."""
+    cached = _GENERAL_FORM.get(method)
+    if cached is not None:
+        return cached
+    ok = method.gamma is not None and method.coefficients_at is not None and method.uses_beta
+    try:
+        for b in (0.1875, 0.6, 1.375) if ok else ():
+            fb = Fraction(b)
+            g = method.gamma(fb)  # type: ignore[misc]
+            g = Fraction(g) if not isinstance(g, Fraction) else g
+            for a, h in ((0.25, 1.0), (1.5, 0.75), (3.0, 2.5), (0.0078125, 5.0)):
+                fa, fh = Fraction(a), Fraction(h)
+                u = fa * fh
+                if method.c1(fa, fb, fh) != 1 + fb - u * (1 + g) or method.c0(fa, fb, fh) != fb - u * g:
+                    ok = False
+    except (TypeError, ValueError, AttributeError, ArithmeticError):
+        ok = False
+    _GENERAL_FORM[method] = ok
+    return ok
+
+
+_GENERAL_FORM: weakref.WeakKeyDictionary[Method, bool] = weakref.WeakKeyDictionary()
+
+
+def _grid_layout(a: Arr, b: Arr, hh: Arr, shape: tuple[int, ...]) -> int | None:
+    """The axis of ``alpha h`` on a 2-d grid whose other axis is ``beta`` (``None``: not a grid)."""
+    if len(shape) != 2:
+        return None
+    ops = [x.reshape((1,) * (2 - x.ndim) + x.shape) for x in (a, b, hh)]
+    for u_axis in (0, 1):
+        other = 1 - u_axis
+        if all(x.shape[other] == 1 for x in (ops[0], ops[2])) and ops[1].shape[u_axis] == 1:
+            if shape[u_axis] > 1 and shape[other] > 1:
+                return u_axis
+    return None
+
+
+def _real_threshold(e1: Arr, e0: Arr, c_lo: Arr, c_hi: Arr) -> Arr:
+    """``s*`` of the notes above (NaN where no ``s`` certifies)."""
+    s = _SLACK
+    t_prime = ROUTE_TOL * (1.0 - 2.0**-30) - EPS * (1.0 + s / 2.0)
+    p = e1 + 2.0 * s * e1 + s * _HALF_EPS * c_hi
+    q = 4.0 * s * e0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        s1 = np.where(c_lo > 0.0, (p + q / c_lo) / t_prime, np.inf)
+        s2 = (p + np.sqrt(p * p + 4.0 * t_prime * q)) / (2.0 * t_prime)
+        star = np.minimum(s1, s2)
+        # disc itself beyond twice its error bound
+        floor = np.sqrt(2.0 * s * (2.0 * c_hi * e1 + 4.0 * e0 + _HALF_EPS * c_hi * c_hi))
+    return np.maximum(star, floor) * (1.0 + 2.0**-20)
+
+
+def _grid_candidates(method: Method, a: Arr, b: Arr, hh: Arr, shape: tuple[int, ...]) -> NDArray[np.intp] | None:
+    """Flat indices containing every point :func:`_route` routes on a grid, but those with ``rho``
+    within ``2**-43`` of 1 (see the notes above); ``None`` where the grid windows do not apply."""
+    u_axis = _grid_layout(a, b, hh, shape)
+    if u_axis is None or not _general_form(method):
+        return None
+    n_u, n_b = shape[u_axis], shape[1 - u_axis]
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        u = np.broadcast_to(np.multiply(a, hh), shape)
+        u = np.ascontiguousarray(u[:, 0] if u_axis == 0 else u[0, :])
+        beta = np.broadcast_to(b, shape)
+        beta = np.ascontiguousarray(beta[0, :] if u_axis == 0 else beta[:, 0])
+        order = None if np.all(u[1:] >= u[:-1]) else np.argsort(u, kind="stable")
+        us = u if order is None else u[order]
+        g = np.broadcast_to(np.asarray(method.gamma(beta), dtype=np.float64), beta.shape)  # type: ignore[misc]
+        p1, p1g = 1.0 + beta, 1.0 + g
+        a2 = p1g * p1g
+        bq = p1 * p1g - 2.0 * g
+        uv = bq / a2
+        a0 = (1.0 - beta) * (1.0 - beta)
+        vmin = a0 - bq * uv
+        d_bq = 2.0 * EPS * (np.abs(p1 * p1g) + 2.0 * np.abs(g) + np.abs(bq))
+        d_v = 2.0 * ((2.0 * np.abs(bq) * d_bq + d_bq * d_bq) / a2 + 4.0 * EPS * (bq * bq / a2 + a0)) + 2.0**-1000
+        d_u = 2.0 * (d_bq / a2 + 4.0 * EPS * np.abs(uv)) + 2.0**-1000
+        ok = np.isfinite(uv) & np.isfinite(vmin) & (a2 > 2.0**-500)
+
+        # the running error bound of the method's own evaluation, its beta-only work done once
+        at = method.coefficients_at(_Rounding(beta))  # type: ignore[misc]
+        one = _Rounding(1.0)
+        slack_b = 4.0 * EPS * (np.abs(p1) + np.abs(beta)) + 2.0**-1000
+        slack_u = 4.0 * EPS * (np.abs(p1g) + np.abs(g))
+        t_c0 = 2.0 * (ROUTE_TOL * (1.0 - 2.0**-30) - _HALF_EPS)
+
+        def radii(lo: Arr, hi: Arr) -> tuple[Arr, Arr, Arr]:
+            """(r_out, r_in, c0 limit) of the annulus and the small-c0 test from bounds over [lo, hi]."""
+            pts = np.stack([lo, hi])
+            f1, f0 = at(_Rounding(pts), one)
+            e1, e0 = (_Rounding._of(x).lo.max(axis=0) * (_SLACK * (1.0 + 2.0**-20)) for x in (f1, f0))
+            c1 = p1 - pts * p1g
+            slack = slack_b + np.abs(pts).max(axis=0) * slack_u
+            ac1 = np.abs(c1)
+            c_hi = ac1.max(axis=0) + slack
+            c_lo = np.where(c1[0] * c1[1] <= 0.0, 0.0, np.maximum(ac1.min(axis=0) - slack, 0.0))
+            c0_hi = np.abs(beta - pts * g).max(axis=0) + slack
+            star = _real_threshold(e1, e0, c_lo, c_hi)
+            err = 2.0 * _SLACK * (2.0 * c_hi * e1 + 4.0 * e0 + EPS * (c_hi * c_hi + 4.0 * c0_hi))
+            w_plus = (star * star + err) * (1.0 + 2.0**-20)
+            r_out = np.sqrt(np.maximum(w_plus + d_v - vmin, 0.0) / a2) * (1.0 + 2.0**-30) + d_u
+            r_in = np.maximum(np.sqrt(np.maximum(-2.0 * err - d_v - vmin, 0.0) / a2) * (1.0 - 2.0**-30) - d_u, 0.0)
+            c0_limit = (e0 / t_c0 + e0) * (1.0 + 2.0**-20) + 2.0**-1000
+            # NaN or inf anywhere: no certificate, the whole line
+            r_out = np.where(np.isfinite(r_out) & np.isfinite(c0_limit) & np.isfinite(r_in), r_out, np.inf)
+            return r_out, np.where(np.isfinite(r_out), r_in, 0.0), np.where(np.isfinite(r_out), c0_limit, np.inf)
+
+        r_cplx = np.sqrt(np.maximum(-vmin + d_v, 0.0) / a2) * (1.0 + 2.0**-30) + d_u
+        g_safe = np.where(g == 0.0, 1.0, g)
+
+        def small_c0(c0_limit: Arr) -> tuple[Arr, Arr]:
+            """The part of the complex interval |u - uv| < r (r = sqrt(-vmin / a2), padded) where
+            c0 = beta - u g < c0_limit (padded)."""
+            lo, hi = uv - r_cplx, uv + r_cplx
+            # beta - u g < L  <=>  u g > beta - L
+            edge = (beta - c0_limit) / g_safe
+            pad = 4.0 * EPS * (np.abs(edge) + 1.0)
+            lo = np.where(g > 0.0, np.maximum(lo, edge - pad), lo)
+            hi = np.where(g < 0.0, np.minimum(hi, edge + pad), hi)
+            none = (g == 0.0) & (beta >= c0_limit)
+            return np.where(none, np.inf, lo), np.where(none, -np.inf, hi)
+
+        u_lo, u_hi = np.full(n_b, us[0]), np.full(n_b, us[-1])
+        r_out, r_in, c0_limit = radii(u_lo, u_hi)
+        clo, chi = small_c0(c0_limit)
+        # the intervals, one row each: left of uv, right of uv, complex with a small c0
+        lo = np.stack([uv - r_out, uv + r_in, clo])
+        hi = np.stack([uv - r_in, uv + r_out, chi])
+        lo, hi = np.maximum(lo, u_lo), np.minimum(hi, u_hi)
+        for _ in range(_GRID_REFINE):
+            empty = ~(lo <= hi)
+            r_o, r_i, c0_l = radii(np.where(empty, uv, lo), np.where(empty, uv, hi))
+            clo, chi = small_c0(c0_l[2])
+            lo = np.maximum(lo, np.stack([uv - r_o[0], uv + r_i[1], clo]))
+            hi = np.minimum(hi, np.stack([uv - r_i[0], uv + r_o[1], chi]))
+        # rho within DELTA of 1: a root near 1 (p(1) = u), near -1 (p(-1) = 2 + 2 beta - u (1 + 2 g))
+        # or a complex pair with c0 = beta - u g near 1 (notes above)
+        reach = 2.01 * _NEAR_ONE * (1.0 + 2.0**-20)
+        q2, q3 = 1.0 + 2.0 * g, g
+        u2 = 2.0 * p1 / np.where(q2 == 0.0, 1.0, q2)
+        u3 = (beta - 1.0) / np.where(q3 == 0.0, 1.0, q3)
+        w2 = reach / np.abs(np.where(q2 == 0.0, 1.0, q2)) + 4.0 * EPS * np.abs(u2)
+        w3 = reach / np.abs(np.where(q3 == 0.0, 1.0, q3)) + 4.0 * EPS * np.abs(u3)
+        whole2 = np.abs(2.0 * p1) <= reach * (1.0 + 4.0 * EPS)
+        whole3 = np.abs(beta - 1.0) <= reach * (1.0 + 4.0 * EPS)
+        near_lo = np.stack([
+            np.full(n_b, -reach),
+            np.where(q2 == 0.0, np.where(whole2, -np.inf, np.inf), u2 - w2),
+            np.where(q3 == 0.0, np.where(whole3, -np.inf, np.inf), u3 - w3),
+        ])
+        near_hi = np.stack([
+            np.full(n_b, reach),
+            np.where(q2 == 0.0, np.where(whole2, np.inf, -np.inf), u2 + w2),
+            np.where(q3 == 0.0, np.where(whole3, np.inf, -np.inf), u3 + w3),
+        ])
+        lo, hi = np.concatenate([lo, near_lo]), np.concatenate([hi, near_hi])
+        lo = np.where(ok, lo, -np.inf)
+        hi = np.where(ok, hi, np.inf)
+        # the grid's u are float64 products: pad by their rounding
+        lo = np.where(np.isfinite(lo), lo - (EPS * np.abs(lo) + 2.0**-1070), lo)
+        hi = np.where(np.isfinite(hi), hi + (EPS * np.abs(hi) + 2.0**-1070), hi)
+        # (a NaN end: no certificate, the whole line)
+        start = np.searchsorted(us, np.where(np.isnan(lo) | np.isnan(hi), -np.inf, lo).reshape(-1), side="left")
+        stop = np.searchsorted(us, np.where(np.isnan(lo) | np.isnan(hi), np.inf, hi).reshape(-1), side="right")
+        stop = np.maximum(stop, start)
+    column = np.tile(np.arange(n_b, dtype=np.intp), 6)
+    lengths = stop - start
+    total = int(lengths.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.intp)
+    keep = lengths > 0
+    start, lengths, column = start[keep], lengths[keep], column[keep]
+    offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    sorted_index = np.repeat(start, lengths) + (np.arange(total, dtype=np.intp) - offsets)
+    rows = sorted_index if order is None else order[sorted_index]
+    cols = np.repeat(column, lengths)
+    flat: NDArray[np.intp] = rows * n_b + cols if u_axis == 0 else cols * n_u + rows
+    return flat
 
 
 def _compact(x: Arr) -> Arr:
@@ -1129,12 +1354,13 @@ def _gather(x: Arr, where: tuple[NDArray[np.intp], ...]) -> Arr:
     return picked
 
 
-def _float_blocks(method: Method, a: Arr, b: Arr, hh: Arr, out: Arr) -> NDArray[np.intp]:
+def _float_blocks(method: Method, a: Arr, b: Arr, hh: Arr, out: Arr, bare: bool = False) -> NDArray[np.intp]:
     """Write the float64 rho of every point into ``out``; return the flat indices of the points
-    that :func:`_route` may route (all of them, and a few more)."""
+    that :func:`_route` may route (all of them, and a few more). ``bare``: only those with
+    ``rho`` within ``2**-43`` of 1 (the grid's windows find the others)."""
     shape = out.shape
     axis, step = _blocks(shape)
-    run = _BlockRun(method, a, b, hh, out, axis, step)
+    run = _BlockRun(method, a, b, hh, out, axis, step, bare)
     with np.errstate(invalid="ignore"):  # sqrt of a negative disc or c0: NaN, dropped by fmax
         if axis < 0:
             run.block((...,), 0)
@@ -1198,8 +1424,11 @@ class _BlockRun:
     computed once for the whole input when it is small (the axis of a grid).
     """
 
-    def __init__(self, method: Method, a: Arr, b: Arr, hh: Arr, out: Arr, axis: int, step: int) -> None:
+    def __init__(
+        self, method: Method, a: Arr, b: Arr, hh: Arr, out: Arr, axis: int, step: int, bare: bool = False
+    ) -> None:
         shape = out.shape
+        self.bare = bare
         nd = len(shape)
         rule = _rule(method)
         if rule is None:
@@ -1243,7 +1472,7 @@ class _BlockRun:
         self.step = step
         if not rule.window:
             self.s_buf, self.g_buf, self.h_buf = np.empty(cap), np.empty(cap), np.empty(cap)
-            if 8 * scale_size <= out.size:
+            if 8 * scale_size <= out.size and not bare:
                 columns = _column_window(method, a4, b4, h4)
                 if columns is not None:
                     self.columns = _Columns(*(x.reshape((1,) * (nd - x.ndim) + x.shape) for x in columns))
@@ -1305,9 +1534,24 @@ class _BlockRun:
         same ``sqrt(4 c0)``. Candidates get :func:`_radius_from`'s value in
         :func:`spectral_radius` before :func:`_route` decides on them.
         """
+        x, sq = self.h_buf[:n].reshape(bs), self.s_buf[:n].reshape(bs)
+        neg = self.neg_buf[:n].reshape(bs)
+        if self.bare:
+            # the grid's windows hold every candidate: rho alone, as rho = |c1/2| [disc >= 0] +
+            # sqrt(c1^2/4 - c0 if that is >= 0 else c0) (powers of two: the same bits)
+            np.multiply(c1, 0.5, out=x)
+            np.multiply(x, x, out=disc)
+            np.subtract(disc, c0, out=disc)
+            np.less(disc, 0.0, out=neg)
+            np.copyto(disc, c0, where=neg)
+            np.sqrt(disc, out=o)
+            np.abs(x, out=t)
+            np.copyto(t, 0.0, where=neg)
+            np.add(o, t, out=o)
+            return
+        four_c0 = self.four_of(c0, bs)
         cols = self.columns
         assert cols is not None
-        four_c0 = self.four_of(c0, bs)
         neg_tau0 = cols.neg_tau0[_operand_index(cols.neg_tau0, index)]
         scalars = None if self.block_scalars is None else self.block_scalars[index[0].start // self.step]
         if scalars is None:
@@ -1316,8 +1560,6 @@ class _BlockRun:
             )
         else:
             theta1, theta0, a_t, b_t, c_t = scalars
-        x, sq = self.h_buf[:n].reshape(bs), self.s_buf[:n].reshape(bs)
-        neg = self.neg_buf[:n].reshape(bs)
         np.multiply(c1, c1, out=x)
         np.subtract(x, four_c0, out=disc)
         # candidates: neither complex roots with disc < -(tau0 + tau1 4 m0) ...
@@ -1365,9 +1607,9 @@ class _BlockRun:
         else:
             c1 = self.method.c1(ac, bc, hc)
             c0 = self.method.c0(ac, bc, hc)
-        if self.columns is not None and not rule.window:
+        if (self.bare or self.columns is not None) and not rule.window:
             self._column_block(o, c1, c0, index, n, bs, disc, t, route, scratch)
-            if route.any():
+            if not self.bare and route.any():
                 self.found.append(np.flatnonzero(route) + offset)
             return
         four_c0, two_sqrt_c0 = self.terms_of(c0, bs)
