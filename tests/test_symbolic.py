@@ -23,6 +23,7 @@ import sympy as sp
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from scipy.linalg import solve_discrete_lyapunov
+from sympy.printing.lambdarepr import LambdaPrinter
 
 import hbtheory
 from hbtheory import get_method
@@ -44,9 +45,42 @@ def point(method: str, a: sp.Rational, b: sp.Rational, hh: sp.Rational) -> dict[
     return {alpha: a, beta: b if get_method(method).uses_beta else sp.Integer(0), h: hh}
 
 
+class _ExactPrinter(LambdaPrinter):
+    """Prints sympy's rationals as ``Fraction``: a lambdified polynomial or rational function is exact."""
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        return f"Fraction({expr.p}, {expr.q})"
+
+    _print_Half = _print_Rational
+
+
+@functools.cache
+def exact(expr: Any, symbols: tuple[Any, ...] = (alpha, beta, h)) -> Callable[..., Any]:
+    """``expr`` (an expression, a relation, a conjunction or a matrix) compiled once to exact arithmetic.
+
+    Called with ``Fraction`` arguments it returns what ``expr.subs(...)`` does (a ``Fraction``, a
+    bool, nested lists), exactly: sympy's ``subs`` costs milliseconds per new point (its assumption
+    system), this microseconds, so the hypothesis tests below spend their time on the checks.
+    ``test_exact_is_subs`` holds the two equal.
+    """
+    body = expr.tolist() if isinstance(expr, sp.MatrixBase) else expr
+    return sp.lambdify(symbols, body, modules=[{"Fraction": Fraction}], printer=_ExactPrinter)
+
+
+def fractions(pt: dict[Any, sp.Rational], symbols: tuple[Any, ...] = (alpha, beta, h)) -> list[Fraction]:
+    return [Fraction(int(pt[s].p), int(pt[s].q)) for s in symbols]
+
+
+@functools.cache
+def _eigenvalues_mp(method: str) -> Callable[..., Any]:
+    return sp.lambdify((alpha, beta, h), S.eigenvalues(method), modules="mpmath")
+
+
 def exact_radius(method: str, pt: dict[Any, sp.Rational]) -> float:
-    """max |eigenvalue| of the symbolic eigenvalues, evaluated to 50 digits."""
-    return max(float(sp.Abs(ev.subs(pt)).evalf(50)) for ev in S.eigenvalues(method))
+    """max |eigenvalue| of the symbolic eigenvalues, evaluated to 50 digits (mpmath; the dyadic point is exact)."""
+    with mp.workdps(50):
+        values = _eigenvalues_mp(method)(*(mp.mpf(int(pt[s].p)) / int(pt[s].q) for s in (alpha, beta, h)))
+        return float(max(abs(mp.mpmathify(v)) for v in values))
 
 
 def numeric(method: str, pt: dict[Any, sp.Rational]) -> tuple[float, float, float]:
@@ -64,6 +98,31 @@ TEXTBOOK_MATRIX = {
     "nesterov": sp.Matrix([[(1 + beta) * (1 - alpha * h), -beta * (1 - alpha * h)], [1, 0]]),
     "gradient_descent": sp.Matrix([[1 - alpha * h, 0], [1, 0]]),
 }
+
+
+def test_exact_is_subs() -> None:
+    # The compiled expressions the hypothesis tests use give what sympy's substitution gives, at points
+    # inside and outside the regions, on the boundary (alpha h = 2 (1 + beta)) and with beta < 0.
+    points = [(sp.Rational(3, 1024), sp.Rational(511, 1024), sp.Rational(7, 4)), (1, sp.Rational(1, 2), 3),
+              (sp.Rational(5, 2), sp.Rational(-3, 4), sp.Rational(9, 8)), (4, sp.Rational(1023, 1024), 8)]
+    for method in METHODS:
+        for a, b, hh in points:
+            pt = {alpha: sp.Rational(a), beta: sp.Rational(b), h: sp.Rational(hh), sigma: sp.Rational(3, 2)}
+            for expr in (S.convergence_region(method), S.iteration_matrix(method), TEXTBOOK_MATRIX[method]):
+                got = exact(expr.as_immutable() if isinstance(expr, sp.MatrixBase) else expr)(*fractions(pt))
+                want = expr.subs(pt)
+                assert (got == [[Fraction(str(v)) for v in row] for row in want.tolist()]
+                        if isinstance(expr, sp.MatrixBase) else got is bool(want)), (method, expr, pt)
+            var = S.stationary_variance(method)
+            if var.subs(pt).is_finite:  # (not at a pole: alpha h = 2 (1 + beta))
+                got = exact(var, (alpha, beta, h, sigma))(*fractions(pt, (alpha, beta, h, sigma)))
+                assert type(got) is Fraction and got == Fraction(str(var.subs(pt)))
+            radius = max(float(sp.Abs(ev.subs(pt)).evalf(50)) for ev in S.eigenvalues(method))
+            assert exact_radius(method, pt) == radius
+    coeffs = sp.symbols("a0:3", real=True)
+    values = {c: sp.Rational(k, 64) for c, k in zip(coeffs, (-37, 90, 5), strict=True)}
+    for cond in _generic_conditions(3):
+        assert exact(cond, coeffs)(*fractions(values, coeffs)) == cond.subs(values)
 
 
 # --------------------------------------------------------------------------------------------
@@ -91,9 +150,9 @@ def test_eigenvalues_satisfy_vieta(method: str) -> None:
 @given(a=dyadic(2**-BITS, 4), b=dyadic(0, 1), hh=dyadic(-2, 8))
 def test_symbolic_matrix_equals_numeric_matrix(method: str, a: sp.Rational, b: sp.Rational, hh: sp.Rational) -> None:
     pt = point(method, a, b, hh)
-    exact = np.array(S.iteration_matrix(method).subs(pt).evalf(30), dtype=np.float64)
+    want = np.array(exact(S.iteration_matrix(method).as_immutable())(*fractions(pt)), dtype=np.float64)  # exact, then rounded
     got = hbtheory.iteration_matrix(*numeric(method, pt), method=method)
-    np.testing.assert_allclose(got, exact, rtol=2 * EPS, atol=2 * EPS)
+    np.testing.assert_allclose(got, want, rtol=2 * EPS, atol=2 * EPS)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -102,10 +161,10 @@ def test_symbolic_eigenvalues_give_numeric_spectral_radius(
     method: str, a: sp.Rational, b: sp.Rational, hh: sp.Rational
 ) -> None:
     pt = point(method, a, b, hh)
-    exact = exact_radius(method, pt)
+    want = exact_radius(method, pt)
     got = float(hbtheory.spectral_radius(*numeric(method, pt), method=method))
     # spectral_radius is accurate to a few ulps at its (here exact) inputs, also near the curves
-    assert abs(got - exact) <= 8 * EPS * max(exact, 1.0)
+    assert abs(got - want) <= 8 * EPS * max(want, 1.0)
 
 
 def test_heavy_ball_discriminant_factors_as_in_the_design_notes() -> None:
@@ -158,7 +217,8 @@ def test_schur_cohn_matches_the_roots_of_random_polynomials(degree: int, data: s
         roots = mp.polyroots([mp.mpf(int(c.p)) / int(c.q) for c in square_free], maxsteps=200, extraprec=60)
         radius = max(abs(r) for r in roots)
     assume(abs(radius - 1) > 1e-6)
-    stable = all(cond.subs(values) > 0 for cond in conditions)
+    at = fractions(values, coeffs)
+    stable = all(exact(cond, coeffs)(*at) > 0 for cond in conditions)
     assert stable == (radius < 1)
 
 
@@ -184,7 +244,7 @@ def test_region_agrees_with_numeric_spectral_radius(
     pt = point(method, a, b, hh)
     rate = float(hbtheory.spectral_radius(*numeric(method, pt), method=method))
     assume(abs(rate - 1.0) > 1e-9)  # off the boundary
-    assert bool(S.convergence_region(method).subs(pt)) == (rate < 1.0)
+    assert exact(S.convergence_region(method))(*fractions(pt)) == (rate < 1.0)
 
 
 @pytest.mark.parametrize("method", ["heavy_ball", "nesterov"])
@@ -194,10 +254,11 @@ def test_region_with_negative_momentum_agrees_with_numpy_roots(
 ) -> None:
     # spectral_radius refuses beta < 0; the derived region covers every real beta.
     pt = point(method, a, b, hh)
-    c1, c0 = (float(TEXTBOOK_MATRIX[method][0, 0].subs(pt)), float(-TEXTBOOK_MATRIX[method][0, 1].subs(pt)))
+    (m11, m12), _ = exact(TEXTBOOK_MATRIX[method].as_immutable())(*fractions(pt))
+    c1, c0 = float(m11), float(-m12)
     rate = float(np.max(np.abs(np.roots([1.0, -c1, c0]))))
     assume(abs(rate - 1.0) > 1e-6)
-    assert bool(S.convergence_region(method).subs(pt)) == (rate < 1.0)
+    assert exact(S.convergence_region(method))(*fractions(pt)) == (rate < 1.0)
 
 
 # The regions from the literature: heavy ball |beta| < 1, 0 < alpha h < 2 (1 + beta) (Polyak 1964;
@@ -217,8 +278,8 @@ def test_region_is_the_literature_region(method: str, a: sp.Rational, b: sp.Rati
         assume(0 <= b < 1)
     pt = point(method, a, b, hh)
     # exact rational arithmetic on both sides: no margin needed, boundary points included
-    expected = LITERATURE_REGION[method](*(Fraction(int(pt[s].p), int(pt[s].q)) for s in (alpha, beta, h)))
-    assert bool(S.convergence_region(method).subs(pt)) == expected
+    expected = LITERATURE_REGION[method](*fractions(pt))
+    assert exact(S.convergence_region(method))(*fractions(pt)) == expected
 
 
 def test_heavy_ball_region_boundary_points_are_excluded() -> None:
@@ -389,7 +450,8 @@ def test_stationary_variance_solves_the_lyapunov_equation(
     A = hbtheory.iteration_matrix(aa, bb, h_f, method=method)
     noise = np.array([[float(a) ** 2 * float(s) ** 2, 0.0], [0.0, 0.0]])  # sigma^2 b b^T, b = (-alpha, 0)
     expected = solve_discrete_lyapunov(A, noise)[0, 0]
-    got = float(S.stationary_variance(method).subs({**pt, sigma: s}))
+    got = float(exact(S.stationary_variance(method), (alpha, beta, h, sigma))(*fractions({**pt, sigma: s},
+                                                                                         (alpha, beta, h, sigma))))
     assert got == pytest.approx(expected, rel=1e-8)
 
 
