@@ -150,7 +150,8 @@ def test_eigenvalues_satisfy_vieta(method: str) -> None:
 @given(a=dyadic(2**-BITS, 4), b=dyadic(0, 1), hh=dyadic(-2, 8))
 def test_symbolic_matrix_equals_numeric_matrix(method: str, a: sp.Rational, b: sp.Rational, hh: sp.Rational) -> None:
     pt = point(method, a, b, hh)
-    want = np.array(exact(S.iteration_matrix(method).as_immutable())(*fractions(pt)), dtype=np.float64)  # exact, then rounded
+    matrix = exact(S.iteration_matrix(method).as_immutable())(*fractions(pt))
+    want = np.array(matrix, dtype=np.float64)  # exact, then rounded
     got = hbtheory.iteration_matrix(*numeric(method, pt), method=method)
     np.testing.assert_allclose(got, want, rtol=2 * EPS, atol=2 * EPS)
 
