@@ -1,7 +1,7 @@
 """Tests of hbtheory.tuning: closed forms, float64-level optimality, brute force, validation.
 
 Tolerances are in machine epsilons. "Brute force" minimises :func:`hbtheory.worst_case_rate`
-with scipy from the best points of a dense grid; the theory must never lose to it by more than a
+with scipy (or zoomed grids) from the best points of a dense grid; the theory must never lose to it by more than a
 few eps, and brute force must never beat the theory by more than a few eps.
 """
 
@@ -71,9 +71,28 @@ def _nelder_mead(f: Callable[[Any], float], x0: list[float], step: list[float]) 
     return float(res.fun)
 
 
-def brute_joint(method: str | Method, mu: float, L: float, refine: bool = True) -> float:
+def _zoom(method: str | Method, mu: float, L: float, log_a: float, b: float, da: float, db: float) -> float:
+    """Successively finer 21 x 21 grids in (log alpha, beta) centred on the best point so far, each
+    spanning four spacings of the one before, down to spacings below 1e-17 (40 grids at most)."""
+    uses_beta = hbtheory.get_method(method).uses_beta
+    best, steps = math.inf, np.linspace(-2.0, 2.0, 21)
+    for _ in range(40):
+        a = log_a + da * steps[:, None]
+        bb = np.clip(b + db * steps[None, :], 0.0, math.nextafter(1.0, 0.0)) if uses_beta else np.zeros((1, 1))
+        grid = worst_case_rate(np.exp(a), bb, mu, L, method)
+        i, j = np.unravel_index(int(np.argmin(grid)), grid.shape)
+        if grid[i, j] <= best:
+            best, log_a, b = float(grid[i, j]), float(a[i, 0]), float(bb[0, j])
+        da, db = da / 5.0, db / 5.0
+        if max(da, db if uses_beta else 0.0) < 1e-17:
+            break
+    return best
+
+
+def brute_joint(method: str | Method, mu: float, L: float, refine: bool | str = True) -> float:
     """min over (alpha, beta) of worst_case_rate: a 500 x 500 grid, then (``refine``) Nelder-Mead
-    from its two best points in (log alpha, beta)."""
+    from its two best points in (log alpha, beta); ``refine="zoom"``: zoomed grids (:func:`_zoom`)
+    from the same two points instead."""
     uses_beta = hbtheory.get_method(method).uses_beta
     a = np.geomspace(1e-3 / L, 4.0 / L, 500)[:, None]
     b = np.linspace(0.0, 0.999, 500)[None, :] if uses_beta else np.zeros((1, 1))
@@ -91,7 +110,10 @@ def brute_joint(method: str | Method, mu: float, L: float, refine: bool = True) 
     for flat in np.argsort(grid, axis=None)[:2]:
         i, j = np.unravel_index(flat, grid.shape)
         x0 = [math.log(a[i, 0]), float(b[0, j])]
-        best = min(best, _nelder_mead(f, x0, [0.01, 0.01]))
+        if refine == "zoom":
+            best = min(best, _zoom(method, mu, L, *x0, math.log(4000.0) / 499, 0.999 / 499))
+        else:
+            best = min(best, _nelder_mead(f, x0, [0.01, 0.01]))
     return best
 
 
@@ -337,8 +359,10 @@ class TestOptimalParameters:
     @pytest.mark.parametrize("method", METHODS)
     @pytest.mark.parametrize("kappa", [2.0, 10.0, 100.0, 1000.0])
     def test_no_better_than_brute_force_finds(self, method: str, kappa: float) -> None:
+        # Zoomed grids, not Nelder-Mead: for these twelve they end within 0.5 eps of the optimum
+        # (Nelder-Mead stopped 1106 eps above it for heavy ball at kappa 10) in a sixth of the time.
         t = optimal_parameters(kappa=kappa, method=method)
-        brute = brute_joint(method, t.mu, t.L)
+        brute = brute_joint(method, t.mu, t.L, refine="zoom")
         assert brute >= t.rate - 4 * EPS  # nothing beats the theory
         assert t.rate <= brute + 4 * EPS  # and the theory is no worse than the search
 
