@@ -719,7 +719,8 @@ def _superset_route(rule: _Rule, a: Arr, b: Arr, hh: Arr, ch: Char, rho: Arr) ->
 
 
 def _route(
-    method: Method, a: Arr, b: Arr, hh: Arr, ch: Char, rho: Arr, exact_disc: bool, running_first: bool = False
+    method: Method, a: Arr, b: Arr, hh: Arr, ch: Char, rho: Arr, exact_disc: bool, running_first: bool = False,
+    moderate: bool = False,
 ) -> NDArray[np.bool_]:
     """Points whose float64 ``rho`` (from :func:`_radius_from`) must be recomputed in double-double.
 
@@ -736,6 +737,7 @@ def _route(
     routes. ``running_first`` (the candidates of :func:`spectral_radius`, which the error-bounds
     test mostly routes anyway) evaluates the running bound on every point and the error-bounds
     test only on the few that it routes: the same mask, for about 20 fewer passes per candidate.
+    ``moderate``: the caller has checked ``(1 + |beta|)(1 + |alpha h|) <= _HUGE`` for every point.
     """
     rule = _rule(method)
     route: NDArray[np.bool_]
@@ -748,8 +750,9 @@ def _route(
                 flat = [np.ascontiguousarray(x).reshape(-1)[idx] for x in (a, b, hh, ch.c1, ch.c0, ch.disc, rho)]
                 fa, fb, fh, f1, f0, fd, frho = flat
                 route.reshape(-1)[idx] = _superset_route(rule, fa, fb, fh, Char(f1, f0, fd), frho)
-            with np.errstate(over="ignore"):
-                route &= (1.0 + np.abs(b)) * (1.0 + np.abs(a * hh)) <= _HUGE
+            if not moderate:
+                with np.errstate(over="ignore"):
+                    route &= (1.0 + np.abs(b)) * (1.0 + np.abs(a * hh)) <= _HUGE
             return route
     if rule is None:
         route = np.ones(rho.shape, dtype=bool)
@@ -1028,13 +1031,18 @@ def routed_fraction(method: Method, alpha: Any, beta: Any, h: Any) -> float:
 
 
 def candidate_fraction(method: Method, alpha: Any, beta: Any, h: Any) -> float:
-    """Fraction of points that the blocks of :func:`spectral_radius` hand to :func:`_route` (benchmarks)."""
+    """Fraction of points that :func:`spectral_radius` hands to :func:`_route`: the grid windows'
+    or the blocks' candidates (benchmarks)."""
     a, b, hh = (_compact(np.asarray(x, dtype=np.float64)) for x in (alpha, beta, h))
     if not method.uses_beta and b.ndim and b.size > 1 and not np.any(b):  # as spectral_radius does
         b = np.zeros(())
     out = np.empty(np.broadcast_shapes(a.shape, b.shape, hh.shape))
     if _rule(method) is None or out.size == 0:
         return 1.0 if out.size else 0.0
+    rule = _rule(method)
+    windows = None if rule is None or rule.window else _grid_candidates(method, a, b, hh, out.shape)
+    if windows is not None:  # a grid: the windows' points (each once)
+        return float(np.unique(windows).size / out.size)
     with np.errstate(over="ignore", invalid="ignore"):
         return float(_float_blocks(method, a, b, hh, out).size / out.size)
 
@@ -1096,7 +1104,7 @@ def spectral_radius(method: Method, alpha: Any, beta: Any, h: Any) -> Arr:
     windows = None if _rule(method).window else _grid_candidates(method, a, b, hh, shape)  # type: ignore[union-attr]
     found = _float_blocks(method, a, b, hh, out, windows is not None)
     if windows is not None:
-        found = np.concatenate([windows, found])  # (a point in both is routed twice, to the same value)
+        found = windows  # (the blocks found nothing: they only test when there are no windows)
     flat = out.reshape(-1)
     # the candidates in chunks of _CHUNK points: the routing's temporaries stay small
     for lo in range(0, found.size, _CHUNK):
@@ -1107,7 +1115,7 @@ def spectral_radius(method: Method, alpha: Any, beta: Any, h: Any) -> Arr:
         # the blocks' one-square-root formula equals _radius_from's off the candidates only
         rho = _radius_from(*ch)
         flat[candidates] = rho
-        route = _route(method, pa, pb, ph, ch, rho, False, True)
+        route = _route(method, pa, pb, ph, ch, rho, False, True, moderate=True)
         if route.any():
             pa, pb, ph = pa[route], pb[route], ph[route]
             flat[candidates[route]] = _dd_radius(*_dd_coefficients(method, pa, pb, ph))
@@ -1198,11 +1206,15 @@ def _real_threshold(e1: Arr, e0: Arr, c_lo: Arr, c_hi: Arr) -> Arr:
     """``s*`` of the notes above (NaN where no ``s`` certifies)."""
     s = _SLACK
     t_prime = ROUTE_TOL * (1.0 - 2.0**-30) - EPS * (1.0 + s / 2.0)
-    p = e1 + 2.0 * s * e1 + s * _HALF_EPS * c_hi
+    p = 2.0 * s * e1 + s * _HALF_EPS * c_hi
     q = 4.0 * s * e0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        s1 = np.where(c_lo > 0.0, (p + q / c_lo) / t_prime, np.inf)
-        s2 = (p + np.sqrt(p * p + 4.0 * t_prime * q)) / (2.0 * t_prime)
+        # E1 / (c_lo + s) <= E1 / c_lo, Q / (s (c_lo + s)) <= Q / (s c_lo): (P + Q / c_lo) / s <= T' - E1 / c_lo
+        room = t_prime - e1 / c_lo
+        s1 = np.where((c_lo > 0.0) & (room > 0.0), (p + q / c_lo) / room, np.inf)
+        # E1 / (c_lo + s) <= E1 / s, Q / (s (c_lo + s)) <= Q / s^2: (E1 + P) / s + Q / s^2 <= T'
+        p2 = p + e1
+        s2 = (p2 + np.sqrt(p2 * p2 + 4.0 * t_prime * q)) / (2.0 * t_prime)
         star = np.minimum(s1, s2)
         # disc itself beyond twice its error bound
         floor = np.sqrt(2.0 * s * (2.0 * c_hi * e1 + 4.0 * e0 + _HALF_EPS * c_hi * c_hi))
@@ -1238,21 +1250,19 @@ def _grid_candidates(method: Method, a: Arr, b: Arr, hh: Arr, shape: tuple[int, 
         # the running error bound of the method's own evaluation, its beta-only work done once
         at = method.coefficients_at(_Rounding(beta))  # type: ignore[misc]
         one = _Rounding(1.0)
-        slack_b = 4.0 * EPS * (np.abs(p1) + np.abs(beta)) + 2.0**-1000
-        slack_u = 4.0 * EPS * (np.abs(p1g) + np.abs(g))
         t_c0 = 2.0 * (ROUTE_TOL * (1.0 - 2.0**-30) - _HALF_EPS)
 
         def radii(lo: Arr, hi: Arr) -> tuple[Arr, Arr, Arr]:
             """(r_out, r_in, c0 limit) of the annulus and the small-c0 test from bounds over [lo, hi]."""
             pts = np.stack([lo, hi])
-            f1, f0 = at(_Rounding(pts), one)
-            e1, e0 = (_Rounding._of(x).lo.max(axis=0) * (_SLACK * (1.0 + 2.0**-20)) for x in (f1, f0))
-            c1 = p1 - pts * p1g
-            slack = slack_b + np.abs(pts).max(axis=0) * slack_u
-            ac1 = np.abs(c1)
-            c_hi = ac1.max(axis=0) + slack
-            c_lo = np.where(c1[0] * c1[1] <= 0.0, 0.0, np.maximum(ac1.min(axis=0) - slack, 0.0))
-            c0_hi = np.abs(beta - pts * g).max(axis=0) + slack
+            r1, r0 = (_Rounding._of(x) for x in at(_Rounding(pts), one))
+            e1, e0 = (x.lo.max(axis=0) * (_SLACK * (1.0 + 2.0**-20)) for x in (r1, r0))
+            # |c1|, |c0| over [lo, hi] (affine in u: extremes at the ends) from their float64
+            # values there, each within its running bound of the exact one
+            ac1 = np.abs(r1.hi)
+            c_hi = ac1.max(axis=0) + e1
+            c_lo = np.where(r1.hi[0] * r1.hi[1] <= 0.0, 0.0, np.maximum(ac1.min(axis=0) - e1, 0.0))
+            c0_hi = np.abs(r0.hi).max(axis=0) + e0
             star = _real_threshold(e1, e0, c_lo, c_hi)
             err = 2.0 * _SLACK * (2.0 * c_hi * e1 + 4.0 * e0 + EPS * (c_hi * c_hi + 4.0 * c0_hi))
             w_plus = (star * star + err) * (1.0 + 2.0**-20)
@@ -1318,11 +1328,13 @@ def _grid_candidates(method: Method, a: Arr, b: Arr, hh: Arr, shape: tuple[int, 
         lo = np.where(np.isfinite(lo), lo - (EPS * np.abs(lo) + 2.0**-1070), lo)
         hi = np.where(np.isfinite(hi), hi + (EPS * np.abs(hi) + 2.0**-1070), hi)
         # (a NaN end: no certificate, the whole line)
-        start = np.searchsorted(us, np.where(np.isnan(lo) | np.isnan(hi), -np.inf, lo).reshape(-1), side="left")
-        stop = np.searchsorted(us, np.where(np.isnan(lo) | np.isnan(hi), np.inf, hi).reshape(-1), side="right")
-        stop = np.maximum(stop, start)
-    column = np.tile(np.arange(n_b, dtype=np.intp), 6)
-    lengths = stop - start
+        lost = np.isnan(lo) | np.isnan(hi)
+        lo, hi = np.where(lost, -np.inf, lo).reshape(-1), np.where(lost, np.inf, hi).reshape(-1)
+        live = np.flatnonzero((lo <= hi) & (hi >= us[0]) & (lo <= us[-1]))
+        column = live % n_b
+        start = np.searchsorted(us, lo[live], side="left")
+        stop = np.searchsorted(us, hi[live], side="right")
+    lengths = np.maximum(stop - start, 0)
     total = int(lengths.sum())
     if total == 0:
         return np.empty(0, dtype=np.intp)
@@ -1604,6 +1616,9 @@ class _BlockRun:
                 c1, c0 = self.at_last(ac, hc)
             else:
                 c1, c0 = self.at(ac, hc)
+        elif self.bare and self.method.coefficients_at is not None:
+            # beta varies along the blocks (a grid's column): its work once per block
+            c1, c0 = self.method.coefficients_at(bc)(ac, hc)
         else:
             c1 = self.method.c1(ac, bc, hc)
             c0 = self.method.c0(ac, bc, hc)
