@@ -1469,7 +1469,9 @@ class _BlockRun:
         if at is not None and self.fixed[1] is not None:
             row = self.fixed[1]
             if axis >= 0 and np.shape(row) != self.full_block:
-                row = np.ascontiguousarray(np.broadcast_to(row, self.full_block))
+                # (a broadcast view: coefficients_at makes its row operands contiguous and does
+                # the work of beta alone once per row, not per copy)
+                row = np.broadcast_to(row, self.full_block)
             self.at = at(row)
             self.at_row = row
         self.c0_terms: tuple[Any, Any] = (None, None)

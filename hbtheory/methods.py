@@ -352,6 +352,7 @@ def _hb_at(beta: Any) -> Callable[[Any, Any], tuple[Any, Any]]:
 
 
 def _nag_at(beta: Any) -> Callable[[Any, Any], tuple[Any, Any]]:
+    beta = _once_per_row(_const(0.0), beta)[1]
     p = 1 + beta
 
     def at(alpha: Any, h: Any) -> tuple[Any, Any]:
@@ -372,7 +373,7 @@ def _general_at(gamma: Shift) -> Callable[[Any], Callable[[Any, Any], tuple[Any,
     """``coefficients_at`` of :func:`_general_coefficients`: the same operations in the same order."""
 
     def prepared(beta: Any) -> Callable[[Any, Any], tuple[Any, Any]]:
-        g = gamma(beta)
+        g, beta = _once_per_row(gamma, beta)
         p = 1 + beta
 
         def at(alpha: Any, h: Any) -> tuple[Any, Any]:
@@ -383,6 +384,21 @@ def _general_at(gamma: Shift) -> Callable[[Any], Callable[[Any, Any], tuple[Any,
         return at
 
     return prepared
+
+
+def _once_per_row(gamma: Shift, beta: Any) -> tuple[Any, Any]:
+    """``(gamma(beta), beta)``; for a broadcast view of a row (an axis of stride 0, how the kernel
+    passes a grid's row to :attr:`Method.coefficients_at`) ``gamma`` runs on the row once and both
+    come back as contiguous arrays of the view's shape: the same values, ``gamma`` (Triple
+    Momentum's square root and division) not repeated per copy of the row."""
+    if not isinstance(beta, np.ndarray) or beta.size <= 1 or 0 not in beta.strides:
+        return gamma(beta), beta
+    row = beta[tuple(slice(0, 1) if st == 0 else slice(None) for st in beta.strides)]
+    g = gamma(row)
+    full = np.ascontiguousarray(beta)
+    if np.ndim(g) == 0:
+        return g, full
+    return np.ascontiguousarray(np.broadcast_to(g, beta.shape)), full
 
 
 def _general_coefficients(gamma: Shift) -> tuple[Coefficient, Coefficient]:
