@@ -92,7 +92,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from hbtheory._dd import DD, dd_add_positive, dd_div, dd_sqrt, dd_where
+from hbtheory._dd import DD, dd_add_positive, dd_div, dd_sqrt
 from hbtheory.methods import Method
 
 Arr = NDArray[np.float64]
@@ -438,6 +438,25 @@ class _Rounding(DD):
 _HALF_EPS = 0.5 * EPS
 
 
+def _coefficients_and_running(method: Method, a: Arr, b: Arr, hh: Arr) -> tuple[Char, tuple[Arr, Arr] | None]:
+    """:func:`_float_coefficients` and :func:`_running_errors` from one evaluation on
+    :class:`_Rounding` numbers (whose float64 parts are the same bits); the two calls where the
+    coefficient functions use more than ``+``, ``-`` and ``*``."""
+    ra, rb, rh = _Rounding(a), _Rounding(b), _Rounding(hh)
+    try:
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            f1, f0 = (_Rounding._of(x) for x in _coefficients(method, ra, rb, rh))
+    except (TypeError, AttributeError, ValueError):
+        return _float_coefficients(method, a, b, hh), None
+    shape = a.shape
+    c1, c0 = (np.array(np.broadcast_to(x.hi, shape), dtype=np.float64) for x in (f1, f0))
+    if not (np.isfinite(c1).all() and np.isfinite(c0).all()):  # (the error message of the plain path)
+        return _float_coefficients(method, a, b, hh), None
+    with np.errstate(over="ignore", invalid="ignore"):
+        ch = Char(c1, c0, np.array(c1 * c1 - 4.0 * c0, dtype=np.float64))
+    return ch, (_SLACK * np.broadcast_to(f1.lo, shape), _SLACK * np.broadcast_to(f0.lo, shape))
+
+
 def _running_errors(method: Method, a: Arr, b: Arr, hh: Arr) -> tuple[Arr, Arr] | None:
     """``(e1, e0)`` by running error analysis at each point (times :data:`_SLACK`), or ``None``
     when the coefficient functions use more than ``+``, ``-`` and ``*``."""
@@ -720,7 +739,7 @@ def _superset_route(rule: _Rule, a: Arr, b: Arr, hh: Arr, ch: Char, rho: Arr) ->
 
 def _route(
     method: Method, a: Arr, b: Arr, hh: Arr, ch: Char, rho: Arr, exact_disc: bool, running_first: bool = False,
-    moderate: bool = False,
+    moderate: bool = False, running: tuple[Arr, Arr] | None = None,
 ) -> NDArray[np.bool_]:
     """Points whose float64 ``rho`` (from :func:`_radius_from`) must be recomputed in double-double.
 
@@ -737,12 +756,14 @@ def _route(
     routes. ``running_first`` (the candidates of :func:`spectral_radius`, which the error-bounds
     test mostly routes anyway) evaluates the running bound on every point and the error-bounds
     test only on the few that it routes: the same mask, for about 20 fewer passes per candidate.
-    ``moderate``: the caller has checked ``(1 + |beta|)(1 + |alpha h|) <= _HUGE`` for every point.
+    ``moderate``: the caller has checked ``(1 + |beta|)(1 + |alpha h|) <= _HUGE`` for every point;
+    ``running``: :func:`_running_errors` at these points, if the caller has it.
     """
     rule = _rule(method)
     route: NDArray[np.bool_]
     if running_first and rule is not None and not rule.window and not exact_disc:
-        running = _running_errors(method, a, b, hh)
+        if running is None:
+            running = _running_errors(method, a, b, hh)
         if running is not None:
             route = _bound_route(*running, ch, rho)
             idx = np.flatnonzero(route)
@@ -929,11 +950,27 @@ def _dd_coefficients(method: Method, a: Arr, b: Arr, hh: Arr) -> tuple[DD, DD, D
 
 
 def _dd_radius(c1: DD, c0: DD, disc: DD) -> Arr:
-    real = dd_add_positive(abs(c1), dd_sqrt(disc)) * 0.5
-    # An exact c0 (heavy ball, gradient descent) needs no double-double square root: np.sqrt
-    # rounds correctly.
-    cplx = DD(np.sqrt(np.maximum(c0.hi, 0.0))) if c0.exact else dd_sqrt(c0)
-    return dd_where(disc.hi >= 0.0, real, cplx).to_float()
+    """rho from double-double coefficients: each branch on its own points only."""
+    real = disc.hi >= 0.0
+    out = np.empty(np.shape(disc.hi), dtype=np.float64)
+    for mask in (real, ~real):
+        idx = np.flatnonzero(mask)
+        if not idx.size:
+            continue
+
+        def pick(x: DD, idx: NDArray[np.intp] = idx, shape: tuple[int, ...] = mask.shape) -> DD:
+            hi = np.broadcast_to(x.hi, shape).reshape(-1)[idx]
+            return DD(hi) if x.exact else DD(hi, np.broadcast_to(x.lo, shape).reshape(-1)[idx])
+
+        if mask is real:
+            value = dd_add_positive(abs(pick(c1)), dd_sqrt(pick(disc))) * 0.5
+        else:
+            # an exact c0 (heavy ball, gradient descent) needs no double-double square root:
+            # np.sqrt rounds correctly
+            c = pick(c0)
+            value = DD(np.sqrt(np.maximum(c.hi, 0.0))) if c0.exact else dd_sqrt(c)
+        out.reshape(-1)[idx] = value.to_float()
+    return out
 
 
 def characteristic(method: Method, alpha: Any, beta: Any, h: Any, *, exact_disc: bool = False) -> Char:
@@ -1111,11 +1148,11 @@ def spectral_radius(method: Method, alpha: Any, beta: Any, h: Any) -> Arr:
         candidates = found[lo : lo + _CHUNK]
         where = np.unravel_index(candidates, shape)
         pa, pb, ph = np.broadcast_arrays(*(_gather(x, where) for x in (a, b, hh)), candidates)[:3]
-        ch = _float_coefficients(method, pa, pb, ph)
+        ch, running = _coefficients_and_running(method, pa, pb, ph)
         # the blocks' one-square-root formula equals _radius_from's off the candidates only
         rho = _radius_from(*ch)
         flat[candidates] = rho
-        route = _route(method, pa, pb, ph, ch, rho, False, True, moderate=True)
+        route = _route(method, pa, pb, ph, ch, rho, False, True, moderate=True, running=running)
         if route.any():
             pa, pb, ph = pa[route], pb[route], ph[route]
             flat[candidates[route]] = _dd_radius(*_dd_coefficients(method, pa, pb, ph))

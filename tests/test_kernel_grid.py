@@ -180,3 +180,20 @@ def test_general_form_is_checked_exactly() -> None:
     assert _kernel._grid_candidates(quadratic, alpha, beta, np.asarray(1.0), (30, 30)) is None
     got = _kernel.spectral_radius(quadratic, alpha, beta, np.asarray(1.0))
     assert np.array_equal(got, _kernel.radius(_kernel.characteristic(quadratic, alpha, beta, 1.0)))
+
+
+@pytest.mark.parametrize("name", ["heavy_ball", "gradient_descent", *MEMBERS])
+def test_one_evaluation_gives_the_coefficients_and_their_running_bound(name: str, rng: np.random.Generator) -> None:
+    """The candidates' coefficients come from the running-error evaluation: the same bits as the
+    plain float64 evaluation, the same bounds as :func:`_running_errors`."""
+    m = get_method(name)
+    a = 10.0 ** rng.uniform(-12, 3, 500)
+    b = rng.uniform(-0.99, 1.5, 500) if m.uses_beta else np.zeros(500)
+    h = 10.0 ** rng.uniform(-3, 3, 500)
+    ch, running = _kernel._coefficients_and_running(m, a, b, h)
+    ref = _kernel._float_coefficients(m, a, b, h)
+    for got, want in zip(ch, ref, strict=True):
+        assert np.array_equal(got, want)
+    assert running is not None
+    for got, want in zip(running, _kernel._running_errors(m, a, b, h), strict=True):  # type: ignore[arg-type]
+        assert np.array_equal(got, want)
