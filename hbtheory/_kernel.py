@@ -44,15 +44,19 @@ Big grids
 ---------
 :func:`characteristic` materialises ``c1``, ``c0`` and ``disc`` and a dozen temporaries of the
 broadcast shape. :func:`spectral_radius` returns the same values as
-``radius(characteristic(...))`` without them: the float64 formula and a cheap superset of the
-routing test run block by block in numpy with a few 256 KiB buffers (pure Python: the package has
-no compiled code); only the flagged points (1-4% of the benchmark grid for every member of the
-family) go on to the exact test and double-double. For heavy ball the test is a window on ``disc``
-(exact ``c0``); for a method with an inexact ``c0`` it uses per-column bounds of the running error
-bound, derived by evaluating the method's own coefficient functions on :class:`_Axis` numbers (see
-the notes before :class:`_Axis`; no method is looked up by name). A grid's row of ``beta`` goes
-through :attr:`~hbtheory.methods.Method.coefficients_at` once (Triple Momentum's ``gamma(beta)``
-once per call, not per block). Peak memory is the result plus a few blocks
+``radius(characteristic(...))`` without them: the float64 formula runs block by block in numpy
+with a few 256 KiB buffers (pure Python: the package has no compiled code), and only candidate
+points (about 1% of the benchmark grid for every member of the family) go on to the exact routing
+test and double-double. The candidates must contain every point the routing test routes. For
+heavy ball (exact ``c0``) the blocks test a window on ``disc``. For a method with an inexact ``c0``
+on an ``(alpha h) x beta`` grid they test nothing: the candidates are intervals of ``alpha h`` per
+``beta`` (:func:`_grid_candidates`, notes before it), from the discriminant's closed form in
+``alpha h`` and the running error bound of the method's own evaluation at the intervals' ends, so
+each point costs only the formula (one square root). Other layouts test per-column bounds of the
+running error bound, derived by evaluating the method's coefficient functions on :class:`_Axis`
+numbers (see the notes before :class:`_Axis`; no method is looked up by name). A grid's row of
+``beta`` goes through :attr:`~hbtheory.methods.Method.coefficients_at` once (Triple Momentum's
+``gamma(beta)`` once per row, not per block). Peak memory is the result plus a few blocks
 (``benchmarks/spectral_speed.py`` measures time and memory for every method of the family).
 
 The Lucas sequence
@@ -1187,7 +1191,13 @@ def spectral_radius(method: Method, alpha: Any, beta: Any, h: Any) -> Arr:
 # axis by ``searchsorted``. The running error bound is a convex function of ``u`` (a sum of
 # absolute values of quantities affine in ``u``), so its values at an interval's two ends bound it
 # inside: first over the whole axis, then twice more over the intervals found (each a subset of
-# the last). Points with ``rho`` within ``2**-43`` of 1 are still found by the blocks.
+# the last). A point certified so may still be routed for ``rho`` next to 1
+# (``|rho - 1| <= 4 ROUTE_TOL rho + 2 eps`` in float64, so ``|rho - 1| <= _NEAR_ONE`` exactly);
+# with ``d`` that distance, a root within ``d`` of 1 makes ``|p(1)| = |u| <= d (2 + d)``, one within
+# ``d`` of -1 makes ``|p(-1)| = |2 + 2 beta - u (1 + 2 g)| <= d (2 + d)``, and a complex pair of
+# modulus within ``d`` of 1 makes ``|c0 - 1| = |beta - u g - 1| <= d (2 + d)``: three more
+# intervals of ``u`` per beta (a whole line where ``1 + 2 g`` or ``g`` is 0 and the constant is
+# that small), so the blocks test no point at all.
 # Every bound is inflated (relative ``2**-20`` or more) against the roundings of its own
 # evaluation; a beta where any of it is not finite keeps its whole line of candidates.
 
@@ -1259,8 +1269,8 @@ def _real_threshold(e1: Arr, e0: Arr, c_lo: Arr, c_hi: Arr) -> Arr:
 
 
 def _grid_candidates(method: Method, a: Arr, b: Arr, hh: Arr, shape: tuple[int, ...]) -> NDArray[np.intp] | None:
-    """Flat indices containing every point :func:`_route` routes on a grid, but those with ``rho``
-    within ``2**-43`` of 1 (see the notes above); ``None`` where the grid windows do not apply."""
+    """Flat indices containing every point :func:`_route` routes on a grid (see the notes above;
+    a point may appear twice); ``None`` where the grid windows do not apply."""
     u_axis = _grid_layout(a, b, hh, shape)
     if u_axis is None or not _general_form(method):
         return None
