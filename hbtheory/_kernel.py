@@ -1179,10 +1179,10 @@ def spectral_radius(method: Method, alpha: Any, beta: Any, h: Any) -> Arr:
 # over a range of ``u`` (``t = |c1| + s``, ``s = sqrt(disc)``), the relative error bound of
 # :func:`_bound_route` on real roots is at most
 #
-#     eps (1 + S/2) + E1 / (c_lo + s) + (2 S E1 + S (eps/2) c_hi) / s + 4 S E0 / (s (c_lo + s)),
+#     eps + (E1 s + S (2 c_hi E1 + 4 E0 + (eps/2) c_hi^2) + S (eps/2) s^2) / (s (c_lo + s)),
 #
 # which is <= ROUTE_TOL for ``s >= s*`` (:func:`_real_threshold`); so ``disc >= s*^2`` (and
-# ``disc`` beyond its error bound, and ``fmax`` picking ``t`` as ``s >= 0.0113 c_hi`` makes it)
+# ``disc`` beyond its error bound, and ``fmax`` picking ``t`` as ``s >= 0.0111 c_hi`` makes it)
 # certifies the point, and ``D >= W+ = s*^2 + (the error of disc)`` certifies it whatever the
 # rounding. On complex roots ``D <= -W-`` (``disc < -d_disc``) and ``c0 >= c0* + E0`` with
 # ``c0* = E0 / (2 (ROUTE_TOL - eps/2))`` certify it. So the points left are within the annulus
@@ -1250,21 +1250,38 @@ def _grid_layout(a: Arr, b: Arr, hh: Arr, shape: tuple[int, ...]) -> int | None:
 
 
 def _real_threshold(e1: Arr, e0: Arr, c_lo: Arr, c_hi: Arr) -> Arr:
-    """``s*`` of the notes above (NaN where no ``s`` certifies)."""
-    s = _SLACK
-    t_prime = ROUTE_TOL * (1.0 - 2.0**-30) - EPS * (1.0 + s / 2.0)
-    p = 2.0 * s * e1 + s * _HALF_EPS * c_hi
-    q = 4.0 * s * e0
+    """``s*`` of the notes above: with ``e1 <= E1``, ``e0 <= E0``, ``|c1| <= c_hi`` and
+    ``t >= c_lo + s``, the real-root bound of :func:`_bound_route` is
+
+        rel - eps <= (E1 s + K + S (eps/2) s^2) / (s (c_lo + s)),   K = S (2 c_hi E1 + 4 E0 + (eps/2) c_hi^2),
+
+    which is <= ROUTE_TOL - eps (= T) for every ``s`` at least the positive root of
+    ``(T - S eps/2) s^2 + (T c_lo - E1) s - K``; or, bounding ``|c1| / t <= 1`` instead (better where
+    ``c1`` varies much over the range), ``rel - eps <= E1 / (c_lo + s) + P / s + Q / (s (c_lo + s))``
+    (``P = 2 S E1 + S (eps/2) c_hi``, ``Q = 4 S E0``). ``s*`` is the least of the three thresholds,
+    not below the ``s`` where ``disc`` is twice its error bound. (NaN where a bound is NaN.)
+    """
+    sl = _SLACK
+    t = ROUTE_TOL * (1.0 - 2.0**-30) - EPS
+    qa = t - sl * _HALF_EPS
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        # E1 / (c_lo + s) <= E1 / c_lo, Q / (s (c_lo + s)) <= Q / (s c_lo): (P + Q / c_lo) / s <= T' - E1 / c_lo
-        room = t_prime - e1 / c_lo
+        k = sl * (2.0 * c_hi * e1 + 4.0 * e0 + _HALF_EPS * c_hi * c_hi)
+        qb = t * c_lo - e1
+        root = np.sqrt(qb * qb + 4.0 * qa * k)
+        # (the form without cancellation for each sign of qb)
+        star = np.where(qb > 0.0, 2.0 * k / (qb + root), (root - qb) / (2.0 * qa))
+        # where c1 varies much over the range, |c1| / t <= 1 bounds better than c_hi / (c_lo + s):
+        # rel - eps <= E1 / (c_lo + s) + P / s + Q / (s (c_lo + s)) with P = 2 S E1 + S (eps/2) c_hi
+        # (+ S eps/2 for the s^2 term), Q = 4 S E0; certified by s1 (c_lo > 0) or s2
+        t1 = t - sl * _HALF_EPS
+        p, q = 2.0 * sl * e1 + sl * _HALF_EPS * c_hi, 4.0 * sl * e0
+        room = t1 - e1 / c_lo
         s1 = np.where((c_lo > 0.0) & (room > 0.0), (p + q / c_lo) / room, np.inf)
-        # E1 / (c_lo + s) <= E1 / s, Q / (s (c_lo + s)) <= Q / s^2: (E1 + P) / s + Q / s^2 <= T'
         p2 = p + e1
-        s2 = (p2 + np.sqrt(p2 * p2 + 4.0 * t_prime * q)) / (2.0 * t_prime)
-        star = np.minimum(s1, s2)
+        s2 = (p2 + np.sqrt(p2 * p2 + 4.0 * t1 * q)) / (2.0 * t1)
+        star = np.minimum(star, np.minimum(s1, s2))
         # disc itself beyond twice its error bound
-        floor = np.sqrt(2.0 * s * (2.0 * c_hi * e1 + 4.0 * e0 + _HALF_EPS * c_hi * c_hi))
+        floor = np.sqrt(2.0 * k)
     return np.maximum(star, floor) * (1.0 + 2.0**-20)
 
 
