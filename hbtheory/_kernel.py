@@ -129,6 +129,11 @@ _EXACT_DISC_TOL = 2.0**-50
 # (256 KiB each) while the numpy calls per block stay few enough not to dominate.
 _BLOCK = 32768
 
+# Elements per block when the blocks compute rho alone (a grid with windows, :func:`_grid_candidates`):
+# fewer buffers, so larger blocks (fewer numpy calls) still stay in a 1 MiB L2 cache; measured
+# best of 32768..10**6 on the benchmark grid (benchmarks/spectral_speed.py).
+_BARE_BLOCK = 98304
+
 # Candidates of :func:`spectral_radius` routed at a time (bounds the routing's temporaries).
 _CHUNK = 65536
 
@@ -1101,14 +1106,15 @@ def radius(ch: Char) -> Arr:
 # ------------------------------------------------------------------------------------------------
 
 
-def _blocks(shape: tuple[int, ...]) -> tuple[int, int]:
+def _blocks(shape: tuple[int, ...], size: int | None = None) -> tuple[int, int]:
     """``(axis, step)``: blocks of ``step`` indices along ``axis`` at each index of the axes before
-    it, every later axis whole; at most :data:`_BLOCK` elements (unless one index of ``axis``
-    holds more). ``axis == -1``: the whole array is one block."""
+    it, every later axis whole; at most ``size`` (default :data:`_BLOCK`) elements (unless one
+    index of ``axis`` holds more). ``axis == -1``: the whole array is one block."""
+    size = _BLOCK if size is None else size
     inner = 1
     for axis in range(len(shape) - 1, -1, -1):
-        if inner * shape[axis] > _BLOCK:
-            return axis, max(1, _BLOCK // inner)
+        if inner * shape[axis] > size:
+            return axis, max(1, size // inner)
         inner *= shape[axis]
     return -1, 0
 
@@ -1435,7 +1441,7 @@ def _float_blocks(method: Method, a: Arr, b: Arr, hh: Arr, out: Arr, bare: bool 
     that :func:`_route` may route (all of them, and a few more). ``bare``: only those with
     ``rho`` within ``2**-43`` of 1 (the grid's windows find the others)."""
     shape = out.shape
-    axis, step = _blocks(shape)
+    axis, step = _blocks(shape, _BARE_BLOCK if bare else None)
     run = _BlockRun(method, a, b, hh, out, axis, step, bare)
     with np.errstate(invalid="ignore"):  # sqrt of a negative disc or c0: NaN, dropped by fmax
         if axis < 0:
