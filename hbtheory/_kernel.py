@@ -1298,7 +1298,7 @@ def _grid_candidates(method: Method, a: Arr, b: Arr, hh: Arr, shape: tuple[int, 
     if u_axis is None or not _general_form(method):
         return None
     n_u, n_b = shape[u_axis], shape[1 - u_axis]
-    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
         u = np.broadcast_to(np.multiply(a, hh), shape)
         u = np.ascontiguousarray(u[:, 0] if u_axis == 0 else u[0, :])
         beta = np.broadcast_to(b, shape)

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hbtheory import _kernel
 from hbtheory.methods import Method, general, get_method
@@ -61,7 +63,7 @@ def _hard_grid(m: Method, rng: np.random.Generator, n_beta: int = 24) -> tuple[n
     """A beta axis (near 0, near 1, negative, above 1, random) and an alpha h axis holding each
     beta's critical values, a few ulps and 1e-16..1e-2 away from them, 0 and tiny values."""
     beta = np.concatenate([
-        rng.uniform(0.0, 0.999, n_beta // 2), [0.0, 1e-300, 0.5, 1.0 - 2.0**-52, 1.0, 1.0 + 1e-12],
+        rng.uniform(0.0, 0.999, n_beta // 2), [0.0, 1e-300, 0.5, 1.0 - 2.0**-52, 1.0, 1.0 + 1e-12, -1.0],
         1.0 - 10.0 ** rng.uniform(-15, -2, 3), rng.uniform(-0.9, -0.01, 2), rng.uniform(1.01, 3.0, 2),
     ])
     us = []
@@ -197,3 +199,30 @@ def test_one_evaluation_gives_the_coefficients_and_their_running_bound(name: str
     assert running is not None
     for got, want in zip(running, _kernel._running_errors(m, a, b, h), strict=True):  # type: ignore[arg-type]
         assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("name", MEMBERS)
+@given(
+    u=st.lists(
+        st.one_of(st.floats(-1e3, 1e3), st.floats(-1e-6, 1e-6), st.floats(1e-300, 1e-200)), min_size=9, max_size=14
+    ),
+    beta=st.lists(
+        st.one_of(st.floats(-3.0, 3.0), st.floats(0.999, 1.001), st.sampled_from([-1.0, 0.0, 1.0])),
+        min_size=8,
+        max_size=12,
+    ),
+    h=st.floats(1e-3, 1e3),
+)
+@settings(max_examples=25, deadline=None)
+def test_windows_contain_every_routed_point_on_random_grids(
+    name: str, u: list[float], beta: list[float], h: float
+) -> None:
+    """Wide random axes (alpha h from 1e-300 to 1e3 of both signs, beta from -3 to 3, next to 1,
+    and -1, where Nesterov's 1 + gamma is 0): the windows hold every routed point and the grid has
+    the bits of characteristic(). (Run with 1500 examples per member once; 25 here.)"""
+    m = get_method(name)
+    alpha = np.array(u) / h
+    b = np.array(beta)
+    assert _missed(m, alpha[:, None], b[None, :], h) == 0
+    got = _kernel.spectral_radius(m, alpha[:, None], b[None, :], np.asarray(h))
+    assert np.array_equal(got, _kernel.radius(_kernel.characteristic(m, alpha[:, None], b[None, :], h)))
