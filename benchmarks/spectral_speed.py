@@ -22,9 +22,10 @@ the ratios come from the same process and the same stretch of machine load, with
 set to reuse freed memory (``_common.steady_allocator``): otherwise whether an 8 MB result gets
 fresh, page-faulting pages depends on what ran before, and the floor's time varied 2x between runs.
 The package is pure Python: this is the numpy path every installation runs. Informational
-columns: the fraction of points the blocks' cheap test hands on for a second look
-("candidates"), the fraction recomputed in double-double ("routed"), and the bare float64
-formula of heavy ball with no accuracy handling at all (what the accuracy costs on top).
+columns: the fraction of points handed on to the exact routing test ("candidates": heavy ball's
+window test in the blocks; for the methods with an inexact ``c0`` the per-beta windows of
+``_kernel._grid_candidates``), the fraction recomputed in double-double ("routed"), and the bare
+float64 formula of heavy ball with no accuracy handling at all (what the accuracy costs on top).
 """
 
 from __future__ import annotations
