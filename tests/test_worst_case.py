@@ -63,11 +63,12 @@ def _coefficients(method: str | Method, a: object, b: object, h: object) -> tupl
 
 def p_mp(n: int, method: str | Method, a: float, b: float, h: mp.mpf) -> mp.mpf:
     """P_n(h) at 60 digits: the three-term recurrence of the error from x_{-1} = x_0 = 1 for
-    small n, binary powering of z^(n+1) mod (z^2 - c1 z + c0) at z = 1 for large n (the two are
-    compared in test_mpmath_reference_is_consistent)."""
+    n <= 16, binary powering of z^(n+1) mod (z^2 - c1 z + c0) at z = 1 above (a third of the
+    multiplications at n = 50, where the golden-section searches spend most of their time; the
+    two are compared in test_mpmath_reference_is_consistent)."""
     with mp.workdps(60):
         c1, c0 = _coefficients(method, mp.mpf(a), mp.mpf(b), mp.mpf(h))
-        if n <= 64:
+        if n <= 16:
             x, x_prev = mp.mpf(1), mp.mpf(1)
             for _ in range(n):
                 x, x_prev = c1 * x - c0 * x_prev, x
@@ -213,15 +214,17 @@ def test_polynomial_is_the_methods_own_iteration(method: str) -> None:
 
 
 def test_mpmath_reference_is_consistent() -> None:
-    # The reference's binary powering (n > 64) agrees with its recurrence, at 60 digits.
-    for method, (a, b) in (("heavy_ball", (0.7, 0.6)), ("nesterov", (0.9, 0.8))):
+    # The reference's binary powering (n > 16) agrees with its recurrence, at 60 digits, from the
+    # first n that uses it on (every member: the family's coefficients in mpmath).
+    for method, (a, b) in (("heavy_ball", (0.7, 0.6)), ("nesterov", (0.9, 0.8)), *((m, (0.5, 0.6)) for m in MORE)):
         for h in (0.05, 0.4, 1.3):
             with mp.workdps(60):
                 c1, c0 = _coefficients(method, mp.mpf(a), mp.mpf(b), mp.mpf(h))
                 x, x_prev = mp.mpf(1), mp.mpf(1)
-                for _ in range(100):
+                for n in range(1, 101):
                     x, x_prev = c1 * x - c0 * x_prev, x
-                assert abs(p_mp(100, method, a, b, mp.mpf(h)) - x) <= mp.mpf(10) ** -50 * abs(x)
+                    if n in (17, 18, 50, 64, 65, 100):
+                        assert abs(p_mp(n, method, a, b, mp.mpf(h)) - x) <= mp.mpf(10) ** -50 * abs(x), (n, method)
 
 
 def test_n_zero_is_one() -> None:
