@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import math
 import os
@@ -805,6 +806,14 @@ def _fail(message: str) -> int:
     return EXIT_BAD_INPUT
 
 
+@functools.lru_cache(maxsize=1)
+def _shared_parser() -> argparse.ArgumentParser:
+    """:func:`build_parser`'s parser, built once per process (argparse parsers hold no state
+    between ``parse_args`` calls; building one takes a few ms, which ``main`` called in a loop,
+    as the tests and notebooks do, would pay every time)."""
+    return build_parser()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 a check failed, 2 bad input).
 
@@ -826,7 +835,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     raw = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = _shared_parser()
     try:
         args = parser.parse_args(_mark_negative_numbers(raw))
         if args.command is None:
