@@ -805,18 +805,50 @@ def _multisection(
             return _sections(values, lo, hi, _FIRST, first)
         guess = _sections(rough, lo, hi, _FIRST, first)[0]
         width = _WINDOW
+    widths = np.full(lo.size, width, dtype=np.int64)
+    w_lo, w_hi = np.maximum(guess - widths, lo), np.minimum(guess + widths, hi)
+    best, value = np.empty_like(lo), np.empty(lo.size)
+    todo = np.ones(lo.size, dtype=bool)
     while True:
-        w_lo, w_hi = np.maximum(guess - width, lo), np.minimum(guess + width, hi)
-        best, value = _sections(values, w_lo, w_hi, _FINE)
+        # rows already answered keep their answer (a one-point window, evaluated at no new point)
+        b, v = _sections(values, np.where(todo, w_lo, best), np.where(todo, w_hi, best), _FINE)
+        best, value = np.where(todo, b, best), np.where(todo, v, value)
         # the minimum may lie outside the window where an edge attains it, also as a tie with the
         # answer (the first of equal values): at alpha mu = 1e-18 heavy ball's rate falls by one
         # ulp per 50 floats of beta, and an index test stopped 50 floats inside the window's edge
         # with rate 1 - 7.7e-11 instead of 1 - 1e-9
         at_edges = values(np.stack([w_lo, w_hi], axis=1))
-        edge = ((at_edges[:, 0] <= value) & (w_lo > lo)) | ((at_edges[:, 1] <= value) & (w_hi < hi))
+        edge = todo & (((at_edges[:, 0] <= value) & (w_lo > lo)) | ((at_edges[:, 1] <= value) & (w_hi < hi)))
         if not edge.any():
             return best, value
-        width = min(width * 2**8, 2**62)  # 2**62: the window is the whole range (no edge then)
+        widths, todo = _widen(values, guess, lo, hi, widths, best, value, edge), edge
+        w_lo, w_hi = np.maximum(guess - widths, lo), np.minimum(guess + widths, hi)
+
+
+#: Widths tried by :func:`_widen`: a window whose edge ties its answer grows by ``2**8`` per step,
+#: up to ``2**62`` (the whole range, which has no edge).
+_WIDEN = 2**8
+
+
+def _widen(
+    values: Callable[[IntArray], FloatArray], guess: IntArray, lo: IntArray, hi: IntArray, widths: IntArray,
+    best: IntArray, value: FloatArray, edge: NDArray[np.bool_],
+) -> IntArray:
+    """New half-widths of the windows with an edge (the others unchanged): the first of
+    ``width * 2**8, width * 2**16, ...`` (at most ``2**62``) whose two edges are above ``value``
+    or at the ends of the range, all probed in one call of ``values``; a window of a
+    quasi-convex function with such edges holds its minimum. Searching each of the widths in
+    turn costs a whole search per width (at kappa = 1e16 five of them, the bulk of the time)."""
+    steps = np.arange(1, 8)
+    cand = np.minimum(widths[:, None] * np.minimum(_WIDEN ** steps, 2**62)[None, :], 2**62)
+    cand = np.where(widths[:, None] > 2**62 // _WIDEN ** steps[None, :], 2**62, cand)
+    left, right = np.maximum(guess[:, None] - cand, lo[:, None]), np.minimum(guess[:, None] + cand, hi[:, None])
+    probes = np.concatenate([left, right], axis=1)
+    v = values(np.where(edge[:, None], probes, best[:, None]))  # rows without an edge: a known point
+    k = steps.size
+    ok = ((v[:, :k] > value[:, None]) | (left == lo[:, None])) & ((v[:, k:] > value[:, None]) | (right == hi[:, None]))
+    first = np.where(ok.any(axis=1), np.argmax(ok, axis=1), k - 1)
+    return np.where(edge, cand[np.arange(widths.size), first], widths)
 
 
 def _edge(pred: Callable[[int], bool], good: int, bad: int) -> int:
