@@ -825,8 +825,12 @@ def _fast_path(method: Method, a: Arr, b: Arr, hh: Arr, exact_disc: bool) -> tup
 
 
 def _exact_fraction(x: Fraction) -> DD:
-    hi = float(x)
-    return DD(hi, float(x - Fraction(hi)))
+    """``(hi, lo)``: ``hi = float(x)``, ``lo = float(x - hi)`` (both correctly rounded)."""
+    parts = _Dyadic._dd(x._m, x._e) if isinstance(x, _Dyadic) else None
+    if parts is None:
+        hi = float(x)
+        return DD(hi, float(x - Fraction(hi)))
+    return DD(*parts)
 
 
 class _Dyadic(Fraction):
@@ -835,9 +839,11 @@ class _Dyadic(Fraction):
     The coefficients of a method at float64 inputs are polynomials in dyadic rationals (floats,
     their exact ``Fraction`` lifts, integers), so they are dyadic too, and exact arithmetic on them
     needs no normalisation by gcd: aligning exponents and multiplying integers is enough. The
-    value is a reduced ``Fraction`` (odd ``m``), so comparisons, ``float()`` (correctly rounded,
-    as for any ``Fraction``) and mixed arithmetic with non-dyadic rationals keep their meaning;
-    only the speed differs (about 10x for the exact near-curve path of :func:`_dd_coefficients`).
+    value is a ``Fraction`` whose reduced numerator and denominator are computed on demand (no
+    normalisation per operation), so comparisons, ``float()`` (correctly rounded, as for any
+    ``Fraction``, here by integer operations) and mixed arithmetic with non-dyadic rationals keep
+    their meaning; only the speed differs (about 10x for the exact near-curve path of
+    :func:`_dd_coefficients`, and again about 2x without the normalisation).
     """
 
     __slots__ = ("_e", "_m")
@@ -846,16 +852,72 @@ class _Dyadic(Fraction):
 
     @classmethod
     def of(cls, m: int, e: int) -> _Dyadic:
-        if m:
-            tz = (m & -m).bit_length() - 1
-            m, e = m >> tz, e + tz
-        else:
-            e = 0
         self = object.__new__(cls)
-        self._m, self._e = m, e
-        # the slots of Fraction itself (reduced: m is odd), so that its other methods see the value
-        self._numerator, self._denominator = (m << e, 1) if e >= 0 else (m, 1 << -e)  # type: ignore[attr-defined]
+        self._m, self._e = m, e  # not reduced: the reduced numerator and denominator on demand
         return self
+
+    def _reduced(self) -> tuple[int, int]:
+        m, e = self._m, self._e
+        if not m:
+            return 0, 1
+        tz = (m & -m).bit_length() - 1
+        m, e = m >> tz, e + tz
+        return (m << e, 1) if e >= 0 else (m, 1 << -e)
+
+    # Fraction's own methods read these (its slots, shadowed here): the reduced value, computed
+    # only when a Fraction method (comparison, hash, str, mixed arithmetic) needs it
+    @property
+    def _numerator(self) -> int:
+        return self._reduced()[0]
+
+    @property
+    def _denominator(self) -> int:
+        return self._reduced()[1]
+
+    numerator = _numerator
+    denominator = _denominator
+
+    @staticmethod
+    def _round(m: int, e: int) -> tuple[float, int, int] | None:
+        """``m * 2**e`` correctly rounded to float64 (round half even, as ``float(Fraction)``) as
+        ``(value, mantissa, exponent)`` of the rounded value, by integer operations only; ``None``
+        where the result is subnormal, zero or out of range (the caller uses ``Fraction``)."""
+        if not m:
+            return None
+        n = abs(m).bit_length()
+        if n > 64:  # keep 64 bits and a sticky bit: float() of it rounds as the full integer would
+            s = n - 64
+            sticky = 1 if abs(m) & ((1 << s) - 1) else 0
+            m = (abs(m) >> s | sticky) * (1 if m > 0 else -1)
+            e += s
+        xm = int(float(m))  # m correctly rounded to 53 bits (an int of at most 64 bits: exact as float)
+        if not -1022 <= e + xm.bit_length() - 1 <= 1023:
+            return None  # subnormal or overflow: not representable by a shift of a normal float
+        return (float(xm << e) if e >= 0 else xm / (1 << -e)), xm, e  # exact: a normal float
+
+    @staticmethod
+    def _dd(m: int, e: int) -> tuple[float, float] | None:
+        """``(float(v), float(v - float(v)))`` for ``v = m * 2**e`` without ``Fraction`` (its gcd and
+        division); ``None`` where a part would be subnormal or out of range."""
+        if not m:
+            return 0.0, 0.0
+        high = _Dyadic._round(m, e)
+        if high is None:
+            return None
+        hi, hm, he = high
+        low = min(e, he)
+        rest = (m << (e - low)) - (hm << (he - low))
+        if not rest:
+            return hi, 0.0
+        lo = _Dyadic._round(rest, low)
+        return None if lo is None else (hi, lo[0])
+
+    def __float__(self) -> float:
+        parts = _Dyadic._round(self._m, self._e)
+        if parts is not None:
+            return parts[0]
+        n, d = self._reduced()
+        return n / d  # int / int: correctly rounded (Fraction.__float__'s own formula)
 
     @classmethod
     def from_float(cls, x: float) -> _Dyadic:

@@ -901,3 +901,42 @@ class TestSearchMachinery:
         f = lambda idx: np.maximum(np.maximum(10**9 - idx, idx - 5 * 10**12), 0).astype(np.float64)  # noqa: E731
         best, value = hbtheory.tuning._multisection(f, np.array([0]), np.array([2**60]), guess=np.array([10**10]))
         assert float(value[0]) == 0.0 and 10**9 <= int(best[0]) <= 5 * 10**12
+
+
+class TestExactPathConversion:
+    """The near-curve exact path that the tuning's searches lean on (``_kernel._exact_fraction`` and
+    ``_Dyadic``, made cheaper for the tuning): bit for bit what ``Fraction`` gives."""
+
+    @given(m=st.integers(-(2**300), 2**300), e=st.integers(-1300, 1100), tie=st.booleans())
+    @settings(max_examples=300)
+    def test_double_double_of_a_dyadic_is_fractions(self, m: int, e: int, tie: bool) -> None:
+        from hbtheory._kernel import _Dyadic, _exact_fraction
+
+        if tie and m:
+            # just above a halfway case of the rounding to 53 bits: an even 53-bit head, a 1, zeros
+            # to bit 64 and a 1 far below (rounds up; a test of the 64 leading bits alone would see
+            # an exact tie and round half even, down)
+            head = (abs(m) >> max(abs(m).bit_length() - 53, 0)) | 1 << 52
+            m = ((head & ~1) << 1 | 1) << 200 | 1 << (abs(m) % 150)
+            m = -m if e % 2 else m
+        x = Fraction(m) * Fraction(2) ** e
+        try:
+            hi = float(x)
+            want = (hi, float(x - Fraction(hi)))
+        except OverflowError:
+            with pytest.raises(OverflowError):
+                _exact_fraction(_Dyadic.of(m, e))
+            return
+        got = _exact_fraction(_Dyadic.of(m, e))
+        # the same bits, signed zeros included
+        assert (float(got.hi).hex(), float(got.lo).hex()) == (want[0].hex(), want[1].hex())
+        d = _Dyadic.of(m, e)
+        assert d == x and hash(d) == hash(x) and (d.numerator, d.denominator) == (x.numerator, x.denominator)
+        assert float(d) == want[0]
+
+    def test_unreduced_mantissa(self) -> None:
+        from hbtheory._kernel import _Dyadic
+
+        d = _Dyadic.of(12, -3)  # 12/8, kept unreduced inside
+        assert d == Fraction(3, 2) and (d.numerator, d.denominator) == (3, 2) and str(d) == "3/2"
+        assert float(_Dyadic.of(0, 5)) == 0.0 and _Dyadic.of(0, 5) == 0
