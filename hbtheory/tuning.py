@@ -841,19 +841,19 @@ def _widen(
 ) -> IntArray:
     """New half-widths of the windows with an edge (the others unchanged): the first of
     ``width * 2**8, width * 2**16, ...`` (at most ``2**62``) whose two edges are above ``value``
-    or at the ends of the range, all probed in one call of ``values``; a window of a
-    quasi-convex function with such edges holds its minimum. Searching each of the widths in
-    turn costs a whole search per width (at kappa = 1e16 five of them, the bulk of the time)."""
-    steps = np.arange(1, 8)
-    cand = np.minimum(widths[:, None] * np.minimum(_WIDEN ** steps, 2**62)[None, :], 2**62)
-    cand = np.where(widths[:, None] > 2**62 // _WIDEN ** steps[None, :], 2**62, cand)
-    left, right = np.maximum(guess[:, None] - cand, lo[:, None]), np.minimum(guess[:, None] + cand, hi[:, None])
-    probes = np.concatenate([left, right], axis=1)
-    v = values(np.where(edge[:, None], probes, best[:, None]))  # rows without an edge: a known point
-    k = steps.size
-    ok = ((v[:, :k] > value[:, None]) | (left == lo[:, None])) & ((v[:, k:] > value[:, None]) | (right == hi[:, None]))
-    first = np.where(ok.any(axis=1), np.argmax(ok, axis=1), k - 1)
-    return np.where(edge, cand[np.arange(widths.size), first], widths)
+    or at the ends of the range; a window of a quasi-convex function with such edges holds its
+    minimum. One call of ``values`` per width (the edges only, wider ones not evaluated: far
+    steps can overflow ``alpha * h``), instead of a whole search per width (at kappa = 1e16 five
+    of them, the bulk of the time)."""
+    widths, todo = widths.copy(), edge.copy()
+    while todo.any():
+        widths = np.where(todo, np.where(widths > 2**62 // _WIDEN, 2**62, widths * _WIDEN), widths)
+        left, right = np.maximum(guess - widths, lo), np.minimum(guess + widths, hi)
+        probes = np.stack([left, right], axis=1)
+        v = values(np.where(todo[:, None], probes, best[:, None]))  # rows already done: a known point
+        ok = ((v[:, 0] > value) | (left == lo)) & ((v[:, 1] > value) | (right == hi))
+        todo &= ~ok & (widths < 2**62)
+    return widths
 
 
 def _edge(pred: Callable[[int], bool], good: int, bad: int) -> int:

@@ -878,8 +878,8 @@ class TestSearchMachinery:
     def test_window_far_from_the_minimum_widens_in_one_probe(self) -> None:
         # |i - c| has its minimum 1e15 indices right of a window of 16 around the guess 0: the
         # window's edge attains its minimum, so it must grow to 16 * 256**6 = 2**52 > 1e15. Probing
-        # all the widths at once costs one call; searching each width in turn cost 6 searches
-        # (measured: 83 calls then, 31 now).
+        # the edges of each width costs one call per width; searching each width in turn cost 6
+        # searches (measured: 83 calls then, 36 now).
         c = 10**15
         values, calls = self.counted(lambda idx: np.abs(idx - c).astype(np.float64))
         best, value = hbtheory.tuning._multisection(values, np.array([0]), np.array([2**53]), guess=np.array([0]))
@@ -960,3 +960,11 @@ def test_joint_search_kernel_calls(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.undo()
     assert abs(wcr(t) - t.rate) <= 4 * EPS and t.rate <= local_grid_min(t) + 4 * EPS
     assert abs(t.rate - 0.86985) < 5e-6  # the docstring's value
+
+
+def test_widening_probes_no_step_beyond_the_first_good_width() -> None:
+    # the edges of wider windows are not evaluated: there alpha * L can overflow (found by
+    # test_fuzz_api when all the widths were probed in one call: the overflow error instead of
+    # the refusal of an infinite L/mu)
+    with pytest.raises(ValueError, match=r"`L`/`mu` = inf is too large for float64"):
+        optimal_alpha(0.0, 5e-324, 8.988465674307492e307)
