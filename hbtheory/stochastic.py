@@ -1120,6 +1120,61 @@ def _batch_scalar(batch_size: Any) -> int:
     return int(as_int(batch_size, "batch_size", low=1))
 
 
+_SEARCHES: dict[tuple[int, str, int, bytes], tuple[Method, tuple[float, float, float, float, float]]] = {}
+_MAX_SEARCHES = 64
+
+
+def _search(m: Method, hs: FloatArray, batch: int, feats: str) -> tuple[float, float, float, float, float]:
+    """``(alpha, beta, rate, sgd_alpha, sgd_rate)`` on the spectrum ``hs`` scaled to ``max hs = 1``, memoised.
+
+    The search is a pure function of its inputs and costs ~0.5 s, and the same instance recurs (the report,
+    the docs and the tests ask for kappa = 100 at several batch sizes): the last ``_MAX_SEARCHES`` answers
+    are kept, keyed on the method object itself (``Method`` compares by name: a user's method named like a
+    member must not get the member's answer) and the scaled spectrum's bytes (so a spectrum times ``2**k``
+    shares its entry: the rates depend on ``alpha h`` only).
+    """
+    key = (id(m), feats, batch, hs.tobytes())
+    hit = _SEARCHES.get(key)
+    if hit is not None and hit[0] is m:
+        return hit[1]
+    found = _search_uncached(m, hs, batch, feats)
+    if len(_SEARCHES) >= _MAX_SEARCHES:
+        _SEARCHES.pop(next(iter(_SEARCHES)))
+    _SEARCHES[key] = (m, found)
+    return found
+
+
+def _search_uncached(m: Method, hs: FloatArray, batch: int, feats: str) -> tuple[float, float, float, float, float]:
+    """The grid and the searches of :func:`mean_square_optimal` (``hs`` scaled to a top of 1)."""
+    top = 1.0
+
+    def rate(alpha: Any, beta: Any, meth: Method) -> FloatArray:
+        r = coupled_mean_square_rate(alpha, beta, hs, batch_size=batch, features=feats, method=meth)
+        return np.asarray(np.where(np.asarray(r) < 1.0, r, np.inf), dtype=np.float64)
+
+    logu = np.linspace(np.log(1e-3), np.log(2.0), 28)
+    logit = np.linspace(-5.0, 9.0, 29)
+    grid = rate(np.exp(logu)[:, None] / top, _sigmoid(logit)[None, :], m)
+    starts = np.stack(np.meshgrid(logu, logit, indexing="ij"), axis=-1).reshape(-1, 2)
+    best = _minimise(lambda x: float(rate(np.exp(x[0]) / top, _sigmoid(x[1]), m)), starts, grid.reshape(-1),
+                     [(np.log(1e-6), np.log(4.0)), (-12.0, 16.0)])
+    alpha, beta = float(np.exp(best[0]) / top), float(_sigmoid(best[1]))
+    r = float(rate(alpha, beta, m))
+    gd = get_method("gradient_descent")
+    sgd_grid = rate(np.exp(logu) / top, 0.0, gd)
+    # plain SGD: the rate is quasi-convex in alpha (a max of convex quadratics in alpha for axis features,
+    # the Perron root of a map affine in alpha^2 and alpha otherwise; tests/test_stochastic_tuning.py
+    # checks the minimiser against a dense brute-force line): bracket the grid's best point, shrink in
+    # vectorised rounds (the grid's end cells reach out to the old search bounds 1e-6 and 4)
+    i = int(np.argmin(sgd_grid))
+    low = logu[i - 1] if i > 0 else np.log(1e-6)
+    high = logu[i + 1] if i + 1 < logu.size else np.log(4.0)
+    sgd = _bracket_min(lambda x: rate(np.exp(x) / top, 0.0, gd), float(low), float(high))
+    sgd_alpha = float(np.exp(sgd) / top)
+    sgd_rate = float(rate(sgd_alpha, 0.0, gd))
+    return alpha, beta, r, sgd_alpha, sgd_rate
+
+
 def mean_square_optimal(
     spectrum: Any, *, batch_size: int = 1, features: str = "gaussian", method: str | Method = "heavy_ball"
 ) -> MeanSquareTuning:
@@ -1177,32 +1232,9 @@ def mean_square_optimal(
         hs = raw / scale
     if not float(hs.min()) > 0.0:
         raise ValueError(f"`spectrum` spans more than float64 can hold: max/min = {scale!r}/{float(raw.min())!r}")
-    top = 1.0
-
-    def rate(alpha: Any, beta: Any, meth: Method) -> FloatArray:
-        r = coupled_mean_square_rate(alpha, beta, hs, batch_size=batch, features=feats, method=meth)
-        return np.asarray(np.where(np.asarray(r) < 1.0, r, np.inf), dtype=np.float64)
-
-    logu = np.linspace(np.log(1e-3), np.log(2.0), 28)
-    logit = np.linspace(-5.0, 9.0, 29)
-    grid = rate(np.exp(logu)[:, None] / top, _sigmoid(logit)[None, :], m)
-    starts = np.stack(np.meshgrid(logu, logit, indexing="ij"), axis=-1).reshape(-1, 2)
-    best = _minimise(lambda x: float(rate(np.exp(x[0]) / top, _sigmoid(x[1]), m)), starts, grid.reshape(-1),
-                     [(np.log(1e-6), np.log(4.0)), (-12.0, 16.0)])
-    alpha, beta = float(np.exp(best[0]) / top), float(_sigmoid(best[1]))
-    r = float(rate(alpha, beta, m))
+    alpha, beta, r, sgd_alpha, sgd_rate = _search(m, hs, batch, feats)
     gd = get_method("gradient_descent")
-    sgd_grid = rate(np.exp(logu) / top, 0.0, gd)
-    # plain SGD: the rate is quasi-convex in alpha (a max of convex quadratics in alpha for axis features,
-    # the Perron root of a map affine in alpha^2 and alpha otherwise; tests/test_stochastic_tuning.py
-    # checks the minimiser against a dense brute-force line): bracket the grid's best point, shrink in
-    # vectorised rounds (the grid's end cells reach out to the old search bounds 1e-6 and 4)
-    i = int(np.argmin(sgd_grid))
-    low = logu[i - 1] if i > 0 else np.log(1e-6)
-    high = logu[i + 1] if i + 1 < logu.size else np.log(4.0)
-    sgd = _bracket_min(lambda x: rate(np.exp(x) / top, 0.0, gd), float(low), float(high))
-    sgd_alpha = float(np.exp(sgd) / top)
-    sgd_rate = float(rate(sgd_alpha, 0.0, gd))
+    top = 1.0
     from hbtheory.tuning import optimal_parameters
 
     lo = float(hs.min())

@@ -107,7 +107,9 @@ def test_tuning_bad_input() -> None:
 
 def test_tuning_is_scale_free(kidambi: stochastic.MeanSquareTuning) -> None:
     # the rates depend on alpha h_i only: a spectrum scaled by 2^600 (h near 4e180, alpha h^2 overflowed in the
-    # search before) gives the same rates and alpha scaled by 2^-600, bit for bit
+    # search before) gives the same rates and alpha scaled by 2^-600, bit for bit (searched afresh: the memo of
+    # searches is keyed on the scaled spectrum, which would hand back the fixture's answer)
+    stochastic._SEARCHES.clear()
     t = stochastic.mean_square_optimal([2.0**600, 2.0**600 * 0.01], features="axis")
     assert (t.rate, t.sgd_rate, t.beta, t.speedup) == (kidambi.rate, kidambi.sgd_rate, kidambi.beta, kidambi.speedup)
     assert (t.alpha, t.sgd_alpha) == (kidambi.alpha * 2.0**-600, kidambi.sgd_alpha * 2.0**-600)
@@ -117,3 +119,21 @@ def test_unresolved_speedup_is_refused() -> None:
     # kappa = 1e16: both rates round to 1 - 2.2e-16; the speed-up 384872 they gave before was noise
     with pytest.raises(ValueError, match="`spectrum` is too ill-conditioned"):
         stochastic.mean_square_optimal([1.0, 1e-16])
+
+
+def test_memo_of_searches_is_exact_and_per_method_object(kidambi: stochastic.MeanSquareTuning) -> None:
+    # a repeat is the same answer (memoised search), and a spectrum scaled by 2^-3 shares it exactly
+    again = stochastic.mean_square_optimal([0.125, 0.00125], features="axis")
+    assert (again.rate, again.beta, again.sgd_rate) == (kidambi.rate, kidambi.beta, kidambi.sgd_rate)
+    assert (again.alpha, again.sgd_alpha) == (kidambi.alpha * 8.0, kidambi.sgd_alpha * 8.0)
+    # Method compares by name: Nesterov's realisation under heavy ball's name must not get heavy ball's search
+    # back from the memo (its look-ahead gamma = beta changes the mean-square rate)
+    import dataclasses
+
+    from hbtheory.methods import get_method
+
+    impostor = dataclasses.replace(get_method("nesterov"), name="heavy_ball")
+    other = stochastic.mean_square_optimal([1.0, 0.01], features="axis", method=impostor)
+    assert other.rate != kidambi.rate
+    assert other.rate == float(stochastic.coupled_mean_square_rate(other.alpha, other.beta, [1.0, 0.01],
+                                                                    features="axis", method=get_method("nesterov")))
