@@ -884,16 +884,23 @@ class _Dyadic(Fraction):
         where the result is subnormal, zero or out of range (the caller uses ``Fraction``)."""
         if not m:
             return None
-        n = abs(m).bit_length()
+        n = m.bit_length()
         if n > 64:  # keep 64 bits and a sticky bit: float() of it rounds as the full integer would
             s = n - 64
-            sticky = 1 if abs(m) & ((1 << s) - 1) else 0
-            m = (abs(m) >> s | sticky) * (1 if m > 0 else -1)
+            if m > 0:
+                m = m >> s | (1 if m & ((1 << s) - 1) else 0)
+            else:
+                a = -m
+                m = -(a >> s | (1 if a & ((1 << s) - 1) else 0))
             e += s
-        xm = int(float(m))  # m correctly rounded to 53 bits (an int of at most 64 bits: exact as float)
+        x = float(m)  # m correctly rounded to 53 bits (an int of at most 64 bits)
+        xm = int(x)
         if not -1022 <= e + xm.bit_length() - 1 <= 1023:
             return None  # subnormal or overflow: not representable by a shift of a normal float
-        return (float(xm << e) if e >= 0 else xm / (1 << -e)), xm, e  # exact: a normal float
+        # exact: a normal float times a power of two that is a normal float (else by integers)
+        if -1022 <= e <= 1023:
+            return x * 2.0**e, xm, e
+        return (float(xm << e) if e >= 0 else xm / (1 << -e)), xm, e
 
     @staticmethod
     def _dd(m: int, e: int) -> tuple[float, float] | None:
@@ -940,7 +947,7 @@ class _Dyadic(Fraction):
         return None
 
     def _add(self, other: Any, sign: int, swap: bool) -> Any:
-        o = self._parts(other)
+        o = (other._m, other._e) if type(other) is _Dyadic else self._parts(other)
         if o is None:
             return NotImplemented
         (m1, e1), (m2, e2) = (o, (self._m, self._e)) if swap else ((self._m, self._e), o)
@@ -960,6 +967,8 @@ class _Dyadic(Fraction):
         return self._add(other, -1, True)
 
     def __mul__(self, other: Any) -> Any:
+        if type(other) is _Dyadic:
+            return _Dyadic.of(self._m * other._m, self._e + other._e)
         o = self._parts(other)
         if o is None:
             return NotImplemented
