@@ -1142,7 +1142,10 @@ def _search(m: Method, hs: FloatArray, batch: int, feats: str) -> tuple[float, f
         return hit[1]
     found = _search_uncached(m, hs, batch, feats)
     if len(_SEARCHES) >= _MAX_SEARCHES:
-        _SEARCHES.pop(next(iter(_SEARCHES)))
+        try:   # the oldest entry; another thread may have changed the dict meanwhile (then keep it)
+            _SEARCHES.pop(next(iter(_SEARCHES)), None)
+        except (RuntimeError, StopIteration):   # pragma: no cover - a race between threads
+            pass
     _SEARCHES[key] = (m, found)
     return found
 
