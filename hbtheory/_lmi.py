@@ -93,6 +93,10 @@ class Problem:
 
 def _inv(G: Arr) -> tuple[Arr, NDArray[np.bool_]]:
     """Inverses of a stack of matrices that should be positive definite, and where they are."""
+    if G.shape[-1] in (2, 3) and G.shape[0] >= 64:
+        small = _inv_small(G)
+        if small is not None:
+            return small
     try:
         inv0: Arr = np.asarray(np.linalg.inv(G), dtype=np.float64)
         return inv0, np.ones(G.shape[0], dtype=bool)
@@ -102,6 +106,43 @@ def _inv(G: Arr) -> tuple[Arr, NDArray[np.bool_]]:
         w = np.where(w > 0.0, w, 1.0)
         inv: Arr = (V / w[:, None, :]) @ np.swapaxes(V, -1, -2)
         return inv, good
+
+
+def _inv_small(G: Arr) -> tuple[Arr, NDArray[np.bool_]] | None:
+    """Inverses of symmetric 2x2 or 3x3 matrices by the adjugate, elementwise over the stack
+    (numpy's batched LAPACK pays a call per small matrix). Where a matrix is not safely
+    positive definite (a leading minor below 2**-40 of its scale, or not finite) the stack goes to
+    ``np.linalg.inv`` instead (``None``), so the Newton steps are those of the general path up to
+    rounding."""
+    m = G.shape[-1]
+    with np.errstate(all="ignore"):
+        if m == 2:
+            a, b, d = G[:, 0, 0], 0.5 * (G[:, 0, 1] + G[:, 1, 0]), G[:, 1, 1]
+            det = a * d - b * b
+            scale = np.abs(a * d) + b * b
+            out = np.empty_like(G)
+            out[:, 0, 0], out[:, 1, 1] = d / det, a / det
+            out[:, 0, 1] = out[:, 1, 0] = -b / det
+            minors = (a, det)
+        else:
+            a, b, c = G[:, 0, 0], 0.5 * (G[:, 0, 1] + G[:, 1, 0]), 0.5 * (G[:, 0, 2] + G[:, 2, 0])
+            d, e, f = G[:, 1, 1], 0.5 * (G[:, 1, 2] + G[:, 2, 1]), G[:, 2, 2]
+            c00, c01, c02 = d * f - e * e, c * e - b * f, b * e - c * d
+            c11, c12, c22 = a * f - c * c, b * c - a * e, a * d - b * b
+            det = a * c00 + b * c01 + c * c02
+            scale = np.abs(a * c00) + np.abs(b * c01) + np.abs(c * c02)
+            out = np.empty_like(G)
+            out[:, 0, 0], out[:, 1, 1], out[:, 2, 2] = c00 / det, c11 / det, c22 / det
+            out[:, 0, 1] = out[:, 1, 0] = c01 / det
+            out[:, 0, 2] = out[:, 2, 0] = c02 / det
+            out[:, 1, 2] = out[:, 2, 1] = c12 / det
+            minors = (a, c22, det)
+        safe = np.isfinite(det) & (det > 2.0**-40 * scale)
+        for x in minors:
+            safe &= x > 0.0
+    if not safe.all():
+        return None
+    return out, np.ones(G.shape[0], dtype=bool)
 
 
 def check(prob: Problem, P: Arr, lam: Arr, rho: Arr) -> NDArray[np.bool_]:
