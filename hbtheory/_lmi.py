@@ -123,7 +123,7 @@ def _inv_small(G: Arr) -> tuple[Arr, NDArray[np.bool_]] | None:
             out = np.empty_like(G)
             out[:, 0, 0], out[:, 1, 1] = d / det, a / det
             out[:, 0, 1] = out[:, 1, 0] = -b / det
-            minors = (a, det)
+            minors: tuple[Arr, ...] = (a, det)
         else:
             a, b, c = G[:, 0, 0], 0.5 * (G[:, 0, 1] + G[:, 1, 0]), 0.5 * (G[:, 0, 2] + G[:, 2, 0])
             d, e, f = G[:, 1, 1], 0.5 * (G[:, 1, 2] + G[:, 2, 1]), G[:, 2, 2]
