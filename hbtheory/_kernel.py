@@ -1326,7 +1326,7 @@ def _grid_layout(a: Arr, b: Arr, hh: Arr, shape: tuple[int, ...]) -> int | None:
     return None
 
 
-def _real_threshold(e1: Arr, e0: Arr, c_lo: Arr, c_hi: Arr) -> Arr:
+def _real_threshold(e1: Arr, e0: Arr, c_lo: Arr, c_hi: Arr, wide: bool = True) -> Arr:
     """``s*`` of the notes above: with ``e1 <= E1``, ``e0 <= E0``, ``|c1| <= c_hi`` and
     ``t >= c_lo + s``, the real-root bound of :func:`_bound_route` is
 
@@ -1337,6 +1337,7 @@ def _real_threshold(e1: Arr, e0: Arr, c_lo: Arr, c_hi: Arr) -> Arr:
     ``c1`` varies much over the range), ``rel - eps <= E1 / (c_lo + s) + P / s + Q / (s (c_lo + s))``
     (``P = 2 S E1 + S (eps/2) c_hi``, ``Q = 4 S E0``). ``s*`` is the least of the three thresholds,
     not below the ``s`` where ``disc`` is twice its error bound. (NaN where a bound is NaN.)
+    ``wide=False``: the first threshold only (ranges narrow enough that ``c1`` varies little).
     """
     sl = _SLACK
     t = ROUTE_TOL * (1.0 - 2.0**-30) - EPS
@@ -1347,6 +1348,8 @@ def _real_threshold(e1: Arr, e0: Arr, c_lo: Arr, c_hi: Arr) -> Arr:
         root = np.sqrt(qb * qb + 4.0 * qa * k)
         # (the form without cancellation for each sign of qb)
         star = np.where(qb > 0.0, 2.0 * k / (qb + root), (root - qb) / (2.0 * qa))
+        if not wide:
+            return np.maximum(star, np.sqrt(2.0 * k)) * (1.0 + 2.0**-20)
         # where c1 varies much over the range, |c1| / t <= 1 bounds better than c_hi / (c_lo + s):
         # rel - eps <= E1 / (c_lo + s) + P / s + Q / (s (c_lo + s)) with P = 2 S E1 + S (eps/2) c_hi
         # (+ S eps/2 for the s^2 term), Q = 4 S E0; certified by s1 (c_lo > 0) or s2
@@ -1393,7 +1396,7 @@ def _grid_candidates(method: Method, a: Arr, b: Arr, hh: Arr, shape: tuple[int, 
         one = _Rounding(1.0)
         t_c0 = 2.0 * (ROUTE_TOL * (1.0 - 2.0**-30) - _HALF_EPS)
 
-        def radii(lo: Arr, hi: Arr) -> tuple[Arr, Arr, Arr]:
+        def radii(lo: Arr, hi: Arr, wide: bool) -> tuple[Arr, Arr, Arr]:
             """(r_out, r_in, c0 limit) of the annulus and the small-c0 test from bounds over [lo, hi]."""
             pts = np.stack([lo, hi])
             r1, r0 = (_Rounding._of(x) for x in at(_Rounding(pts), one))
@@ -1404,15 +1407,14 @@ def _grid_candidates(method: Method, a: Arr, b: Arr, hh: Arr, shape: tuple[int, 
             c_hi = ac1.max(axis=0) + e1
             c_lo = np.where(r1.hi[0] * r1.hi[1] <= 0.0, 0.0, np.maximum(ac1.min(axis=0) - e1, 0.0))
             c0_hi = np.abs(r0.hi).max(axis=0) + e0
-            star = _real_threshold(e1, e0, c_lo, c_hi)
+            star = _real_threshold(e1, e0, c_lo, c_hi, wide)
             err = 2.0 * _SLACK * (2.0 * c_hi * e1 + 4.0 * e0 + EPS * (c_hi * c_hi + 4.0 * c0_hi))
             w_plus = (star * star + err) * (1.0 + 2.0**-20)
             r_out = np.sqrt(np.maximum(w_plus + d_v - vmin, 0.0) / a2) * (1.0 + 2.0**-30) + d_u
             r_in = np.maximum(np.sqrt(np.maximum(-2.0 * err - d_v - vmin, 0.0) / a2) * (1.0 - 2.0**-30) - d_u, 0.0)
             c0_limit = (e0 / t_c0 + e0) * (1.0 + 2.0**-20) + 2.0**-1000
-            # NaN or inf anywhere: no certificate, the whole line
-            r_out = np.where(np.isfinite(r_out) & np.isfinite(c0_limit) & np.isfinite(r_in), r_out, np.inf)
-            return r_out, np.where(np.isfinite(r_out), r_in, 0.0), np.where(np.isfinite(r_out), c0_limit, np.inf)
+            # (a NaN bound gives NaN ends, an infinite one infinite ends: the whole line, below)
+            return r_out, r_in, c0_limit
 
         r_cplx = np.sqrt(np.maximum(-vmin + d_v, 0.0) / a2) * (1.0 + 2.0**-30) + d_u
         g_safe = np.where(g == 0.0, 1.0, g)
@@ -1430,7 +1432,7 @@ def _grid_candidates(method: Method, a: Arr, b: Arr, hh: Arr, shape: tuple[int, 
             return np.where(none, np.inf, lo), np.where(none, -np.inf, hi)
 
         u_lo, u_hi = np.full(n_b, us[0]), np.full(n_b, us[-1])
-        r_out, r_in, c0_limit = radii(u_lo, u_hi)
+        r_out, r_in, c0_limit = radii(u_lo, u_hi, True)
         clo, chi = small_c0(c0_limit)
         # the intervals, one row each: left of uv, right of uv, complex with a small c0
         lo = np.stack([uv - r_out, uv + r_in, clo])
@@ -1438,7 +1440,7 @@ def _grid_candidates(method: Method, a: Arr, b: Arr, hh: Arr, shape: tuple[int, 
         lo, hi = np.maximum(lo, u_lo), np.minimum(hi, u_hi)
         for _ in range(_GRID_REFINE):
             empty = ~(lo <= hi)
-            r_o, r_i, c0_l = radii(np.where(empty, uv, lo), np.where(empty, uv, hi))
+            r_o, r_i, c0_l = radii(np.where(empty, uv, lo), np.where(empty, uv, hi), False)
             clo, chi = small_c0(c0_l[2])
             lo = np.maximum(lo, np.stack([uv - r_o[0], uv + r_i[1], clo]))
             hi = np.minimum(hi, np.stack([uv - r_i[0], uv + r_o[1], chi]))
