@@ -89,7 +89,9 @@ one rounding of :math:`c_1, c_0`.
 from __future__ import annotations
 
 import functools
+import inspect
 import weakref
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any, NamedTuple
 
@@ -1602,6 +1604,7 @@ class _BlockRun:
             None if any(x.shape[d] > 1 for d in range(axis + 1)) else x[(0,) * max(axis, 0)] for x in self.ops
         )
         self.c0_key: object = None
+        self.c1_out: Any = None
         # beta fixed along the blocks (a grid's row): the method's beta-only work once, not per block
         at = method.coefficients_at
         # (as a contiguous block-sized copy of the row: the row operands of every block are then
@@ -1695,16 +1698,19 @@ class _BlockRun:
         neg = self.neg_buf[:n].reshape(bs)
         if self.bare:
             # the grid's windows hold every candidate: rho alone, as rho = |c1/2| [disc >= 0] +
-            # sqrt(c1^2/4 - c0 if that is >= 0 else c0) (powers of two: the same bits)
+            # sqrt(c1^2/4 - c0 if that is >= 0 else c0) (powers of two: the same bits); c1/2 in
+            # c1's place when c1 is the block's own buffer (few buffers: they stay in the cache)
+            if c1 is self.c1_out:
+                x = c1
             np.multiply(c1, 0.5, out=x)
             np.multiply(x, x, out=disc)
             np.subtract(disc, c0, out=disc)
             np.less(disc, 0.0, out=neg)
             np.copyto(disc, c0, where=neg)
             np.sqrt(disc, out=o)
-            np.abs(x, out=t)
-            np.copyto(t, 0.0, where=neg)
-            np.add(o, t, out=o)
+            np.abs(x, out=x)
+            np.copyto(x, 0.0, where=neg)
+            np.add(o, x, out=o)
             return
         four_c0 = self.four_of(c0, bs)
         cols = self.columns
@@ -1744,6 +1750,17 @@ class _BlockRun:
         np.multiply(t, 0.5, out=o)
         _near_one(t, x, scratch, route)
 
+    def evaluate(
+        self, at: Callable[..., tuple[Any, Any]], ac: Any, hc: Any, n: int, bs: tuple[int, ...]
+    ) -> tuple[Any, Any]:
+        """``at(ac, hc)``; in the bare blocks into two of the block's buffers when ``at`` takes ``out``."""
+        if self.bare and _takes_out(at):
+            out = self.s_buf[:n].reshape(bs), self.g_buf[:n].reshape(bs)
+            c1, c0 = at(ac, hc, out=out)
+            self.c1_out = out[0]
+            return c1, c0
+        return at(ac, hc)
+
     def block(self, index: tuple[Any, ...], offset: int) -> None:
         rule = self.rule
         o = self.out[index]
@@ -1753,17 +1770,18 @@ class _BlockRun:
         n, bs = o.size, o.shape
         disc, t = self.disc_buf[:n].reshape(bs), self.t_buf[:n].reshape(bs)
         route, scratch = self.route_buf[:n].reshape(bs), self.scratch_buf[:n].reshape(bs)
+        self.c1_out = None
         if self.at is not None:
             rows = bs[0] if bs else 1
             if np.shape(self.at_row) == self.full_block and rows != self.full_block[0]:  # the last, shorter block
                 if self.at_last is None:
                     self.at_last = self.method.coefficients_at(self.at_row[:rows])  # type: ignore[misc]
-                c1, c0 = self.at_last(ac, hc)
+                c1, c0 = self.evaluate(self.at_last, ac, hc, n, bs)
             else:
-                c1, c0 = self.at(ac, hc)
+                c1, c0 = self.evaluate(self.at, ac, hc, n, bs)
         elif self.bare and self.method.coefficients_at is not None:
             # beta varies along the blocks (a grid's column): its work once per block
-            c1, c0 = self.method.coefficients_at(bc)(ac, hc)
+            c1, c0 = self.evaluate(self.method.coefficients_at(bc), ac, hc, n, bs)
         else:
             c1 = self.method.c1(ac, bc, hc)
             c0 = self.method.c0(ac, bc, hc)
@@ -1826,6 +1844,26 @@ class _BlockRun:
             _near_one(t, g, scratch, route)
         if route.any():
             self.found.append(np.flatnonzero(route) + offset)
+
+
+def _takes_out(at: Callable[..., Any]) -> bool:
+    """Whether a :attr:`~hbtheory.methods.Method.coefficients_at` function takes a keyword ``out``."""
+    code = getattr(at, "__code__", None)
+    if code is None:
+        return False
+    known = _TAKES_OUT.get(code)
+    if known is None:
+        try:
+            params = inspect.signature(at).parameters
+        except (TypeError, ValueError):
+            return False
+        known = _TAKES_OUT[code] = "out" in params and params["out"].kind in (
+            inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        )
+    return known
+
+
+_TAKES_OUT: dict[Any, bool] = {}
 
 
 def _operand_index(x: Arr, index: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -161,7 +161,10 @@ class Method:
         ``coefficients_at(beta)(alpha, h) == (c1(alpha, beta, h), c0(alpha, beta, h))`` bit for bit
         on float64 arrays, with the work that depends on ``beta`` alone (Triple Momentum's
         ``gamma(beta)``, ``1 + beta``) done once: :mod:`hbtheory._kernel` evaluates a grid's rows
-        this way. ``None`` (a user-defined method): the kernel calls ``c1`` and ``c0``.
+        this way. ``None`` (a user-defined method): the kernel calls ``c1`` and ``c0``. If the
+        returned function takes a keyword ``out``, ``at(alpha, h, out=(c1, c0))`` writes the same
+        values into the two float64 arrays of the broadcast shape (it may use them as scratch)
+        and returns them: the kernel's blocks then reuse two buffers.
 
     Examples
     --------
@@ -187,7 +190,7 @@ class Method:
     closed_form: Callable[[float, float], ClosedForm] | None = None
     reference: str = ""
     design: Callable[[Any], tuple[Any, Any, Any]] | None = None
-    coefficients_at: Callable[[Any], Callable[[Any, Any], tuple[Any, Any]]] | None = None
+    coefficients_at: Callable[[Any], Callable[..., tuple[Any, Any]]] | None = None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Method):
@@ -342,44 +345,63 @@ def _gd_c0(alpha: Any, beta: Any, h: Any) -> Any:
     return 0 * h
 
 
-def _hb_at(beta: Any) -> Callable[[Any, Any], tuple[Any, Any]]:
+def _hb_at(beta: Any) -> Callable[..., tuple[Any, Any]]:
     p = 1 + beta
 
-    def at(alpha: Any, h: Any) -> tuple[Any, Any]:
-        return p - alpha * h, beta
+    def at(alpha: Any, h: Any, out: tuple[Any, Any] | None = None) -> tuple[Any, Any]:
+        if out is None:
+            return p - alpha * h, beta
+        np.subtract(p, alpha * h, out=out[0])
+        np.copyto(out[1], beta)
+        return out
 
     return at
 
 
-def _nag_at(beta: Any) -> Callable[[Any, Any], tuple[Any, Any]]:
+def _nag_at(beta: Any) -> Callable[..., tuple[Any, Any]]:
     beta = _once_per_row(_const(0.0), beta)[1]
     p = 1 + beta
 
-    def at(alpha: Any, h: Any) -> tuple[Any, Any]:
+    def at(alpha: Any, h: Any, out: tuple[Any, Any] | None = None) -> tuple[Any, Any]:
         w = 1 - alpha * h
-        return p * w, beta * w
+        if out is None:
+            return p * w, beta * w
+        np.multiply(p, w, out=out[0])
+        np.multiply(beta, w, out=out[1])
+        return out
 
     return at
 
 
-def _gd_at(beta: Any) -> Callable[[Any, Any], tuple[Any, Any]]:
-    def at(alpha: Any, h: Any) -> tuple[Any, Any]:
-        return 1 - alpha * h, 0 * h
+def _gd_at(beta: Any) -> Callable[..., tuple[Any, Any]]:
+    def at(alpha: Any, h: Any, out: tuple[Any, Any] | None = None) -> tuple[Any, Any]:
+        if out is None:
+            return 1 - alpha * h, 0 * h
+        np.subtract(1, alpha * h, out=out[0])
+        np.multiply(0, h, out=out[1])
+        return out
 
     return at
 
 
-def _general_at(gamma: Shift) -> Callable[[Any], Callable[[Any, Any], tuple[Any, Any]]]:
+def _general_at(gamma: Shift) -> Callable[[Any], Callable[..., tuple[Any, Any]]]:
     """``coefficients_at`` of :func:`_general_coefficients`: the same operations in the same order."""
 
-    def prepared(beta: Any) -> Callable[[Any, Any], tuple[Any, Any]]:
+    def prepared(beta: Any) -> Callable[..., tuple[Any, Any]]:
         g, beta = _once_per_row(gamma, beta)
         p = 1 + beta
 
-        def at(alpha: Any, h: Any) -> tuple[Any, Any]:
+        def at(alpha: Any, h: Any, out: tuple[Any, Any] | None = None) -> tuple[Any, Any]:
             ah = alpha * h
-            v = ah * g
-            return p - ah - v, beta - v
+            if out is None:
+                v = ah * g
+                return p - ah - v, beta - v
+            c1, c0 = out
+            np.multiply(ah, g, out=c0)  # v, in c0's buffer
+            np.subtract(p, ah, out=c1)
+            np.subtract(c1, c0, out=c1)
+            np.subtract(beta, c0, out=c0)
+            return out
 
         return at
 

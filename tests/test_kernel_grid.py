@@ -226,3 +226,54 @@ def test_windows_contain_every_routed_point_on_random_grids(
     assert _missed(m, alpha[:, None], b[None, :], h) == 0
     got = _kernel.spectral_radius(m, alpha[:, None], b[None, :], np.asarray(h))
     assert np.array_equal(got, _kernel.radius(_kernel.characteristic(m, alpha[:, None], b[None, :], h)))
+
+
+@pytest.mark.parametrize("name", ["heavy_ball", "gradient_descent", *MEMBERS])
+def test_coefficients_at_writes_the_same_bits_into_out(name: str, rng: np.random.Generator) -> None:
+    """``coefficients_at(beta)(alpha, h, out=...)`` (how the grid's blocks evaluate into two
+    reused buffers) gives the bits of ``c1`` and ``c0``, in the buffers it was given, with beta
+    along either axis."""
+    m = get_method(name)
+    assert m.coefficients_at is not None
+    alpha = 10.0 ** rng.uniform(-8, 1, (40, 1))
+    beta = rng.uniform(-0.9, 1.4, (1, 30)) if m.uses_beta else np.zeros((1, 30))
+    h = 0.37
+    for a, b in ((alpha, beta), (alpha.T, beta.T)):
+        shape = np.broadcast_shapes(a.shape, b.shape)
+        row = np.broadcast_to(b, shape)
+        at = m.coefficients_at(row)
+        out = np.full(shape, np.nan), np.full(shape, np.nan)
+        c1, c0 = at(a, h, out=out)
+        assert c1 is out[0] and c0 is out[1]
+        assert np.array_equal(c1, np.broadcast_to(m.c1(a, b, h), shape))
+        assert np.array_equal(c0, np.broadcast_to(m.c0(a, b, h), shape))
+        plain = at(a, h)
+        assert np.array_equal(np.broadcast_to(plain[0], shape), c1)
+        assert np.array_equal(np.broadcast_to(plain[1], shape), c0)
+
+
+def test_a_coefficients_at_without_out_still_gives_the_bits() -> None:
+    """A user's ``coefficients_at`` whose function takes no ``out``: the blocks call it without
+    one, and the grid has the same bits as the built-in Triple Momentum's."""
+    import dataclasses
+
+    tm = get_method("triple_momentum")
+    assert tm.coefficients_at is not None
+    calls = []
+
+    def no_out(beta: Any) -> Any:
+        inner = tm.coefficients_at(beta)  # type: ignore[misc]
+
+        def at(alpha: Any, h: Any) -> Any:
+            calls.append(1)
+            return inner(alpha, h)
+
+        return at
+
+    mine = dataclasses.replace(tm, name="tm_without_out", coefficients_at=no_out)
+    alpha = np.linspace(0.001, 4.0, 300)[:, None]
+    beta = np.linspace(0.0, 0.999, 200)[None, :]
+    got = _kernel.spectral_radius(mine, alpha, beta, 1.0)
+    assert calls, "the blocks should evaluate through coefficients_at"
+    assert np.array_equal(got, _kernel.spectral_radius(tm, alpha, beta, 1.0))
+    assert np.array_equal(got, _kernel.radius(_kernel.characteristic(tm, alpha, beta, 1.0)))
