@@ -366,6 +366,10 @@ def _nag_at(beta: Any) -> Callable[..., tuple[Any, Any]]:
         w = 1 - alpha * h
         if out is None:
             return p * w, beta * w
+        if np.ndim(p) and np.shape(w)[-1:] == (1,) and np.shape(out[0])[-1] > 1:
+            # a column against rows: spread once (see _general_at)
+            np.copyto(out[1], w)
+            w = out[1]
         np.multiply(p, w, out=out[0])
         np.multiply(beta, w, out=out[1])
         return out
@@ -397,6 +401,11 @@ def _general_at(gamma: Shift) -> Callable[[Any], Callable[..., tuple[Any, Any]]]
                 v = ah * g
                 return p - ah - v, beta - v
             c1, c0 = out
+            if np.ndim(g) and np.shape(ah)[-1:] == (1,) and np.shape(c1)[-1] > 1:
+                # a column of alpha h against rows of g: spread it into c1's buffer once, so that
+                # both products below run on contiguous operands (faster than broadcasting it twice)
+                np.copyto(c1, ah)
+                ah = c1
             np.multiply(ah, g, out=c0)  # v, in c0's buffer
             np.subtract(p, ah, out=c1)
             np.subtract(c1, c0, out=c1)
