@@ -59,3 +59,17 @@ def report_build(tmp_path_factory: pytest.TempPathFactory) -> ReportBuild:
     summary = write_report(out, progress=False)
     return ReportBuild(out, summary, time.perf_counter() - start)
 
+
+
+#: Fixtures that make a test a long end-to-end run: the full report build and a real browser.
+END_TO_END_FIXTURES = frozenset({"report_build", "browser", "tab"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own -m "not slow" deselection sees the items
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark ``slow`` every test that uses one of :data:`END_TO_END_FIXTURES` (the example scripts'
+    modules and the docs' CLI examples carry the mark themselves): ``python -m pytest -q`` leaves
+    them out, ``python -m pytest -q -m slow`` runs them, and CI runs both (pyproject.toml)."""
+    for item in items:
+        if END_TO_END_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

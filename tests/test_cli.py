@@ -88,6 +88,7 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
         assert "example: hbtheory " + cmd in capsys.readouterr().out
 
 
+@pytest.mark.slow  # every CLI example of the docs, end to end (CI runs it: pyproject.toml)
 def test_docs_cli_examples_run(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,6 +10,9 @@ import pytest
 
 pytest.importorskip("torch")
 
+#: whole example scripts: long end-to-end runs, run by `python -m pytest -q -m slow` and CI (pyproject.toml)
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 
 SCRIPTS = [

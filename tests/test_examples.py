@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+#: whole example scripts: long end-to-end runs, run by `python -m pytest -q -m slow` and CI (pyproject.toml)
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # script, extra arguments, a line it prints, the figures it saves

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+#: whole example scripts: long end-to-end runs, run by `python -m pytest -q -m slow` and CI (pyproject.toml)
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ("beyond_quadratics.py", "minibatch_momentum.py")
 PNG = b"\x89PNG\r\n\x1a\n"
