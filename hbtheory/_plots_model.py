@@ -169,7 +169,8 @@ def tuning_check_plot(check: TuningCheck, *, axes: tuple[Axes, Axes] | None = No
     ri, rj = check.recommendation_index
     bi, bj = check.best_index
     a2.plot([rj], [ri], "s", ms=22, mfc="none", mec="C3", mew=2, gid=GID_RECOMMENDED, label="recommended")
-    a2.plot([bj], [bi], "o", ms=8, mfc="none", mec="C1", mew=1.5, label="best measured")
+    # (in the cell's corner: on its centre it would hide the cell's number)
+    a2.plot([bj + 0.33], [bi + 0.3], "o", ms=6, mfc="C1", mec="k", mew=0.8, label="best measured")
     a2.set_xticks(range(nb), [f"{b:.3g}" for b in check.grid_momentum[0]])
     a2.set_yticks(range(na), [f"{a:.3g}" for a in check.grid_lr[:, 0]])
     a2.set_xlabel("momentum")

@@ -62,6 +62,16 @@ def _panel(ax: Axes, x: np.ndarray, y: np.ndarray, rate: np.ndarray, norm: Norma
     return ax.pcolormesh(x, y, shown, cmap=cmap, norm=norm, shading="nearest")
 
 
+def _title_of(name: str) -> str:
+    """A method's title (``Heavy ball (Polyak)``) for its name, as the other figures print it."""
+    from hbtheory.methods import get_method
+
+    try:
+        return get_method(name).title
+    except (ValueError, TypeError, KeyError):
+        return str(name)
+
+
 def mean_square_region_plot(data: MeanSquareMap, *, title: str | None = None) -> Figure:
     r"""The mean-square region beside the deterministic one.
 
@@ -116,7 +126,8 @@ def mean_square_region_plot(data: MeanSquareMap, *, title: str | None = None) ->
     if title:
         fig.suptitle(title)
     elif title is None:
-        fig.suptitle(f"Mean-square stability of {data.method}: solid = this panel's region, dashed = the other's")
+        fig.suptitle(f"Mean-square stability of {_title_of(data.method)}: solid = this panel's region, "
+                     "dashed = the other's")
     return fig
 
 
@@ -175,7 +186,8 @@ def batch_size_plot(tunings: Sequence[MeanSquareTuning], *, ax: Axes | None = No
     if title:
         ax.set_title(title)
     elif title is None:
-        ax.set_title(f"{order[0].method}, {order[0].features} features, spectrum of {order[0].spectrum.size}")
+        ax.set_title(f"{_title_of(order[0].method)}, {order[0].features} features, "
+                     f"spectrum of {order[0].spectrum.size}")
     return fig
 
 
