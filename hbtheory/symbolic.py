@@ -1392,7 +1392,10 @@ class MeanSquareRegion:
     gaussian_bound : sympy.Expr
         ``alpha_h_bound`` at ``k = 2`` (Gaussian features, one sample per step).
     deterministic_bound : sympy.Expr
-        The exact-gradient bound on :math:`\alpha h` from :math:`\chi(-1) > 0` (``alpha_h_bound`` at ``k = 0``).
+        The exact-gradient bound on :math:`\alpha h` (``alpha_h_bound`` at ``k = 0``): where a root
+        reaches -1 (:math:`\chi(-1) = 0`) or, for a negative look-ahead, a complex pair reaches the
+        unit circle (:math:`\det M = 1`); a ``Min`` of the two where each binds for some momenta
+        (``general(gamma)`` with :math:`-1/4 < \gamma < 0`).
 
     Examples
     --------
@@ -1417,6 +1420,41 @@ def _ms_method(m: Method) -> tuple[Method, Any]:
         return m, (beta if m.uses_beta else sp.Integer(0))
     b, gam, _ = m.design(r)
     return dataclasses.replace(m, gamma=lambda _beta: gam), b
+
+
+def _deterministic_bound(iteration: Any, u: Any, param: Any) -> Any:
+    """The exact-gradient bound on ``u = alpha h``: the first ``u > 0`` where a Jury condition of the
+    iteration matrix ``M`` fails, ``chi(-1) = det(I + M) > 0`` or ``|det M| < 1`` (``chi(1) > 0`` holds
+    for every ``u > 0``). Heavy ball and the look-aheads ``gamma >= 0`` leave by a root at -1; a
+    negative look-ahead (``general(gamma)``, ``gamma < 0``) by a complex pair of modulus 1,
+    ``det M = 1``, for some or all momenta. Candidates that are not positive at ``param = 1/2`` are
+    dropped, then one that is provably never below another on ``0 < param < 1`` (``param = t/(1+t)``,
+    ``t > 0``); what remains is their ``Min``.
+    """
+    at = {param: sp.Rational(1, 2)}
+    c0 = sp.together(iteration.det())
+    conditions = [sp.numer(sp.together((sp.eye(2) + iteration).det())), sp.numer(c0 - 1), sp.numer(c0 + 1)]
+    found: list[Any] = []
+    for cond in conditions:
+        if not sp.expand(cond).has(u):
+            continue
+        for root in _poly_roots(sp.expand(cond), u, at):
+            x = complex(sp.N(root.subs(at)))
+            if abs(x.imag) < 1e-12 and x.real > 0:
+                found.append(sp.factor(root))
+    if not found:  # pragma: no cover - u -> infinity always breaks a condition for a member
+        raise RuntimeError("no positive boundary found")
+    t = sp.Symbol("t", positive=True)
+    kept = []
+    for i, a in enumerate(found):
+        dominated = any(
+            j != i and (sp.factor(sp.together((a - b).subs(param, t / (1 + t)))).is_positive
+                        or (j < i and sp.simplify(a - b) == 0))
+            for j, b in enumerate(found)
+        )
+        if not dominated:
+            kept.append(a)
+    return kept[0] if len(kept) == 1 else sp.Min(*kept)
 
 
 def _first_positive_root(roots: Sequence[Any], var: Any, at: dict[Any, Any]) -> Any:
@@ -1447,19 +1485,32 @@ def _unit_moment(lhs: Any, c: Any, b: Any) -> Any:
 
 
 def _tidy_bound(expr: Any) -> Any:
-    """``simplify`` a rational bound (cheap, and it finds ``2 (1 - beta^2)``); leave a root of a quadratic expanded."""
+    """``simplify`` a rational bound (cheap, and it finds ``2 (1 - beta^2)``); a root of a quadratic
+    only ``cancel``-ed: ``radsimp`` would move the square root back into the numerator, where
+    :func:`_poly_roots` took it out (cancellation)."""
     has_root = any(not p.exp.is_integer for p in expr.atoms(sp.Pow))
-    return sp.radsimp(sp.cancel(expr)) if has_root else sp.simplify(expr)
+    return sp.cancel(expr) if has_root else sp.simplify(expr)
 
 
-def _poly_roots(expr: Any, var: Any) -> list[Any]:
-    """Roots in ``var`` of a polynomial of degree 1 or 2 (the quadratic formula: faster than ``solve``)."""
+def _poly_roots(expr: Any, var: Any, at: dict[Any, Any] | None = None) -> list[Any]:
+    """Roots in ``var`` of a polynomial of degree 1 or 2 (the quadratic formula: faster than ``solve``).
+
+    With ``at`` (a point of the parameters, where the linear coefficient ``a1`` is not 0) the two
+    roots of a quadratic come as ``q / a2`` and ``a0 / q`` with ``q = -(a1 + sign(a1) sqrt(D)) / 2``
+    (the sign taken at ``at``): no difference of the two nearly equal terms ``-a1`` and
+    ``sqrt(D)``, and no ``0/0`` where ``a2`` vanishes (Nesterov's and Triple Momentum's
+    mean-square bound at ``beta = 0``, where the textbook form loses every digit).
+    """
     coeffs = sp.Poly(expr, var).all_coeffs()
     if len(coeffs) == 2:
         return [sp.cancel(-coeffs[1] / coeffs[0])]
     if len(coeffs) == 3:
         a2, a1, a0 = coeffs
         root = sp.sqrt(sp.expand(a1 * a1 - 4 * a2 * a0))
+        sign = None if at is None else sp.sign(sp.N(a1.subs(at)))
+        if sign in (1, -1):
+            q = -(a1 + sign * root) / 2
+            return [sp.cancel(q / a2), sp.cancel(a0 / q)]
         return [sp.cancel((-a1 - root) / (2 * a2)), sp.cancel((-a1 + root) / (2 * a2))]
     return list(sp.solve(sp.Eq(expr, 0), var))  # pragma: no cover - every member is of degree <= 2
 
@@ -1480,12 +1531,12 @@ def _mean_square_region(m: Method) -> MeanSquareRegion:
     if den.subs(probe) < 0:
         num = -num
     cond = sp.expand(num)
-    bound = _first_positive_root(_poly_roots(cond, u), u, {_param(m): sp.Rational(1, 2), _kv: 2})
+    probe = {_param(m): sp.Rational(1, 2), _kv: 2}
+    bound = _first_positive_root(_poly_roots(cond, u, probe), u, probe)
     bound = _tidy_bound(bound)
     A, B, _, _ = mm.realisation(u, mom)
     iteration = sp.Matrix(A) + sp.Matrix(B) * sp.Matrix(C)  # A + h B C at h = 1
-    chi = sp.numer(sp.together((sp.eye(2) + iteration).det()))  # chi(-1) = det(-I - M)
-    det = sp.factor(_first_positive_root(_poly_roots(chi, u), u, {_param(m): sp.Rational(1, 2)}))
+    det = _deterministic_bound(iteration, u, _param(m))
     ah = alpha * h
     return MeanSquareRegion(
         method=m.name,
