@@ -95,6 +95,7 @@ stability of linear systems with multiplicative noise through the second-moment 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -1066,6 +1067,18 @@ class MeanSquareTuning(Result):
     deterministic_speedup: float
 
 
+def _plane_search(
+    f: Callable[[Any, Any, Method], FloatArray], m: Method, logu: FloatArray, logit: FloatArray, top: float
+) -> tuple[float, float]:
+    """``(alpha, beta)`` minimising ``f(alpha, beta, m)`` with ``alpha = exp(x0) / top``,
+    ``beta = sigmoid(x1)``: the grid ``logu x logit``, then :func:`_minimise` from its best point."""
+    grid = f(np.exp(logu)[:, None] / top, _sigmoid(logit)[None, :], m)
+    starts = np.stack(np.meshgrid(logu, logit, indexing="ij"), axis=-1).reshape(-1, 2)
+    best = _minimise(lambda x: float(f(np.exp(x[0]) / top, _sigmoid(x[1]), m)), starts, grid.reshape(-1),
+                     [(np.log(1e-6), np.log(4.0)), (-12.0, 16.0)])
+    return float(np.exp(best[0]) / top), float(_sigmoid(best[1]))
+
+
 def _minimise(fun: Any, starts: FloatArray, values: FloatArray, bounds: list[tuple[float, float]]) -> FloatArray:
     """Nelder-Mead from the best grid point (``fun`` returns inf outside its domain)."""
     from scipy.optimize import minimize
@@ -1159,12 +1172,7 @@ def _search_uncached(m: Method, hs: FloatArray, batch: int, feats: str) -> tuple
         return np.asarray(np.where(np.asarray(r) < 1.0, r, np.inf), dtype=np.float64)
 
     logu = np.linspace(np.log(1e-3), np.log(2.0), 28)
-    logit = np.linspace(-5.0, 9.0, 29)
-    grid = rate(np.exp(logu)[:, None] / top, _sigmoid(logit)[None, :], m)
-    starts = np.stack(np.meshgrid(logu, logit, indexing="ij"), axis=-1).reshape(-1, 2)
-    best = _minimise(lambda x: float(rate(np.exp(x[0]) / top, _sigmoid(x[1]), m)), starts, grid.reshape(-1),
-                     [(np.log(1e-6), np.log(4.0)), (-12.0, 16.0)])
-    alpha, beta = float(np.exp(best[0]) / top), float(_sigmoid(best[1]))
+    alpha, beta = _plane_search(rate, m, logu, np.linspace(-5.0, 9.0, 29), top)
     r = float(rate(alpha, beta, m))
     gd = get_method("gradient_descent")
     sgd_grid = rate(np.exp(logu) / top, 0.0, gd)
@@ -1376,16 +1384,11 @@ def best_risk(
         return _risk_after(meth, alpha, beta, hs, steps, start, s2, float(batch), feats)
 
     logu = np.linspace(np.log(1e-3), np.log(2.0), 24)
-    logit = np.linspace(-5.0, 7.0, 25)
-    grid = risk(np.exp(logu)[:, None] / top, _sigmoid(logit)[None, :], m)
-    starts = np.stack(np.meshgrid(logu, logit, indexing="ij"), axis=-1).reshape(-1, 2)
-    best = _minimise(lambda x: float(risk(np.exp(x[0]) / top, _sigmoid(x[1]), m)), starts, grid.reshape(-1),
-                     [(np.log(1e-6), np.log(4.0)), (-12.0, 16.0)])
+    alpha, beta = _plane_search(risk, m, logu, np.linspace(-5.0, 7.0, 25), top)
     gd = get_method("gradient_descent")
     sgd_grid = risk(np.exp(logu) / top, 0.0, gd)
     sgd = _minimise(lambda x: float(risk(np.exp(x[0]) / top, 0.0, gd)), logu[:, None], sgd_grid,
                     [(np.log(1e-6), np.log(4.0))])
-    alpha, beta = float(np.exp(best[0]) / top), float(_sigmoid(best[1]))
     sgd_alpha = float(np.exp(sgd[0]) / top)
     return RiskTuning(
         method=m.name, features=feats, spectrum=frozen_array(hs), n=steps, batch_size=batch, noise_variance=s2,
